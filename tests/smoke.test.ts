@@ -1,0 +1,8 @@
+import { expect } from "chai";
+import { COMPUTED } from "../tools/plan/types";
+
+describe("smoke", () => {
+  it("loads the plan types module", () => {
+    expect(COMPUTED).to.equal("<computed>");
+  });
+});

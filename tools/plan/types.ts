@@ -1,0 +1,70 @@
+// The plan file contract (see DESIGN.md "Plan file"). Tools that read or write plans share these types.
+
+/** A JSON value as it appears in a plan: unknowns are "<computed>", secrets are "<secret>". */
+export type PlanValue = null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
+
+export const COMPUTED = "<computed>";
+export const SECRET = "<secret>";
+
+export interface PlanResourceOptions {
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** Explicit dependsOn URNs (dependencies not already implied by an input property). */
+  dependsOn: string[];
+  ignoreChanges: string[];
+}
+
+export interface PlanResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** true for custom (cloud) resources, false for components. */
+  custom: boolean;
+  /** true when the resource is a remote (multi-language) component such as awsx:ec2:Vpc. */
+  remote?: boolean;
+  parent: string | null;
+  /** Inputs as the program passed them. */
+  props: Record<string, PlanValue>;
+  opts: PlanResourceOptions;
+  /** Input property name -> URNs of the resources that value came from. */
+  propertyDependencies: Record<string, string[]>;
+}
+
+export interface PolicyViolation {
+  policy: string;
+  level: "mandatory" | "advisory";
+  urn: string;
+  message: string;
+}
+
+export interface PolicyBlock {
+  pack: string;
+  passed: boolean;
+  violations: PolicyViolation[];
+}
+
+export interface CostLine {
+  urn: string;
+  item: string;
+  monthlyUsd: number;
+}
+
+export interface CostBlock {
+  monthlyUsd: number;
+  currency: "USD";
+  asOf: string;
+  lines: CostLine[];
+  /** Usage-driven charges listed with their unit price, not guessed into monthlyUsd. */
+  usage?: { urn: string; item: string; unitPrice: string }[];
+}
+
+export interface PlanFile {
+  project: string;
+  stack: string;
+  preset: string;
+  region: string;
+  resources: PlanResource[];
+  outputs: Record<string, PlanValue>;
+  policy?: PolicyBlock;
+  cost?: CostBlock;
+}
