@@ -1,7 +1,8 @@
 // The plan file contract (see DESIGN.md "Plan file"). Tools that read or write plans share these types.
 
 /** A JSON value as it appears in a plan: unknowns are "<computed>", secrets are "<secret>". */
-export type PlanValue = null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
+export type PlanValue =
+  null | boolean | number | string | PlanValue[] | { [key: string]: PlanValue };
 
 export const COMPUTED = "<computed>";
 export const SECRET = "<secret>";

@@ -1,0 +1,126 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { retainedLogGroup } from "../logs/log-group";
+import { SecureBucket } from "../storage/secure-bucket";
+
+export interface AuditTrailArgs {
+  /** Customer-managed key for the trail, its bucket and its log group (must allow cloudtrail, logs, s3). */
+  kmsKeyArn: pulumi.Input<string>;
+  retentionDays: number;
+  logGroupPrefix: string;
+  protect: boolean;
+}
+
+/**
+ * A multi-region CloudTrail with log-file validation, encrypted with the customer-managed key,
+ * delivered to a hardened bucket (kept at least as long as the log retention) and to CloudWatch Logs.
+ */
+export class AuditTrail extends pulumi.ComponentResource {
+  public readonly trail: aws.cloudtrail.Trail;
+  public readonly bucket: SecureBucket;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:audit:AuditTrail", name, {}, opts);
+    const child = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, child);
+    const trailName = `${name}-trail`;
+
+    this.bucket = new SecureBucket(
+      `${name}-logs`,
+      {
+        encryption: { kind: "kms", kmsKeyArn: args.kmsKeyArn },
+        purpose: "audit-trail",
+        // the bucket keeps trail files at least as long as the log groups keep events
+        expireAfterDays: args.retentionDays + 1,
+        noncurrentExpireAfterDays: 30,
+        protect: args.protect,
+        extraStatements: (bucketArn) => [
+          {
+            Sid: "CloudTrailChecksBucketAcl",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:GetBucketAcl",
+            Resource: bucketArn,
+          },
+          {
+            Sid: "CloudTrailWritesThisAccountsLogs",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `${bucketArn}/AWSLogs/*`,
+            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+          },
+        ],
+      },
+      child,
+    );
+
+    this.logGroup = retainedLogGroup(
+      `${name}-events`,
+      {
+        logGroupName: `${args.logGroupPrefix}/cloudtrail`,
+        retentionInDays: args.retentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+      },
+      child,
+    );
+    const role = new aws.iam.Role(
+      `${name}-delivery-role`,
+      {
+        assumeRolePolicy: identity.accountId.apply((account) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "cloudtrail.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
+              },
+            ],
+          }),
+        ),
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-delivery`,
+      {
+        role: role.id,
+        policy: this.logGroup.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${arn}:log-stream:*`,
+              },
+            ],
+          }),
+        ),
+      },
+      child,
+    );
+
+    this.trail = new aws.cloudtrail.Trail(
+      `${name}-trail`,
+      {
+        name: trailName,
+        s3BucketName: this.bucket.bucketName,
+        kmsKeyId: args.kmsKeyArn,
+        isMultiRegionTrail: true,
+        includeGlobalServiceEvents: true,
+        enableLogFileValidation: true,
+        enableLogging: true,
+        cloudWatchLogsGroupArn: pulumi.interpolate`${this.logGroup.arn}:*`,
+        cloudWatchLogsRoleArn: role.arn,
+        eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }],
+      },
+      { ...child, dependsOn: [this.bucket.policy] },
+    );
+    this.registerOutputs({ trailArn: this.trail.arn });
+  }
+}

@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+export interface SnapshotPolicyArgs {
+  /** Volumes tagged `openemr:snapshot=<tagValue>` are snapshotted. */
+  tagValue: string;
+  retainCount: number;
+  /** UTC time of the daily snapshot, HH:MM. */
+  time: string;
+}
+
+/** Daily EBS snapshots with a retention, by Data Lifecycle Manager (free; snapshots are billed). */
+export class SnapshotPolicy extends pulumi.ComponentResource {
+  public readonly policy: aws.dlm.LifecyclePolicy;
+
+  constructor(name: string, args: SnapshotPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:backup:SnapshotPolicy", name, {}, opts);
+    const child = { parent: this };
+    const partition = aws.getPartitionOutput({}, child);
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "dlm.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-role-policy`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`,
+      },
+      child,
+    );
+    this.policy = new aws.dlm.LifecyclePolicy(
+      `${name}`,
+      {
+        description: `${name}: daily snapshots, ${args.retainCount} kept`,
+        executionRoleArn: role.arn,
+        state: "ENABLED",
+        policyDetails: {
+          resourceTypes: ["VOLUME"],
+          targetTags: { "openemr:snapshot": args.tagValue },
+          schedules: [
+            {
+              name: "daily",
+              createRule: { interval: 24, intervalUnit: "HOURS", times: args.time },
+              retainRule: { count: args.retainCount },
+              copyTags: true,
+            },
+          ],
+        },
+      },
+      child,
+    );
+    this.registerOutputs({ policyId: this.policy.id });
+  }
+}

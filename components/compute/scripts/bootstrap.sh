@@ -1,0 +1,129 @@
+#!/bin/bash
+# First-boot setup of an OpenEMR host: data volume, Docker, secrets from SSM, the database and
+# OpenEMR containers as systemd units, the CloudWatch agent, backups and (optionally) a real TLS
+# certificate. Safe to run again: every step checks before it acts.
+set -euo pipefail
+exec >>/var/log/openemr-bootstrap.log 2>&1
+# shellcheck source=/dev/null
+. /etc/openemr/deploy.env
+echo "$(date -Is) bootstrap start (stack ${STACK})"
+
+if [ "${SWAP_GB}" -gt 0 ] && ! swapon --show | grep -q /swapfile; then
+  fallocate -l "${SWAP_GB}G" /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile
+  echo "/swapfile none swap sw 0 0" >>/etc/fstab
+fi
+
+if [ -n "${DATA_DEVICE}" ]; then
+  # Amazon Linux links the NVMe device to the name the volume was attached as.
+  device="${DATA_DEVICE}"
+  for _ in $(seq 1 60); do [ -e "${device}" ] && break; sleep 5; done
+  [ -e "${device}" ] || { echo "data volume ${device} never attached"; exit 1; }
+  blkid "${device}" >/dev/null || mkfs.xfs -L openemr-data "${device}"
+  mkdir -p "${DATA_DIR}"
+  uuid=$(blkid -s UUID -o value "${device}")
+  grep -q "${uuid}" /etc/fstab || echo "UUID=${uuid} ${DATA_DIR} xfs defaults,nofail 0 2" >>/etc/fstab
+  mountpoint -q "${DATA_DIR}" || mount "${DATA_DIR}"
+fi
+mkdir -p "${DATA_DIR}/docker" /etc/docker /etc/openemr/secrets
+chmod 700 /etc/openemr/secrets
+
+dnf install -y docker amazon-cloudwatch-agent
+cat >/etc/docker/daemon.json <<JSON
+{ "data-root": "${DATA_DIR}/docker", "log-driver": "awslogs",
+  "log-opts": { "awslogs-region": "${REGION}", "awslogs-group": "${LOG_GROUP_CONTAINERS}" } }
+JSON
+systemctl enable --now docker
+
+param() { aws ssm get-parameter --region "${REGION}" --with-decryption --name "$1" --query Parameter.Value --output text; }
+umask 077
+printf 'MARIADB_ROOT_PASSWORD=%s\n' "$(param "${DB_ROOT_PARAM}")" >/etc/openemr/secrets/db.env
+{
+  printf 'MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=%s\n' "$(param "${DB_ROOT_PARAM}")"
+  printf 'MYSQL_USER=openemr\nMYSQL_PASS=%s\n' "$(param "${DB_USER_PARAM}")"
+  printf 'OE_USER=admin\nOE_PASS=%s\n' "$(param "${ADMIN_PARAM}")"
+} >/etc/openemr/secrets/app.env
+umask 022
+
+docker network inspect openemr >/dev/null 2>&1 || docker network create openemr
+for volume in openemr-db openemr-sites openemr-ssl openemr-letsencrypt openemr-logs; do
+  docker volume inspect "${volume}" >/dev/null 2>&1 || docker volume create "${volume}"
+done
+logs_dir=$(docker volume inspect -f '{{.Mountpoint}}' openemr-logs)
+mkdir -p "${logs_dir}/apache2"
+
+unit() { # name, description, docker run arguments...
+  local name=$1 description=$2
+  shift 2
+  cat >"/etc/systemd/system/${name}.service" <<UNIT
+[Unit]
+Description=${description}
+After=docker.service
+Requires=docker.service
+
+[Service]
+Restart=always
+RestartSec=10
+ExecStartPre=-/usr/bin/docker rm -f ${name}
+ExecStart=/usr/bin/docker run --rm --name ${name} --network openemr $*
+ExecStop=/usr/bin/docker stop -t 60 ${name}
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+}
+unit openemr-db "OpenEMR database (MariaDB)" \
+  --env-file /etc/openemr/secrets/db.env -v openemr-db:/var/lib/mysql \
+  --log-opt "awslogs-group=${LOG_GROUP_DATABASE}" \
+  "${MARIADB_IMAGE}" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
+unit openemr-app "OpenEMR" \
+  --env-file /etc/openemr/secrets/app.env -p 443:443 \
+  -v openemr-sites:/var/www/localhost/htdocs/openemr/sites -v openemr-ssl:/etc/ssl \
+  -v openemr-letsencrypt:/etc/letsencrypt -v openemr-logs:/var/log \
+  --log-opt "awslogs-group=${LOG_GROUP_CONTAINERS}" "${OPENEMR_IMAGE}"
+sed -i 's/^After=docker.service$/After=docker.service openemr-db.service/' /etc/systemd/system/openemr-app.service
+
+cat >/opt/aws/amazon-cloudwatch-agent/etc/openemr.json <<JSON
+{ "logs": { "logs_collected": { "files": { "collect_list": [
+  { "file_path": "${logs_dir}/apache2/access.log", "log_group_name": "${LOG_GROUP_ACCESS}", "log_stream_name": "{instance_id}" },
+  { "file_path": "${logs_dir}/apache2/error.log", "log_group_name": "${LOG_GROUP_ERROR}", "log_stream_name": "{instance_id}" },
+  { "file_path": "/var/log/openemr-*.log", "log_group_name": "${LOG_GROUP_SYSTEM}", "log_stream_name": "{instance_id}-openemr" },
+  { "file_path": "/var/log/cloud-init-output.log", "log_group_name": "${LOG_GROUP_SYSTEM}", "log_stream_name": "{instance_id}-cloud-init" }
+] } } } }
+JSON
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/openemr.json
+
+timer() { # name, calendar, command
+  cat >"/etc/systemd/system/$1.service" <<UNIT
+[Unit]
+Description=$1
+
+[Service]
+Type=oneshot
+ExecStart=$3
+UNIT
+  cat >"/etc/systemd/system/$1.timer" <<UNIT
+[Unit]
+Description=$1 schedule
+
+[Timer]
+OnCalendar=$2
+Persistent=true
+RandomizedDelaySec=300
+
+[Install]
+WantedBy=timers.target
+UNIT
+}
+timer openemr-backup "*-*-* ${BACKUP_HOUR}:00:00 UTC" /usr/local/sbin/openemr-backup
+if [ -n "${DOMAIN}" ]; then
+  timer openemr-certificate "*-*-* 03,15:30:00 UTC" /usr/local/sbin/openemr-certificate
+fi
+
+systemctl daemon-reload
+systemctl enable --now openemr-db.service openemr-app.service openemr-backup.timer
+if [ -n "${DOMAIN}" ]; then
+  systemctl enable --now openemr-certificate.timer
+  /usr/local/sbin/openemr-certificate || echo "certificate not obtained yet; OpenEMR keeps its self-signed certificate"
+fi
+echo "$(date -Is) bootstrap done"

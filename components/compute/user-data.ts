@@ -1,0 +1,57 @@
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+
+/** Non-secret settings the boot scripts read from /etc/openemr/deploy.env. */
+export type DeployEnv = Record<string, string | number>;
+
+const SCRIPTS: Record<string, string> = {
+  "/usr/local/sbin/openemr-bootstrap": "bootstrap.sh",
+  "/usr/local/sbin/openemr-backup": "backup.sh",
+  "/usr/local/sbin/openemr-restore": "restore.sh",
+  "/usr/local/sbin/openemr-certificate": "certificate.sh",
+};
+
+/** EC2 refuses user data over 16 KiB. */
+export const USER_DATA_LIMIT = 16 * 1024;
+
+export function readScript(file: string): string {
+  return fs.readFileSync(path.join(__dirname, "scripts", file), "utf8");
+}
+
+function envLine(key: string, value: string | number): string {
+  const text = String(value);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw new Error(`deploy.env: bad key ${key}`);
+  if (/['\n]/.test(text)) throw new Error(`deploy.env: ${key} contains a quote or newline`);
+  return `${key}='${text}'`;
+}
+
+/**
+ * Renders the cloud-init user data: the scripts as files, the deploy settings, and a single run of
+ * the bootstrap. Secrets are never part of it: the bootstrap reads them from SSM at boot.
+ */
+export function renderUserData(env: DeployEnv): string {
+  const files = [
+    {
+      path: "/etc/openemr/deploy.env",
+      permissions: "0644",
+      content:
+        Object.entries(env)
+          .map(([k, v]) => envLine(k, v))
+          .join("\n") + "\n",
+    },
+    ...Object.entries(SCRIPTS).map(([target, file]) => ({
+      path: target,
+      permissions: "0755",
+      content: readScript(file),
+    })),
+  ];
+  const doc = `#cloud-config\n${stringify(
+    { write_files: files, runcmd: [["/usr/local/sbin/openemr-bootstrap"]] },
+    { lineWidth: 0 },
+  )}`;
+  if (Buffer.byteLength(doc) > USER_DATA_LIMIT) {
+    throw new Error(`user data is ${Buffer.byteLength(doc)} bytes; EC2 allows ${USER_DATA_LIMIT}`);
+  }
+  return doc;
+}

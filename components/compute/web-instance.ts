@@ -1,0 +1,241 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+export interface WebInstanceArgs {
+  vpcId: pulumi.Input<string>;
+  subnetId: pulumi.Input<string>;
+  instanceType: string;
+  architecture: "arm64" | "x86_64";
+  rootVolumeGb: number;
+  /** Customer-managed key for the root and data volumes; undefined uses the account's EBS key. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** A separate data volume, attached as DATA_DEVICE, for the database and documents. */
+  dataVolumeGb?: number;
+  /** Clients allowed to reach HTTPS (443); empty means nobody. */
+  allowedCidrs: string[];
+  /** When set, HTTPS is allowed from this security group (a load balancer) instead of CIDRs. */
+  allowHttpsFromSecurityGroupId?: pulumi.Input<string>;
+  /** Public address (Elastic IP) for tiers without a load balancer. */
+  publicAddress: boolean;
+  userData: pulumi.Input<string>;
+  detailedMonitoring: boolean;
+  /** Extra IAM statements for the instance role (reading its secrets, writing backups...). */
+  policyStatements: pulumi.Input<Record<string, unknown>[]>;
+  /** Tag value the snapshot policy selects volumes by; undefined: no snapshot tag. */
+  snapshotTag?: string;
+  protect: boolean;
+}
+
+/** The device name the data volume is attached as; Amazon Linux links the NVMe device to it. */
+export const DATA_DEVICE = "/dev/sdf";
+
+/**
+ * One OpenEMR host: Graviton by default, latest Amazon Linux 2023 from the public SSM parameter,
+ * IMDSv2 only, encrypted gp3 volumes, SSM Session Manager instead of SSH, auto-recovery on host
+ * failure, and HTTPS as the only way in.
+ */
+export class WebInstance extends pulumi.ComponentResource {
+  public readonly instance: aws.ec2.Instance;
+  public readonly role: aws.iam.Role;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly dataVolume: aws.ebs.Volume | undefined;
+  public readonly publicIp: pulumi.Output<string>;
+
+  constructor(name: string, args: WebInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:compute:WebInstance", name, {}, opts);
+    const child = { parent: this };
+    const region = aws.getRegionOutput({}, child);
+    const partition = aws.getPartitionOutput({}, child);
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ec2.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    for (const [suffix, policy] of [
+      ["ssm", "AmazonSSMManagedInstanceCore"],
+      ["cloudwatch-agent", "CloudWatchAgentServerPolicy"],
+    ]) {
+      new aws.iam.RolePolicyAttachment(
+        `${name}-${suffix}`,
+        {
+          role: this.role.name,
+          policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
+        },
+        child,
+      );
+    }
+    new aws.iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .output(args.policyStatements)
+          .apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
+      },
+      child,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, child);
+
+    const ipv4 = args.allowedCidrs.filter((c) => !c.includes(":"));
+    const ipv6 = args.allowedCidrs.filter((c) => c.includes(":"));
+    const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
+    if (args.allowHttpsFromSecurityGroupId) {
+      ingress.push({
+        description: "HTTPS from the load balancer",
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        securityGroups: [args.allowHttpsFromSecurityGroupId],
+      });
+    } else if (ipv4.length + ipv6.length > 0) {
+      ingress.push({
+        description: "HTTPS from the allowed networks",
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ipv4,
+        ipv6CidrBlocks: ipv6,
+      });
+    }
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `${name}: HTTPS in; HTTPS out for packages, images and AWS APIs`,
+        ingress,
+        egress: [
+          {
+            description: "HTTPS to package mirrors, container registries and AWS APIs",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ],
+      },
+      child,
+    );
+
+    const ami = aws.ssm.getParameterOutput(
+      {
+        name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${args.architecture}`,
+      },
+      child,
+    );
+    const snapshotTags: Record<string, string> = args.snapshotTag
+      ? { "openemr:snapshot": args.snapshotTag }
+      : {};
+
+    this.instance = new aws.ec2.Instance(
+      `${name}`,
+      {
+        ami: ami.value,
+        instanceType: args.instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        iamInstanceProfile: profile.name,
+        associatePublicIpAddress: args.publicAddress,
+        monitoring: args.detailedMonitoring,
+        metadataOptions: {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          // 1 hop: containers on the host cannot reach the instance's credentials
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        rootBlockDevice: {
+          volumeType: "gp3",
+          volumeSize: args.rootVolumeGb,
+          encrypted: true,
+          kmsKeyId: args.kmsKeyArn,
+          // with data on it, the root volume outlives an accidental termination
+          deleteOnTermination: !args.protect,
+          tags: { Name: `${name}-root`, ...snapshotTags },
+        },
+        disableApiTermination: args.protect,
+        userData: args.userData,
+        userDataReplaceOnChange: false,
+        tags: { Name: name },
+      },
+      {
+        ...child,
+        protect: args.protect,
+        // a newer AMI must never replace the instance and its data; patch in place instead
+        ignoreChanges: ["ami"],
+      },
+    );
+
+    if (args.dataVolumeGb !== undefined) {
+      this.dataVolume = new aws.ebs.Volume(
+        `${name}-data`,
+        {
+          availabilityZone: this.instance.availabilityZone,
+          size: args.dataVolumeGb,
+          type: "gp3",
+          encrypted: true,
+          kmsKeyId: args.kmsKeyArn,
+          tags: { Name: `${name}-data`, ...snapshotTags },
+        },
+        { ...child, protect: args.protect },
+      );
+      new aws.ec2.VolumeAttachment(
+        `${name}-data-attachment`,
+        {
+          deviceName: DATA_DEVICE,
+          volumeId: this.dataVolume.id,
+          instanceId: this.instance.id,
+          stopInstanceBeforeDetaching: true,
+        },
+        child,
+      );
+    }
+
+    if (args.publicAddress) {
+      const eip = new aws.ec2.Eip(
+        `${name}-ip`,
+        { domain: "vpc", tags: { Name: `${name}-ip` } },
+        child,
+      );
+      new aws.ec2.EipAssociation(
+        `${name}-ip-association`,
+        { allocationId: eip.allocationId, instanceId: this.instance.id },
+        child,
+      );
+      this.publicIp = eip.publicIp;
+    } else {
+      this.publicIp = this.instance.privateIp;
+    }
+
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-auto-recover`,
+      {
+        alarmDescription: `${name}: recover the instance onto healthy hardware when the host fails`,
+        namespace: "AWS/EC2",
+        metricName: "StatusCheckFailed_System",
+        dimensions: { InstanceId: this.instance.id },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 2,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        alarmActions: [
+          pulumi.interpolate`arn:${partition.partition}:automate:${region.region}:ec2:recover`,
+        ],
+      },
+      child,
+    );
+    this.registerOutputs({ instanceId: this.instance.id, publicIp: this.publicIp });
+  }
+}

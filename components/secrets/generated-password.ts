@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+
+/**
+ * Special characters OpenEMR's installer and sqlconf.php writer accept, and that are safe in
+ * Docker env files and shell: no quotes, backslash, dollar, backtick, space or hash.
+ */
+export const PASSWORD_SPECIALS = "-_.~!^*+=";
+
+/** A password OpenEMR accepts: at least two of each character class (openemr-on-ecs#32). */
+export function generatePassword(
+  name: string,
+  opts: pulumi.CustomResourceOptions,
+): random.RandomPassword {
+  return new random.RandomPassword(
+    name,
+    {
+      length: 24,
+      minUpper: 2,
+      minLower: 2,
+      minNumeric: 2,
+      minSpecial: 2,
+      overrideSpecial: PASSWORD_SPECIALS,
+    },
+    opts,
+  );
+}
+
+export interface SecureParameterArgs {
+  parameterName: string;
+  description: string;
+  value: pulumi.Input<string>;
+  /** Customer-managed key; undefined uses the account's SSM key (alias/aws/ssm). */
+  kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** A generated password kept as an SSM SecureString (free, unlike a Secrets Manager secret). */
+export function secureParameter(
+  name: string,
+  args: SecureParameterArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.ssm.Parameter {
+  return new aws.ssm.Parameter(
+    name,
+    {
+      name: args.parameterName,
+      description: args.description,
+      type: "SecureString",
+      value: pulumi.secret(args.value),
+      keyId: args.kmsKeyArn,
+      tier: "Standard",
+    },
+    opts,
+  );
+}

@@ -1,0 +1,350 @@
+// Stack configuration: read once from the `openemr` namespace, validated up front into one typed
+// object. Components never read config; they receive what they need from here.
+import { z } from "zod";
+import { isWorldOpen, parseCidr } from "./components/network/cidr";
+import { expressSettingsSchema, resolveExpress, type ExpressSettings } from "./presets/express";
+import {
+  expressPlusSettingsSchema,
+  resolveExpressPlus,
+  type ExpressPlusSettings,
+} from "./presets/express-plus";
+import { resolveStandard, standardSettingsSchema, type StandardSettings } from "./presets/standard";
+import {
+  checkFargate,
+  fargateSettingsSchema,
+  resolveFargate,
+  type FargateSettings,
+} from "./presets/fargate";
+
+export const NAMESPACE = "openemr";
+export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const GRAVITON_FAMILY = /^(a1|[a-z]+\d+g[a-z]*)$/;
+
+/** true when the EC2 instance type runs on Graviton (arm64). */
+export function isGravitonInstanceType(instanceType: string): boolean {
+  return GRAVITON_FAMILY.test(instanceType.split(".")[0]);
+}
+
+const settingsSchemas = {
+  express: expressSettingsSchema,
+  "express-plus": expressPlusSettingsSchema,
+  standard: standardSettingsSchema,
+  fargate: fargateSettingsSchema,
+} as const;
+
+const commonSchema = z.strictObject({
+  preset: z.enum(PRESETS),
+  allowedCidrs: z.array(z.string()).max(60, { message: "at most 60 CIDR blocks" }).optional(),
+  allowWorldIngress: z.boolean().optional(),
+  architecture: z.enum(["arm64", "x86_64"]).optional(),
+  vpcCidr: z.string().optional(),
+  domain: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      message: "must be a lower-case DNS name such as emr.example.org",
+    })
+    .optional(),
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{4,32}$/, {
+      message: "must be a Route 53 hosted zone id such as Z0123456789ABC",
+    })
+    .optional(),
+  certificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+      message: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)",
+    })
+    .optional(),
+  acmeEmail: z.email({ message: "must be an e-mail address" }).optional(),
+  alarmEmail: z.email({ message: "must be an e-mail address" }).optional(),
+  logRetentionDays: z
+    .number()
+    .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), {
+      message: `must be a value CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+    })
+    .optional(),
+  protectData: z.boolean().optional(),
+  openemrVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, {
+      message:
+        "must be a released OpenEMR image version such as 8.1.0 (moving tags like latest are refused)",
+    })
+    .optional(),
+  openemrImageDigest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, { message: "must be an image digest sha256:<64 hex>" })
+    .optional(),
+  auditTrail: z.enum(["create", "existing"]).optional(),
+  express: z.unknown().optional(),
+  "express-plus": z.unknown().optional(),
+  standard: z.unknown().optional(),
+  fargate: z.unknown().optional(),
+});
+
+interface CommonConfig {
+  allowedCidrs: string[];
+  allowWorldIngress: boolean;
+  architecture: "arm64" | "x86_64";
+  vpcCidr: string;
+  domain?: string;
+  hostedZoneId?: string;
+  certificateArn?: string;
+  acmeEmail?: string;
+  alarmEmail?: string;
+  logRetentionDays: number;
+  protectData: boolean;
+  openemrVersion: string;
+  openemrImageDigest?: string;
+  /** The image reference the tiers run: tag, plus digest when one is pinned. */
+  openemrImage: string;
+  auditTrail: "create" | "existing";
+}
+
+export type OpenEmrConfig = CommonConfig &
+  (
+    | { preset: "express"; settings: ExpressSettings }
+    | { preset: "express-plus"; settings: ExpressPlusSettings }
+    | { preset: "standard"; settings: StandardSettings }
+    | { preset: "fargate"; settings: FargateSettings }
+  );
+
+/** Thrown for invalid stack config; `pulumi` prints a RunError's message without a stack trace. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
+  const key = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+  const got = "input" in issue && issue.input !== undefined ? `got ${show(issue.input)}; ` : "";
+  switch (issue.code) {
+    case "invalid_value":
+      return `${key}: ${got}allowed: ${issue.values.map((v) => String(v)).join(", ")}`;
+    case "unrecognized_keys":
+      return `${key}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys
+        .map((k) => `"${k}"`)
+        .join(", ")}`;
+    case "invalid_type":
+      return issue.message.startsWith("Invalid input")
+        ? `${key}: ${got}expected ${issue.expected}`
+        : `${key}: ${got}${issue.message}`;
+    default:
+      return `${key}: ${got}${issue.message}`;
+  }
+}
+
+/** Stack config values arrive as strings; objects, lists, numbers and booleans as JSON text. */
+function decode(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+const STRING_KEYS = new Set([
+  "preset",
+  "vpcCidr",
+  "domain",
+  "hostedZoneId",
+  "certificateArn",
+  "acmeEmail",
+  "alarmEmail",
+  "openemrVersion",
+  "openemrImageDigest",
+  "auditTrail",
+  "architecture",
+]);
+
+/**
+ * Validates the raw `openemr:*` config map (as `pulumi.runtime.allConfig()` returns it) and returns
+ * the typed config, or throws ConfigError listing every problem.
+ */
+export function parseConfig(raw: Record<string, string>): OpenEmrConfig {
+  const problems: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    // an empty value means unset (`pulumi new` writes template defaults of "")
+    if (!fullKey.startsWith(`${NAMESPACE}:`) || value === "") continue;
+    const key = fullKey.slice(NAMESPACE.length + 1);
+    input[key] = STRING_KEYS.has(key) ? value : decode(value);
+  }
+
+  const common = commonSchema.safeParse(input, { reportInput: true });
+  if (!common.success) {
+    for (const issue of common.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          problems.push(
+            `${NAMESPACE}:${k}: unknown key; allowed keys: ${Object.keys(commonSchema.shape).join(", ")}`,
+          );
+        }
+      } else if (
+        issue.path.length === 1 &&
+        issue.path[0] === "preset" &&
+        issue.input === undefined
+      ) {
+        problems.push(`${NAMESPACE}:preset: is required; allowed: ${PRESETS.join(", ")}`);
+      } else {
+        problems.push(
+          describeIssue(`${NAMESPACE}:${String(issue.path[0] ?? "")}`, {
+            ...issue,
+            path: issue.path.slice(1),
+          }),
+        );
+      }
+    }
+    throw new ConfigError(problems);
+  }
+  const c = common.data;
+  const architecture = c.architecture ?? "arm64";
+
+  const allowWorldIngress = c.allowWorldIngress ?? false;
+  const allowedCidrs = c.allowedCidrs ?? [];
+  allowedCidrs.forEach((text, i) => {
+    const key = `${NAMESPACE}:allowedCidrs[${i}]`;
+    const cidr = parseCidr(text);
+    if (!cidr) {
+      problems.push(
+        `${key}: got ${show(text)}; expected an IPv4 or IPv6 CIDR block such as 203.0.113.0/24`,
+      );
+    } else if (cidr.hostBitsSet) {
+      problems.push(
+        `${key}: got ${show(text)}; host bits are set, use the network address ${cidr.network}/${cidr.prefix}`,
+      );
+    } else if (isWorldOpen(cidr) && !allowWorldIngress) {
+      problems.push(
+        `${key}: got ${show(text)}; a block this broad opens OpenEMR to the internet. Allowed: narrower blocks (IPv4 /8 or longer, IPv6 /16 or longer), or set ${NAMESPACE}:allowWorldIngress to true to opt in explicitly`,
+      );
+    }
+  });
+
+  const vpcCidr = c.vpcCidr ?? "10.20.0.0/16";
+  const vpc = parseCidr(vpcCidr);
+  if (!vpc || vpc.version !== 4 || vpc.hostBitsSet || vpc.prefix < 16 || vpc.prefix > 22) {
+    problems.push(
+      `${NAMESPACE}:vpcCidr: got ${show(vpcCidr)}; allowed: an IPv4 network block from /16 to /22 such as 10.20.0.0/16`,
+    );
+  }
+
+  if (c.domain && !c.hostedZoneId && !c.certificateArn) {
+    problems.push(
+      `${NAMESPACE}:domain: got ${show(c.domain)} without ${NAMESPACE}:hostedZoneId; a certificate for it is validated through Route 53, so set ${NAMESPACE}:hostedZoneId (or ${NAMESPACE}:certificateArn on load-balanced presets)`,
+    );
+  }
+  if (c.hostedZoneId && !c.domain) {
+    problems.push(
+      `${NAMESPACE}:hostedZoneId: is set but ${NAMESPACE}:domain is not; set both to get an automatically validated certificate`,
+    );
+  }
+
+  // Settings of another preset are almost always a copy-paste mistake: refuse them.
+  for (const other of PRESETS) {
+    if (other !== c.preset && input[other] !== undefined) {
+      problems.push(
+        `${NAMESPACE}:${other}: settings for preset "${other}" but ${NAMESPACE}:preset is "${c.preset}"; remove them or change the preset`,
+      );
+    }
+  }
+
+  const settingsInput = input[c.preset] ?? {};
+  const parsedSettings = settingsSchemas[c.preset].safeParse(settingsInput, { reportInput: true });
+  if (!parsedSettings.success) {
+    for (const issue of parsedSettings.error.issues) {
+      problems.push(describeIssue(`${NAMESPACE}:${c.preset}`, issue));
+    }
+    throw new ConfigError(problems);
+  }
+
+  const checkInstanceArch = (instanceType: string) => {
+    const graviton = isGravitonInstanceType(instanceType);
+    if (graviton !== (architecture === "arm64")) {
+      problems.push(
+        `${NAMESPACE}:${c.preset}.instanceType: got ${show(instanceType)}; ${NAMESPACE}:architecture is ${architecture}, allowed: ${architecture === "arm64" ? "Graviton types such as t4g.micro, t4g.small, m7g.large" : "x86_64 types such as t3.small, t3a.small, m7i.large"}`,
+      );
+    }
+  };
+
+  const commonConfig: CommonConfig = {
+    allowedCidrs,
+    allowWorldIngress,
+    architecture,
+    vpcCidr,
+    domain: c.domain,
+    hostedZoneId: c.hostedZoneId,
+    certificateArn: c.certificateArn,
+    acmeEmail: c.acmeEmail,
+    alarmEmail: c.alarmEmail,
+    logRetentionDays: c.logRetentionDays ?? 2192,
+    protectData: c.protectData ?? true,
+    openemrVersion: c.openemrVersion ?? "8.1.0",
+    openemrImageDigest: c.openemrImageDigest,
+    openemrImage: `openemr/openemr:${c.openemrVersion ?? "8.1.0"}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
+    auditTrail: c.auditTrail ?? "create",
+  };
+
+  let config: OpenEmrConfig;
+  switch (c.preset) {
+    case "express": {
+      const settings = resolveExpress(expressSettingsSchema.parse(settingsInput), architecture);
+      checkInstanceArch(settings.instanceType);
+      config = { ...commonConfig, preset: "express", settings };
+      break;
+    }
+    case "express-plus": {
+      const settings = resolveExpressPlus(
+        expressPlusSettingsSchema.parse(settingsInput),
+        architecture,
+      );
+      checkInstanceArch(settings.instanceType);
+      config = { ...commonConfig, preset: "express-plus", settings };
+      break;
+    }
+    case "standard": {
+      const settings = resolveStandard(standardSettingsSchema.parse(settingsInput), architecture);
+      checkInstanceArch(settings.instanceType);
+      if (settings.dbMaxAllocatedStorageGb < settings.dbAllocatedStorageGb) {
+        problems.push(
+          `${NAMESPACE}:standard.dbMaxAllocatedStorageGb: got ${settings.dbMaxAllocatedStorageGb}; must be at least dbAllocatedStorageGb (${settings.dbAllocatedStorageGb})`,
+        );
+      }
+      config = { ...commonConfig, preset: "standard", settings };
+      break;
+    }
+    case "fargate": {
+      const settings = resolveFargate(fargateSettingsSchema.parse(settingsInput));
+      problems.push(...checkFargate(settings).map((p) => `${NAMESPACE}:fargate.${p}`));
+      if (!c.certificateArn && !(c.domain && c.hostedZoneId)) {
+        problems.push(
+          `${NAMESPACE}:certificateArn: is required by preset fargate (its load balancer only serves HTTPS); set ${NAMESPACE}:certificateArn, or ${NAMESPACE}:domain together with ${NAMESPACE}:hostedZoneId for an automatically validated certificate`,
+        );
+      }
+      config = { ...commonConfig, preset: "fargate", settings };
+      break;
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,60 @@
+// openemr-aws: read and validate the stack config, build the preset's tier, export its outputs.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseConfig, type OpenEmrConfig } from "./config";
+import type { TierCommonArgs, TierOutputs } from "./components/tiers/types";
+import { ExpressTier } from "./components/tiers/express-tier";
+
+function loadConfig(): OpenEmrConfig {
+  try {
+    return parseConfig(pulumi.runtime.allConfig());
+  } catch (err) {
+    // RunError makes the CLI print the message alone, without a stack trace.
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+const config = loadConfig();
+const stack = pulumi.getStack();
+const name = `openemr-${stack}`;
+const common: TierCommonArgs = {
+  allowedCidrs: config.allowedCidrs,
+  architecture: config.architecture,
+  vpcCidr: config.vpcCidr,
+  logRetentionDays: config.logRetentionDays,
+  protectData: config.protectData,
+  openemrImage: config.openemrImage,
+  openemrVersion: config.openemrVersion,
+  domain: config.domain,
+  hostedZoneId: config.hostedZoneId,
+  certificateArn: config.certificateArn,
+  acmeEmail: config.acmeEmail,
+  alarmEmail: config.alarmEmail,
+  auditTrail: config.auditTrail,
+  logGroupPrefix: `/openemr/${stack}`,
+};
+
+function build(): TierOutputs {
+  switch (config.preset) {
+    case "express":
+      return new ExpressTier(name, { ...common, ...config.settings, plus: undefined }).outputs;
+    case "express-plus":
+      return new ExpressTier(name, { ...common, ...config.settings, plus: config.settings })
+        .outputs;
+    case "standard":
+    case "fargate":
+      throw new pulumi.RunError(`preset ${config.preset} is not built yet`);
+  }
+}
+
+const outputs = build();
+export const preset = config.preset;
+export const url = outputs.url;
+export const adminUser = outputs.adminUser;
+export const adminPasswordLocation = outputs.adminPasswordLocation;
+export const adminPasswordCommand = outputs.adminPasswordCommand;
+export const instanceId = outputs.instanceId;
+export const adminShellCommand = outputs.adminShellCommand;
+export const databaseEndpoint = outputs.databaseEndpoint;
+export const backupLocation = outputs.backupLocation;
+export const logGroups = outputs.logGroups;

@@ -1,0 +1,34 @@
+// Zod building blocks shared by the preset settings schemas. Messages name what is allowed.
+import { z } from "zod";
+
+export const int = (min: number, max: number, unit: string) =>
+  z
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ message: `must be a whole number of ${unit}` })
+    .min(min, { message: `must be at least ${min} ${unit}` })
+    .max(max, { message: `must be at most ${max} ${unit}` });
+
+export const ec2InstanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+  message: "must be an EC2 instance type such as t4g.small or t3.small",
+});
+
+export const dbInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, {
+  message: "must be an RDS instance class such as db.t4g.small",
+});
+
+/** MySQL majors RDS supports today; minors are left to AWS (auto minor upgrades). */
+export const MYSQL_MAJORS = ["8.0", "8.4"] as const;
+
+/** Backup-plan retention tiers shared by the tiers that use AWS Backup. */
+export const backupRetentionFields = {
+  dailyBackupRetentionDays: int(7, 35, "days").optional(),
+  weeklyBackupRetentionDays: int(7, 365, "days").optional(),
+  monthlyBackupRetentionDays: int(30, 3650, "days").optional(),
+};
+
+export const BACKUP_RETENTION_DEFAULTS = {
+  dailyBackupRetentionDays: 35,
+  weeklyBackupRetentionDays: 90,
+  // seven years: the reference deployment's long-term tier
+  monthlyBackupRetentionDays: 2555,
+};

@@ -1,0 +1,69 @@
+// The standard preset: an EC2 web tier and a managed, encrypted RDS MySQL in isolated subnets.
+import { z } from "zod";
+import {
+  BACKUP_RETENTION_DEFAULTS,
+  MYSQL_MAJORS,
+  backupRetentionFields,
+  dbInstanceClass,
+  ec2InstanceType,
+  int,
+} from "./fields";
+
+export const standardSettingsSchema = z.strictObject({
+  instanceType: ec2InstanceType.optional(),
+  rootVolumeGb: int(20, 1024, "GiB").optional(),
+  documentsVolumeGb: int(10, 16384, "GiB").optional(),
+  dbInstanceClass: dbInstanceClass.optional(),
+  dbAllocatedStorageGb: int(20, 16384, "GiB").optional(),
+  dbMaxAllocatedStorageGb: int(20, 65536, "GiB").optional(),
+  mysqlVersion: z.enum(MYSQL_MAJORS).optional(),
+  multiAz: z.boolean().optional(),
+  dbBackupRetentionDays: int(7, 35, "days").optional(),
+  performanceInsights: z.boolean().optional(),
+  detailedMonitoring: z.boolean().optional(),
+  ...backupRetentionFields,
+});
+
+export interface StandardSettings {
+  instanceType: string;
+  rootVolumeGb: number;
+  documentsVolumeGb: number;
+  dbInstanceClass: string;
+  dbAllocatedStorageGb: number;
+  dbMaxAllocatedStorageGb: number;
+  mysqlVersion: (typeof MYSQL_MAJORS)[number];
+  multiAz: boolean;
+  dbBackupRetentionDays: number;
+  performanceInsights: boolean;
+  detailedMonitoring: boolean;
+  dailyBackupRetentionDays: number;
+  weeklyBackupRetentionDays: number;
+  monthlyBackupRetentionDays: number;
+}
+
+type StandardOverrides = Partial<StandardSettings>;
+
+export function resolveStandard(
+  overrides: StandardOverrides,
+  architecture: "arm64" | "x86_64",
+): StandardSettings {
+  return {
+    instanceType: overrides.instanceType ?? (architecture === "arm64" ? "t4g.small" : "t3.small"),
+    rootVolumeGb: overrides.rootVolumeGb ?? 20,
+    documentsVolumeGb: overrides.documentsVolumeGb ?? 10,
+    dbInstanceClass: overrides.dbInstanceClass ?? "db.t4g.small",
+    dbAllocatedStorageGb: overrides.dbAllocatedStorageGb ?? 20,
+    dbMaxAllocatedStorageGb: overrides.dbMaxAllocatedStorageGb ?? 100,
+    mysqlVersion: overrides.mysqlVersion ?? "8.4",
+    multiAz: overrides.multiAz ?? false,
+    dbBackupRetentionDays: overrides.dbBackupRetentionDays ?? 7,
+    performanceInsights: overrides.performanceInsights ?? false,
+    detailedMonitoring: overrides.detailedMonitoring ?? false,
+    dailyBackupRetentionDays:
+      overrides.dailyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.dailyBackupRetentionDays,
+    weeklyBackupRetentionDays:
+      overrides.weeklyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.weeklyBackupRetentionDays,
+    monthlyBackupRetentionDays:
+      overrides.monthlyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.monthlyBackupRetentionDays,
+  };
+}

@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
+import { parseConfig } from "../config";
+import { ROOT } from "./helpers/plan";
+
+const schema = JSON.parse(
+  fs.readFileSync(path.join(ROOT, "tests/fixtures/pulumi-project.schema.json"), "utf8"),
+) as object;
+const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+  name: string;
+  runtime: { name: string };
+  config?: Record<string, unknown>;
+  template: { config: Record<string, { description: string; default: unknown }> };
+};
+
+describe("Pulumi.yaml", () => {
+  it("is valid against the Pulumi CLI's project schema", () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const ok = validate(project);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors)).to.deep.equal([]);
+    expect(ok).to.equal(true);
+  });
+
+  it("names the project openemr-aws on the nodejs runtime", () => {
+    expect(project.name).to.equal("openemr-aws");
+    expect(project.runtime.name).to.equal("nodejs");
+  });
+
+  it("declares no typed config outside the project namespace, which the CLI refuses to load", () => {
+    // pulumi/pulumi sdk/go/common/workspace/project.go: a typed key must be un-namespaced or
+    // `<project>:<key>`; our keys live in `openemr:`, so they are documented under template.config.
+    for (const key of Object.keys(project.config ?? {})) {
+      expect(!key.includes(":") || key.startsWith(`${project.name}:`), key).to.equal(true);
+    }
+  });
+
+  it("documents every simple openemr key with a description and a default the validator accepts", () => {
+    const documented = Object.entries(project.template.config).filter(([k]) =>
+      k.startsWith("openemr:"),
+    );
+    const keys = documented.map(([k]) => k.slice("openemr:".length)).sort();
+    expect(keys).to.deep.equal(
+      [
+        "preset",
+        "allowedCidrs",
+        "allowWorldIngress",
+        "architecture",
+        "vpcCidr",
+        "domain",
+        "hostedZoneId",
+        "certificateArn",
+        "acmeEmail",
+        "alarmEmail",
+        "logRetentionDays",
+        "protectData",
+        "openemrVersion",
+        "openemrImageDigest",
+        "auditTrail",
+      ].sort(),
+    );
+    const raw: Record<string, string> = {};
+    for (const [k, v] of documented) {
+      expect(v.description, k).to.be.a("string").and.not.equal("");
+      raw[k] = typeof v.default === "string" ? v.default : JSON.stringify(v.default);
+    }
+    const config = parseConfig(raw);
+    expect(config.logRetentionDays).to.equal(2192);
+    expect(config.protectData).to.equal(true);
+  });
+
+  it("has a valid stack file per environment, each validated by the program's config schema", () => {
+    const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+    expect(stacks).to.include.members(["Pulumi.dev.yaml", "Pulumi.staging.yaml"]);
+    for (const file of stacks) {
+      const doc = parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as {
+        config: Record<string, unknown>;
+      };
+      const raw = Object.fromEntries(
+        Object.entries(doc.config).map(([k, v]) => [
+          k,
+          typeof v === "string" ? v : JSON.stringify(v),
+        ]),
+      );
+      expect(() => parseConfig(raw), file).to.not.throw();
+    }
+    const dev = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    expect(dev.config["openemr:preset"]).to.equal("express");
+    expect(dev.config["openemr:architecture"]).to.equal("arm64");
+  });
+});

@@ -1,0 +1,267 @@
+// Mock engine answers for the offline plan: plausible outputs for every resource and the invokes
+// the program makes. Anything the program invokes that is not listed here fails loudly.
+import type * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+
+const SERVICE_BY_MODULE: Record<string, string> = {
+  cloudwatch: "logs",
+  cloudtrail: "cloudtrail",
+  kms: "kms",
+  s3: "s3",
+  iam: "iam",
+  rds: "rds",
+  ec2: "ec2",
+  ebs: "ec2",
+  lb: "elasticloadbalancing",
+  alb: "elasticloadbalancing",
+  ecs: "ecs",
+  efs: "elasticfilesystem",
+  elasticache: "elasticache",
+  secretsmanager: "secretsmanager",
+  ssm: "ssm",
+  backup: "backup",
+  wafv2: "wafv2",
+  sns: "sns",
+  dlm: "dlm",
+  acm: "acm",
+  appautoscaling: "application-autoscaling",
+};
+
+function moduleOf(type: string): string {
+  return type.split(":")[1]?.split("/")[0] ?? "unknown";
+}
+
+function hash(text: string): string {
+  let h = 2166136261;
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return h.toString(16).padStart(8, "0");
+}
+
+export interface PlanMocksOptions {
+  region: string;
+  /** Secret values the mocks produced (e.g. generated passwords), so tests can check for leaks. */
+  secretsProduced: string[];
+}
+
+export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
+  const { region } = opts;
+  const azs = ["a", "b", "c"].map((s) => `${region}${s}`);
+  return {
+    newResource(args: pulumi.runtime.MockResourceArgs): {
+      id: string;
+      state: Record<string, unknown>;
+    } {
+      const inputs = args.inputs as Record<string, unknown>;
+      const mod = moduleOf(args.type);
+      const service = SERVICE_BY_MODULE[mod] ?? mod;
+      const id = `${args.name}-${hash(args.type + args.name)}`;
+      const arn = `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${args.type.split("/").pop()?.split(":")[0] ?? "resource"}/${args.name}`;
+      const state: Record<string, unknown> = { ...inputs, arn, id };
+      switch (args.type) {
+        case "awsx:ec2:Vpc":
+          Object.assign(state, {
+            vpcId: `vpc-${hash(args.name)}`,
+            publicSubnetIds: [0, 1].map((i) => `subnet-pub${i}-${hash(args.name)}`),
+            privateSubnetIds: [0, 1].map((i) => `subnet-prv${i}-${hash(args.name)}`),
+            isolatedSubnetIds: [0, 1].map((i) => `subnet-iso${i}-${hash(args.name)}`),
+          });
+          break;
+        case "random:index/randomPassword:RandomPassword": {
+          const length = typeof inputs.length === "number" ? inputs.length : 24;
+          const value = `Mock${hash(args.name)}9!`.padEnd(length, "x");
+          opts.secretsProduced.push(value);
+          state.result = value;
+          break;
+        }
+        case "random:index/randomId:RandomId":
+          state.hex = hash(args.name);
+          state.b64Url = hash(args.name);
+          break;
+        case "aws:kms/key:Key":
+          state.keyId = `${hash(args.name)}-1111-4222-8333-${hash(args.name + "k")}0000`;
+          state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${state.keyId as string}`;
+          break;
+        case "aws:s3/bucket:Bucket": {
+          const bucket =
+            (inputs.bucket as string) ??
+            `${(inputs.bucketPrefix as string) ?? args.name}${hash(args.name)}`;
+          Object.assign(state, {
+            bucket,
+            id: bucket,
+            arn: `arn:aws:s3:::${bucket}`,
+            bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+          });
+          return { id: bucket, state };
+        }
+        case "aws:iam/role:Role":
+          state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}`;
+          state.name = (inputs.name) ?? args.name;
+          break;
+        case "aws:iam/instanceProfile:InstanceProfile":
+          state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${args.name}`;
+          state.name = (inputs.name) ?? args.name;
+          break;
+        case "aws:cloudwatch/logGroup:LogGroup":
+          state.name = (inputs.name) ?? args.name;
+          state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${state.name as string}`;
+          break;
+        case "aws:ec2/instance:Instance":
+          Object.assign(state, {
+            id: `i-${hash(args.name)}0000000`,
+            publicIp: "203.0.113.10",
+            privateIp: "10.20.0.10",
+            publicDns: `ec2-203-0-113-10.compute-1.amazonaws.com`,
+            availabilityZone: (inputs.availabilityZone as string) ?? azs[0],
+          });
+          return { id: state.id as string, state };
+        case "aws:ec2/eip:Eip":
+          Object.assign(state, {
+            publicIp: "203.0.113.10",
+            allocationId: `eipalloc-${hash(args.name)}`,
+          });
+          break;
+        case "aws:rds/instance:Instance":
+          Object.assign(state, {
+            address: `${args.name}.abcdefgh.${region}.rds.amazonaws.com`,
+            endpoint: `${args.name}.abcdefgh.${region}.rds.amazonaws.com:3306`,
+            port: 3306,
+            masterUserSecrets: [
+              {
+                secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${hash(args.name)}`,
+                kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                secretStatus: "active",
+              },
+            ],
+            resourceId: `db-${hash(args.name)}`,
+          });
+          break;
+        case "aws:rds/cluster:Cluster":
+          Object.assign(state, {
+            endpoint: `${args.name}.cluster-abcdefgh.${region}.rds.amazonaws.com`,
+            readerEndpoint: `${args.name}.cluster-ro-abcdefgh.${region}.rds.amazonaws.com`,
+            port: 3306,
+            clusterResourceId: `cluster-${hash(args.name)}`,
+            masterUserSecrets: [
+              {
+                secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!cluster-${hash(args.name)}`,
+                kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                secretStatus: "active",
+              },
+            ],
+          });
+          break;
+        case "aws:lb/loadBalancer:LoadBalancer":
+          Object.assign(state, {
+            dnsName: `${args.name}-${hash(args.name)}.${region}.elb.amazonaws.com`,
+            zoneId: "Z35SXDOTRQ7X7K",
+            arnSuffix: `app/${args.name}/${hash(args.name)}`,
+          });
+          break;
+        case "aws:lb/targetGroup:TargetGroup":
+          state.arnSuffix = `targetgroup/${args.name}/${hash(args.name)}`;
+          break;
+        case "aws:elasticache/serverlessCache:ServerlessCache":
+          state.endpoints = [
+            {
+              address: `${args.name}-${hash(args.name)}.serverless.use1.cache.amazonaws.com`,
+              port: 6379,
+            },
+          ];
+          state.readerEndpoints = [
+            {
+              address: `${args.name}-ro-${hash(args.name)}.serverless.use1.cache.amazonaws.com`,
+              port: 6380,
+            },
+          ];
+          break;
+        case "aws:efs/fileSystem:FileSystem":
+          state.id = `fs-${hash(args.name)}`;
+          state.dnsName = `${state.id as string}.efs.${region}.amazonaws.com`;
+          return { id: state.id as string, state };
+        case "aws:acm/certificate:Certificate":
+          state.domainValidationOptions = [
+            {
+              domainName: inputs.domainName,
+              resourceRecordName: `_${hash(args.name)}.${String(inputs.domainName)}.`,
+              resourceRecordType: "CNAME",
+              resourceRecordValue: `_${hash(args.name + "v")}.acm-validations.aws.`,
+            },
+          ];
+          break;
+        case "aws:ecs/cluster:Cluster":
+          state.name = (inputs.name) ?? args.name;
+          break;
+        case "aws:ecs/taskDefinition:TaskDefinition":
+          state.revision = 1;
+          break;
+        case "aws:ssm/parameter:Parameter":
+          state.name = (inputs.name) ?? args.name;
+          break;
+        case "aws:secretsmanager/secret:Secret":
+          state.name = (inputs.name) ?? args.name;
+          state.arn = `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${state.name as string}-AbCdEf`;
+          break;
+        case "aws:sns/topic:Topic":
+          state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${args.name}`;
+          break;
+        default:
+          break;
+      }
+      return { id: (state.id as string) ?? id, state };
+    },
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      const inputs = args.inputs as Record<string, unknown>;
+      switch (args.token) {
+        case "aws:index/getRegion:getRegion":
+          return {
+            id: region,
+            name: region,
+            region,
+            description: region,
+            endpoint: `ec2.${region}.amazonaws.com`,
+          };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return {
+            id: MOCK_ACCOUNT,
+            accountId: MOCK_ACCOUNT,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`,
+            userId: "AIDAPLAN",
+          };
+        case "aws:index/getPartition:getPartition":
+          return {
+            id: "aws",
+            partition: "aws",
+            dnsSuffix: "amazonaws.com",
+            reverseDnsPrefix: "com.amazonaws",
+          };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return {
+            id: region,
+            names: azs,
+            zoneIds: azs.map((_, i) => `use1-az${i + 1}`),
+            groupNames: [region],
+          };
+        case "aws:ssm/getParameter:getParameter": {
+          const name = String(inputs.name);
+          const arch = name.includes("arm64") ? "arm64" : "x86_64";
+          return {
+            id: name,
+            name,
+            type: "String",
+            value: `ami-0${hash(name)}${arch === "arm64" ? "a" : "b"}1234567`,
+            version: 1,
+            arn: `arn:aws:ssm:${region}::parameter${name}`,
+          };
+        }
+        case "aws:elb/getServiceAccount:getServiceAccount":
+          return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
+        default:
+          throw new Error(
+            `offline plan: the program invoked ${args.token}, which the mock engine does not answer; add it to tools/plan/mocks.ts`,
+          );
+      }
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// Runs the real program (index.ts) in-process against Pulumi's mock engine and records every
+// resource registration the way the engine would see it.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import type { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
+import type { RegisterResourceOutputsRequest } from "@pulumi/pulumi/proto/resource_pb";
+import { createMocks } from "./mocks";
+import { COMPUTED, SECRET, type PlanFile, type PlanResource, type PlanValue } from "./types";
+
+// Internal runtime functions the mock engine itself uses; their typings are stripped as @internal.
+interface RuntimeStore {
+  supportsSecrets: boolean;
+  supportsResourceReferences: boolean;
+  supportsOutputValues: boolean;
+  supportsDeletedWith: boolean;
+  supportsAliasSpecs: boolean;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): RuntimeStore };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs(): Promise<void>;
+};
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const ASSET_SIGS = new Set([
+  "c44067f5952c0a294b673a41bacd8c17",
+  "0def7320c3a5731c473e5ecbe6d01bc7",
+]);
+
+/** Turns the wire form of a property value into its plan form: secrets and unknowns masked. */
+export function toPlanValue(value: unknown): PlanValue {
+  if (value === UNKNOWN) return COMPUTED;
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map(toPlanValue);
+  if (typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const sig = obj[SIG_KEY];
+    if (sig === SECRET_SIG) return SECRET;
+    if (sig === RESOURCE_SIG) return typeof obj.urn === "string" ? obj.urn : COMPUTED;
+    if (typeof sig === "string" && ASSET_SIGS.has(sig)) return "<asset>";
+    const out: Record<string, PlanValue> = {};
+    for (const [k, v] of Object.entries(obj)) out[k] = toPlanValue(v);
+    return out;
+  }
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "string")
+    return value;
+  return typeof value === "bigint" ? value.toString() : COMPUTED;
+}
+
+function urnOf(parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = parent.split("::")[2].split("$").pop() ?? "";
+    qualified = `${parentType}$${type}`;
+  }
+  return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+}
+
+class RecordingMonitor extends MockMonitor {
+  readonly records: PlanResource[] = [];
+  stackOutputs: Record<string, PlanValue> = {};
+
+  override async registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: unknown, response: unknown) => void,
+  ): Promise<void> {
+    const type = req.getType();
+    const parent = req.getParent();
+    const urn = urnOf(parent, type, req.getName());
+    const propertyDependencies: Record<string, string[]> = {};
+    const implied = new Set<string>();
+    req.getPropertydependenciesMap().forEach((deps, prop) => {
+      const urns = deps.getUrnsList();
+      if (urns.length > 0) propertyDependencies[prop] = [...urns];
+      urns.forEach((u) => implied.add(u));
+    });
+    if (type !== "pulumi:pulumi:Stack") {
+      this.records.push({
+        urn,
+        type,
+        name: req.getName(),
+        custom: req.getCustom(),
+        ...(req.getRemote() ? { remote: true } : {}),
+        parent: parent || null,
+        props: toPlanValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, PlanValue>,
+        opts: {
+          protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
+          dependsOn: req.getDependenciesList().filter((d) => !implied.has(d)),
+          ignoreChanges: req.getIgnorechangesList(),
+        },
+        propertyDependencies,
+      });
+    }
+    return super.registerResource(req, callback);
+  }
+
+  override registerResourceOutputs(
+    req: RegisterResourceOutputsRequest,
+    callback: (err: unknown, response: unknown) => void,
+  ): void {
+    if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+      this.stackOutputs = toPlanValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<
+        string,
+        PlanValue
+      >;
+    }
+    super.registerResourceOutputs(req, callback);
+  }
+}
+
+export interface RunProgramOptions {
+  project: string;
+  stack: string;
+  region: string;
+  preset: string;
+  /** Full config map, keys such as "openemr:preset" and "aws:region", values as strings. */
+  config: Record<string, string>;
+  /** Path of the program module; defaults to the repository's index.ts. */
+  programPath?: string;
+}
+
+export interface ProgramRun {
+  plan: PlanFile;
+  /** Secret values the mocks generated; they must never appear in the plan or its summary. */
+  secretsProduced: string[];
+}
+
+/** Runs the program once. The Pulumi runtime is process-global: call this once per process. */
+export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
+  const secretsProduced: string[] = [];
+  pulumi.runtime.setAllConfig(opts.config);
+  const monitor = new RecordingMonitor(createMocks({ region: opts.region, secretsProduced }));
+  settings.setMockOptions(monitor, opts.project, opts.stack, false);
+  const store = runtimeState.getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  store.supportsDeletedWith = true;
+  store.supportsAliasSpecs = true;
+
+  const programPath = opts.programPath ?? path.resolve(__dirname, "../../index.ts");
+  await pulumi.runtime.runInPulumiStack(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require(programPath) as Record<string, unknown>;
+    return Promise.resolve({ ...program });
+  });
+  await runtimeSettings.waitForRPCs();
+
+  return {
+    plan: {
+      project: opts.project,
+      stack: opts.stack,
+      preset: opts.preset,
+      region: opts.region,
+      resources: monitor.records,
+      outputs: monitor.stackOutputs,
+    },
+    secretsProduced,
+  };
+}
