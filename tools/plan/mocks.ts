@@ -96,14 +96,14 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
         }
         case "aws:iam/role:Role":
           state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}`;
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           break;
         case "aws:iam/instanceProfile:InstanceProfile":
           state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${args.name}`;
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           break;
         case "aws:cloudwatch/logGroup:LogGroup":
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${state.name as string}`;
           break;
         case "aws:ec2/instance:Instance":
@@ -190,16 +190,16 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           ];
           break;
         case "aws:ecs/cluster:Cluster":
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           break;
         case "aws:ecs/taskDefinition:TaskDefinition":
           state.revision = 1;
           break;
         case "aws:ssm/parameter:Parameter":
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           break;
         case "aws:secretsmanager/secret:Secret":
-          state.name = (inputs.name) ?? args.name;
+          state.name = inputs.name ?? args.name;
           state.arn = `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${state.name as string}-AbCdEf`;
           break;
         case "aws:sns/topic:Topic":
