@@ -335,6 +335,11 @@ export function parseConfig(raw: Record<string, string>): OpenEmrConfig {
     case "fargate": {
       const settings = resolveFargate(fargateSettingsSchema.parse(settingsInput));
       problems.push(...checkFargate(settings).map((p) => `${NAMESPACE}:fargate.${p}`));
+      if (vpc && vpc.prefix > 20) {
+        problems.push(
+          `${NAMESPACE}:vpcCidr: got ${show(vpcCidr)}; preset fargate needs room for public, private and isolated subnets in two AZs: allowed /16 to /20`,
+        );
+      }
       if (!c.certificateArn && !(c.domain && c.hostedZoneId)) {
         problems.push(
           `${NAMESPACE}:certificateArn: is required by preset fargate (its load balancer only serves HTTPS); set ${NAMESPACE}:certificateArn, or ${NAMESPACE}:domain together with ${NAMESPACE}:hostedZoneId for an automatically validated certificate`,

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, type OpenEmrConfig } from "./config";
 import type { TierCommonArgs, TierOutputs } from "./components/tiers/types";
 import { ExpressTier } from "./components/tiers/express-tier";
+import { FargateTier } from "./components/tiers/fargate-tier";
+import { StandardTier } from "./components/tiers/standard-tier";
 
 function loadConfig(): OpenEmrConfig {
   try {
@@ -42,8 +44,9 @@ function build(): TierOutputs {
       return new ExpressTier(name, { ...common, ...config.settings, plus: config.settings })
         .outputs;
     case "standard":
+      return new StandardTier(name, { ...common, ...config.settings }).outputs;
     case "fargate":
-      throw new pulumi.RunError(`preset ${config.preset} is not built yet`);
+      return new FargateTier(name, { ...common, ...config.settings }).outputs;
   }
 }
 

@@ -19,6 +19,14 @@ export function readScript(file: string): string {
   return fs.readFileSync(path.join(__dirname, "scripts", file), "utf8");
 }
 
+/** Drops full-line comments (not the shebang): the scripts stay documented, the user data small. */
+export function compactScript(text: string): string {
+  return text
+    .split("\n")
+    .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+    .join("\n");
+}
+
 function envLine(key: string, value: string | number): string {
   const text = String(value);
   if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw new Error(`deploy.env: bad key ${key}`);
@@ -30,7 +38,14 @@ function envLine(key: string, value: string | number): string {
  * Renders the cloud-init user data: the scripts as files, the deploy settings, and a single run of
  * the bootstrap. Secrets are never part of it: the bootstrap reads them from SSM at boot.
  */
-export function renderUserData(env: DeployEnv): string {
+export function renderUserData(
+  env: DeployEnv,
+  /** Which helper scripts to install besides the bootstrap; default: all of them. */
+  scripts: readonly string[] = Object.values(SCRIPTS),
+): string {
+  const unknown = scripts.filter((f) => !Object.values(SCRIPTS).includes(f));
+  if (unknown.length > 0) throw new Error(`user data: unknown scripts ${unknown.join(", ")}`);
+  const wanted = new Set([...scripts, "bootstrap.sh"]);
   const files = [
     {
       path: "/etc/openemr/deploy.env",
@@ -40,11 +55,13 @@ export function renderUserData(env: DeployEnv): string {
           .map(([k, v]) => envLine(k, v))
           .join("\n") + "\n",
     },
-    ...Object.entries(SCRIPTS).map(([target, file]) => ({
-      path: target,
-      permissions: "0755",
-      content: readScript(file),
-    })),
+    ...Object.entries(SCRIPTS)
+      .filter(([, file]) => wanted.has(file))
+      .map(([target, file]) => ({
+        path: target,
+        permissions: "0755",
+        content: compactScript(readScript(file)),
+      })),
   ];
   const doc = `#cloud-config\n${stringify(
     { write_files: files, runcmd: [["/usr/local/sbin/openemr-bootstrap"]] },

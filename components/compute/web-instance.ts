@@ -17,6 +17,18 @@ export interface WebInstanceArgs {
   allowHttpsFromSecurityGroupId?: pulumi.Input<string>;
   /** Public address (Elastic IP) for tiers without a load balancer. */
   publicAddress: boolean;
+  /**
+   * With `publicAddress`: false keeps the instance's auto-assigned public IPv4 (outbound only, for
+   * packages, images and AWS APIs without a NAT gateway) and allocates no Elastic IP. Default true.
+   */
+  elasticIp?: boolean;
+  /**
+   * The group carries no inline ingress rules because another component adds standalone ones (a
+   * load balancer's path to its targets); inline rules would remove them on the next update.
+   */
+  externalIngressRules?: boolean;
+  /** Further outbound rules (e.g. MySQL to the database subnets), besides HTTPS. */
+  extraEgress?: aws.types.input.ec2.SecurityGroupEgress[];
   userData: pulumi.Input<string>;
   detailedMonitoring: boolean;
   /** Extra IAM statements for the instance role (reading its secrets, writing backups...). */
@@ -114,7 +126,7 @@ export class WebInstance extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         description: `${name}: HTTPS in; HTTPS out for packages, images and AWS APIs`,
-        ingress,
+        ingress: args.externalIngressRules ? undefined : ingress,
         egress: [
           {
             description: "HTTPS to package mirrors, container registries and AWS APIs",
@@ -123,6 +135,7 @@ export class WebInstance extends pulumi.ComponentResource {
             toPort: 443,
             cidrBlocks: ["0.0.0.0/0"],
           },
+          ...(args.extraEgress ?? []),
         ],
       },
       child,
@@ -202,7 +215,7 @@ export class WebInstance extends pulumi.ComponentResource {
       );
     }
 
-    if (args.publicAddress) {
+    if (args.publicAddress && (args.elasticIp ?? true)) {
       const eip = new aws.ec2.Eip(
         `${name}-ip`,
         { domain: "vpc", tags: { Name: `${name}-ip` } },
@@ -214,6 +227,8 @@ export class WebInstance extends pulumi.ComponentResource {
         child,
       );
       this.publicIp = eip.publicIp;
+    } else if (args.publicAddress) {
+      this.publicIp = this.instance.publicIp;
     } else {
       this.publicIp = this.instance.privateIp;
     }

@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
  * Special characters OpenEMR's installer and sqlconf.php writer accept, and that are safe in
  * Docker env files and shell: no quotes, backslash, dollar, backtick, space or hash.
  */
-export const PASSWORD_SPECIALS = "-_.~!^*+=";
+export const PASSWORD_SPECIALS = "-_.~^!";
 
 /** A password OpenEMR accepts: at least two of each character class (openemr-on-ecs#32). */
 export function generatePassword(

@@ -57,6 +57,8 @@ export interface CostBlock {
   lines: CostLine[];
   /** Usage-driven charges listed with their unit price, not guessed into monthlyUsd. */
   usage?: { urn: string; item: string; unitPrice: string }[];
+  /** Resource types (or items) the estimator could not price; a test fails when any is listed. */
+  unpriced?: string[];
 }
 
 export interface PlanFile {

@@ -4,11 +4,13 @@
 #   BACKUP_MODE=s3:    weekly full + daily incremental file archives and a daily dump, uploaded to
 #                      the backup bucket encrypted with the customer-managed key (SSE-KMS).
 #   BACKUP_MODE=local: dumps kept on the instance for the daily EBS snapshots to capture.
+# With DB_HOST set the database is RDS, backed up by RDS and AWS Backup: no dump is taken here.
 # Reports OpenEMR/BackupSucceeded (1 or 0) to CloudWatch; an alarm fires when it is 0 or missing.
 set -euo pipefail
 exec >>/var/log/openemr-backup.log 2>&1
 # shellcheck source=/dev/null
 . /etc/openemr/deploy.env
+DB_HOST="${DB_HOST:-}"
 
 report() {
   aws cloudwatch put-metric-data --region "${REGION}" --namespace OpenEMR \
@@ -21,15 +23,19 @@ trap 'rm -rf "${stage}"' EXIT
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 echo "$(date -Is) backup ${stamp} start (mode ${BACKUP_MODE})"
 
-# shellcheck disable=SC2016 # expanded inside the container, where the password lives
-docker exec openemr-db sh -c 'exec mariadb-dump -uroot -p"${MARIADB_ROOT_PASSWORD}" --single-transaction --quick --routines --events --triggers --all-databases' \
-  | gzip >"${stage}/database.sql.gz"
-gzip -t "${stage}/database.sql.gz"
+if [ -z "${DB_HOST}" ]; then
+  # shellcheck disable=SC2016 # expanded inside the container, where the password lives
+  docker exec openemr-db sh -c 'exec mariadb-dump -uroot -p"${MARIADB_ROOT_PASSWORD}" --single-transaction --quick --routines --events --triggers --all-databases' \
+    | gzip >"${stage}/database.sql.gz"
+  gzip -t "${stage}/database.sql.gz"
+fi
 
 if [ "${BACKUP_MODE}" = "local" ]; then
-  mkdir -p "${DATA_DIR}/backups"
-  mv "${stage}/database.sql.gz" "${DATA_DIR}/backups/database-${stamp}.sql.gz"
-  find "${DATA_DIR}/backups" -name 'database-*.sql.gz' -mtime +"${LOCAL_BACKUP_DAYS}" -delete
+  if [ -z "${DB_HOST}" ]; then
+    mkdir -p "${DATA_DIR}/backups"
+    mv "${stage}/database.sql.gz" "${DATA_DIR}/backups/database-${stamp}.sql.gz"
+    find "${DATA_DIR}/backups" -name 'database-*.sql.gz' -mtime +"${LOCAL_BACKUP_DAYS}" -delete
+  fi
 else
   # One chain per ISO week: the first run of a week is a full (level 0) archive, later runs are
   # incremental against it.

@@ -1,11 +1,14 @@
 #!/bin/bash
 # First-boot setup of an OpenEMR host: data volume, Docker, secrets from SSM, the database and
 # OpenEMR containers as systemd units, the CloudWatch agent, backups and (optionally) a real TLS
-# certificate. Safe to run again: every step checks before it acts.
+# certificate. With DB_HOST set the database is RDS: no database container; the master credentials
+# come from Secrets Manager (DB_SECRET_ARN) and OpenEMR connects over TLS with the RDS CA bundle.
+# Safe to run again: every step checks before it acts.
 set -euo pipefail
 exec >>/var/log/openemr-bootstrap.log 2>&1
 # shellcheck source=/dev/null
 . /etc/openemr/deploy.env
+DB_HOST="${DB_HOST:-}"
 echo "$(date -Is) bootstrap start (stack ${STACK})"
 
 if [ "${SWAP_GB}" -gt 0 ] && ! swapon --show | grep -q /swapfile; then
@@ -27,7 +30,7 @@ fi
 mkdir -p "${DATA_DIR}/docker" /etc/docker /etc/openemr/secrets
 chmod 700 /etc/openemr/secrets
 
-dnf install -y docker amazon-cloudwatch-agent
+dnf install -y docker amazon-cloudwatch-agent jq
 cat >/etc/docker/daemon.json <<JSON
 { "data-root": "${DATA_DIR}/docker", "log-driver": "awslogs",
   "log-opts": { "awslogs-region": "${REGION}", "awslogs-group": "${LOG_GROUP_CONTAINERS}" } }
@@ -36,16 +39,43 @@ systemctl enable --now docker
 
 param() { aws ssm get-parameter --region "${REGION}" --with-decryption --name "$1" --query Parameter.Value --output text; }
 umask 077
-printf 'MARIADB_ROOT_PASSWORD=%s\n' "$(param "${DB_ROOT_PARAM}")" >/etc/openemr/secrets/db.env
+if [ -n "${DB_HOST}" ]; then
+  master=$(aws secretsmanager get-secret-value --region "${REGION}" --secret-id "${DB_SECRET_ARN}" \
+    --query SecretString --output text)
+  {
+    printf 'MYSQL_HOST=%s\n' "${DB_HOST}"
+    jq -r '"MYSQL_ROOT_USER=\(.username)\nMYSQL_ROOT_PASS=\(.password)"' <<<"${master}"
+  } >/etc/openemr/secrets/app.env
+  unset master
+else
+  printf 'MARIADB_ROOT_PASSWORD=%s\n' "$(param "${DB_ROOT_PARAM}")" >/etc/openemr/secrets/db.env
+  printf 'MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=%s\n' "$(param "${DB_ROOT_PARAM}")" >/etc/openemr/secrets/app.env
+fi
 {
-  printf 'MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=%s\n' "$(param "${DB_ROOT_PARAM}")"
   printf 'MYSQL_USER=openemr\nMYSQL_PASS=%s\n' "$(param "${DB_USER_PARAM}")"
   printf 'OE_USER=admin\nOE_PASS=%s\n' "$(param "${ADMIN_PARAM}")"
-} >/etc/openemr/secrets/app.env
+} >>/etc/openemr/secrets/app.env
 umask 022
 
+db_tls=()
+if [ -n "${DB_HOST}" ]; then
+  # The RDS CA bundle, fetched at every boot (CAs rotate; a baked copy broke in 2020 and 2024).
+  # OpenEMR turns on TLS to MySQL when the image finds it at this path.
+  ca=/etc/openemr/rds-ca.pem
+  for _ in $(seq 1 10); do
+    curl -fsS --max-time 30 -o "${ca}.tmp" "${RDS_CA_BUNDLE_URL}" && break
+    sleep 6
+  done
+  if [ -s "${ca}.tmp" ]; then mv -f "${ca}.tmp" "${ca}"; fi
+  [ -s "${ca}" ] || { echo "cannot download the RDS CA bundle"; exit 1; }
+  chmod 644 "${ca}"
+  db_tls=(-v "${ca}:/root/certs/mysql/server/mysql-ca:ro")
+fi
+
 docker network inspect openemr >/dev/null 2>&1 || docker network create openemr
-for volume in openemr-db openemr-sites openemr-ssl openemr-letsencrypt openemr-logs; do
+volumes=(openemr-sites openemr-ssl openemr-letsencrypt openemr-logs)
+[ -n "${DB_HOST}" ] || volumes+=(openemr-db)
+for volume in "${volumes[@]}"; do
   docker volume inspect "${volume}" >/dev/null 2>&1 || docker volume create "${volume}"
 done
 logs_dir=$(docker volume inspect -f '{{.Mountpoint}}' openemr-logs)
@@ -71,16 +101,20 @@ ExecStop=/usr/bin/docker stop -t 60 ${name}
 WantedBy=multi-user.target
 UNIT
 }
-unit openemr-db "OpenEMR database (MariaDB)" \
-  --env-file /etc/openemr/secrets/db.env -v openemr-db:/var/lib/mysql \
-  --log-opt "awslogs-group=${LOG_GROUP_DATABASE}" \
-  "${MARIADB_IMAGE}" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
+services=(openemr-app.service)
+if [ -z "${DB_HOST}" ]; then
+  unit openemr-db "OpenEMR database (MariaDB)" \
+    --env-file /etc/openemr/secrets/db.env -v openemr-db:/var/lib/mysql \
+    --log-opt "awslogs-group=${LOG_GROUP_DATABASE}" \
+    "${MARIADB_IMAGE}" --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci
+  services=(openemr-db.service openemr-app.service)
+fi
 unit openemr-app "OpenEMR" \
   --env-file /etc/openemr/secrets/app.env -p 443:443 \
   -v openemr-sites:/var/www/localhost/htdocs/openemr/sites -v openemr-ssl:/etc/ssl \
-  -v openemr-letsencrypt:/etc/letsencrypt -v openemr-logs:/var/log \
+  -v openemr-letsencrypt:/etc/letsencrypt -v openemr-logs:/var/log "${db_tls[@]}" \
   --log-opt "awslogs-group=${LOG_GROUP_CONTAINERS}" "${OPENEMR_IMAGE}"
-sed -i 's/^After=docker.service$/After=docker.service openemr-db.service/' /etc/systemd/system/openemr-app.service
+[ -n "${DB_HOST}" ] || sed -i 's/^After=docker.service$/After=docker.service openemr-db.service/' /etc/systemd/system/openemr-app.service
 
 cat >/opt/aws/amazon-cloudwatch-agent/etc/openemr.json <<JSON
 { "logs": { "logs_collected": { "files": { "collect_list": [
@@ -115,13 +149,17 @@ RandomizedDelaySec=300
 WantedBy=timers.target
 UNIT
 }
-timer openemr-backup "*-*-* ${BACKUP_HOUR}:00:00 UTC" /usr/local/sbin/openemr-backup
+# BACKUP_MODE=aws-backup: AWS Backup snapshots the data volume and the database; no local job
+if [ "${BACKUP_MODE}" != "aws-backup" ]; then
+  timer openemr-backup "*-*-* ${BACKUP_HOUR}:00:00 UTC" /usr/local/sbin/openemr-backup
+  services+=(openemr-backup.timer)
+fi
 if [ -n "${DOMAIN}" ]; then
   timer openemr-certificate "*-*-* 03,15:30:00 UTC" /usr/local/sbin/openemr-certificate
 fi
 
 systemctl daemon-reload
-systemctl enable --now openemr-db.service openemr-app.service openemr-backup.timer
+systemctl enable --now "${services[@]}"
 if [ -n "${DOMAIN}" ]; then
   systemctl enable --now openemr-certificate.timer
   /usr/local/sbin/openemr-certificate || echo "certificate not obtained yet; OpenEMR keeps its self-signed certificate"

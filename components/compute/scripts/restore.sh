@@ -11,6 +11,10 @@ set -euo pipefail
 . /etc/openemr/deploy.env
 
 usage() { sed -n '2,9p' "$0"; exit 2; }
+if [ -n "${DB_HOST:-}" ]; then
+  echo "This host uses RDS: restore the database and the data volume from AWS Backup instead." >&2
+  exit 2
+fi
 [ $# -ge 1 ] || usage
 
 if [ "$1" = "--list" ]; then

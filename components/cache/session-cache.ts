@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { allowTcp } from "../network/security-rules";
+
+export const VALKEY_PORT = 6379;
+export const VALKEY_MAJOR = "8";
+
+export interface SessionCacheArgs {
+  vpcId: pulumi.Input<string>;
+  /** Subnets for the cache endpoints (isolated). */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Security group of the clients (the OpenEMR tasks); the only source allowed on 6379. */
+  clientSecurityGroupId: pulumi.Input<string>;
+  /** Customer-managed key for data at rest. */
+  kmsKeyArn: pulumi.Input<string>;
+  /** The user the application authenticates as (Valkey ACL user name). */
+  username: string;
+  /** Its password (16 to 128 characters, no spaces, quotes, slashes or @). */
+  password: pulumi.Input<string>;
+  /** Upper bounds that cap the bill; sessions need far less. */
+  maxDataStorageGb?: number;
+  maxEcpuPerSecond?: number;
+}
+
+/**
+ * ElastiCache Serverless (Valkey) for PHP sessions: always TLS in transit, encrypted at rest with
+ * the customer-managed key, password authentication (the built-in default user is switched off),
+ * reachable only from the client security group, usage capped. No snapshots: sessions are disposable
+ * and a restored one would be stale.
+ */
+export class SessionCache extends pulumi.ComponentResource {
+  public readonly cache: aws.elasticache.ServerlessCache;
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  /** Host name only: OpenEMR appends ":6379" itself. */
+  public readonly host: pulumi.Output<string>;
+
+  constructor(name: string, args: SessionCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:cache:SessionCache", name, {}, opts);
+    const child = { parent: this };
+    const id = name.toLowerCase();
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `${name}: Valkey from the OpenEMR tasks only`,
+        tags: { Name: `${name}-sg` },
+      },
+      child,
+    );
+    allowTcp(
+      `${name}-clients`,
+      {
+        fromSecurityGroupId: args.clientSecurityGroupId,
+        toSecurityGroupId: this.securityGroup.id,
+        port: VALKEY_PORT,
+        description: "OpenEMR to Valkey sessions (TLS)",
+      },
+      child,
+    );
+
+    // a user group must contain a user named "default": keep it, but switched off
+    const defaultUser = new aws.elasticache.User(
+      `${name}-default-user`,
+      {
+        userId: `${id}-default`,
+        userName: "default",
+        engine: "valkey",
+        accessString: "off -@all",
+        authenticationMode: { type: "no-password-required" },
+      },
+      child,
+    );
+    const appUser = new aws.elasticache.User(
+      `${name}-app-user`,
+      {
+        userId: `${id}-app`,
+        userName: args.username,
+        engine: "valkey",
+        accessString: "on ~* +@all",
+        authenticationMode: { type: "password", passwords: [pulumi.secret(args.password)] },
+      },
+      child,
+    );
+    const userGroup = new aws.elasticache.UserGroup(
+      `${name}-users`,
+      {
+        userGroupId: `${id}-users`,
+        engine: "valkey",
+        userIds: [defaultUser.userId, appUser.userId],
+      },
+      child,
+    );
+
+    this.cache = new aws.elasticache.ServerlessCache(
+      `${name}-valkey`,
+      {
+        name: id,
+        description: `${name}: OpenEMR PHP sessions`,
+        engine: "valkey",
+        majorEngineVersion: VALKEY_MAJOR,
+        kmsKeyId: args.kmsKeyArn,
+        subnetIds: args.subnetIds,
+        securityGroupIds: [this.securityGroup.id],
+        userGroupId: userGroup.userGroupId,
+        snapshotRetentionLimit: 0,
+        cacheUsageLimits: {
+          dataStorage: { maximum: args.maxDataStorageGb ?? 5, unit: "GB" },
+          ecpuPerSeconds: [{ maximum: args.maxEcpuPerSecond ?? 100_000 }],
+        },
+        tags: { Name: id },
+      },
+      child,
+    );
+    this.host = this.cache.endpoints.apply((endpoints) => {
+      const address = endpoints?.[0]?.address;
+      if (!address) throw new Error(`${name}: ElastiCache did not report an endpoint`);
+      return address;
+    });
+    this.registerOutputs({ host: this.host });
+  }
+}

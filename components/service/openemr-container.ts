@@ -1,0 +1,105 @@
+// What the official openemr/openemr image needs to run as a Fargate task behind TLS-only Aurora and
+// Valkey: paths it reads, the boot script that delivers the CA bundles, and its health check.
+// Pure functions: no Pulumi runtime, so tests check them directly.
+
+export const OPENEMR_ROOT = "/var/www/localhost/htdocs/openemr";
+export const SITES_DIR = `${OPENEMR_ROOT}/sites`;
+/** The image's TLS material (Apache's self-signed certificate), shared by all tasks. */
+export const SSL_DIR = "/etc/ssl";
+export const CERTIFICATES_DIR = `${SITES_DIR}/default/documents/certificates`;
+/** When this file exists OpenEMR connects to MySQL over TLS and verifies the server against it. */
+export const MYSQL_CA_PATH = `${CERTIFICATES_DIR}/mysql-ca`;
+/** With REDIS_TLS=yes the session handler uses tls:// and verifies the server against this file. */
+export const REDIS_CA_PATH = `${CERTIFICATES_DIR}/redis-ca`;
+/** openemr.sh copies these into CERTIFICATES_DIR on first setup. */
+export const STAGED_MYSQL_CA = "/root/certs/mysql/server/mysql-ca";
+export const STAGED_REDIS_CA = "/root/certs/redis/redis-ca";
+/** The image's pristine copy of /etc/ssl: its CA bundle verifies downloads before /etc/ssl is restored. */
+export const IMAGE_CA_BUNDLE = "/swarm-pieces/ssl/certs/ca-certificates.crt";
+
+/** The RDS certificate bundle for every region, fetched at each start (CAs rotate: 2020, 2024). */
+export const RDS_CA_BUNDLE_URL =
+  "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+/** ElastiCache Serverless certificates chain to Amazon Root CA 1. */
+export const AMAZON_ROOT_CA_URL = "https://www.amazontrust.com/repository/AmazonRootCA1.pem";
+
+/**
+ * Seconds after which a swarm leader that started OpenEMR's first-time setup and never finished is
+ * presumed dead: its lock is removed so the next task can take over, and its health check fails.
+ * Equal to the service's health-check grace period.
+ */
+export const FIRST_BOOT_SECONDS = 1800;
+
+/**
+ * The container's start script, run by /bin/sh before the image's own ./openemr.sh:
+ * 1. downloads the RDS CA bundle and Amazon Root CA 1 (verified with the image's CA bundle) and
+ *    stages them where openemr.sh installs them on first setup; on later starts it refreshes the
+ *    copies already on the shared volume (openemr.sh never replaces them);
+ * 2. makes the image's `mariadb` calls verify TLS with the RDS bundle instead of `--skip-ssl`, which
+ *    Aurora refuses under require_secure_transport (OPENEMR_SETTING_* would fail otherwise);
+ * 3. clears a swarm-leader lock left by a task that died during first-time setup;
+ * 4. hands over to ./openemr.sh.
+ */
+export function openemrBootScript(): string {
+  return [
+    "set -eu",
+    `CA_BUNDLE=${IMAGE_CA_BUNDLE}`,
+    "fetch() {",
+    "  n=0",
+    '  until curl -fsS --max-time 30 --cacert "$CA_BUNDLE" -o "$2.tmp" "$1"; do',
+    '    n=$((n + 1)); if [ "$n" -ge 10 ]; then return 1; fi; sleep 6',
+    "  done",
+    '  mv -f "$2.tmp" "$2"',
+    "}",
+    `mkdir -p ${dirOf(STAGED_MYSQL_CA)} ${dirOf(STAGED_REDIS_CA)}`,
+    `if ! fetch ${RDS_CA_BUNDLE_URL} ${STAGED_MYSQL_CA}; then`,
+    `  echo "openemr-aws: cannot download the RDS CA bundle"`,
+    `  if [ -f ${MYSQL_CA_PATH} ]; then cp ${MYSQL_CA_PATH} ${STAGED_MYSQL_CA}; else exit 1; fi`,
+    "fi",
+    `if ! fetch ${AMAZON_ROOT_CA_URL} ${STAGED_REDIS_CA}; then`,
+    `  echo "openemr-aws: cannot download Amazon Root CA 1, using the image's CA bundle"`,
+    `  cp "$CA_BUNDLE" ${STAGED_REDIS_CA}`,
+    "fi",
+    `if [ -d ${CERTIFICATES_DIR} ]; then`,
+    `  for pair in ${STAGED_MYSQL_CA}:${MYSQL_CA_PATH} ${STAGED_REDIS_CA}:${REDIS_CA_PATH}; do`,
+    "    src=${pair%%:*}; dst=${pair#*:}",
+    '    cp "$src" "$dst.$$" && chmod 744 "$dst.$$" && mv -f "$dst.$$" "$dst"',
+    "  done",
+    "fi",
+    `sed -i 's|--skip-ssl|--ssl-ca=${STAGED_MYSQL_CA}|g' /root/devtoolsLibrary.source`,
+    `if [ -f ${SITES_DIR}/docker-leader ] && [ ! -f ${SITES_DIR}/docker-completed ]; then`,
+    `  age=$(( $(date +%s) - $(stat -c %Y ${SITES_DIR}/docker-leader) ))`,
+    `  if [ "$age" -gt ${FIRST_BOOT_SECONDS} ]; then`,
+    `    echo "openemr-aws: removing a swarm-leader lock left $age s ago"`,
+    `    rm -f ${SITES_DIR}/docker-leader`,
+    "  fi",
+    "fi",
+    `cd ${OPENEMR_ROOT}`,
+    "exec ./openemr.sh",
+  ].join("\n");
+}
+
+/**
+ * The container health check: healthy while first-time setup runs (up to FIRST_BOOT_SECONDS after
+ * the leader started it), then only when Apache answers over HTTPS (any status below 400; "/"
+ * answers 302 to the login page).
+ */
+export function openemrHealthCheckCommand(): string {
+  const s = SITES_DIR;
+  return [
+    `if [ -f ${s}/docker-completed ]; then exec curl -fsk -o /dev/null --max-time 8 https://localhost/; fi`,
+    `if [ -f ${s}/docker-initiated ] && [ $(( $(date +%s) - $(stat -c %Y ${s}/docker-initiated) )) -gt ${FIRST_BOOT_SECONDS} ]; then exit 1; fi`,
+    "exit 0",
+  ].join("; ");
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+/**
+ * Special characters allowed in generated OpenEMR passwords: safe in openemr.sh's unquoted,
+ * word-split installer arguments (no globbing `*?[`, no `=`), in sqlconf.php's single-quoted strings
+ * (no quotes or backslash), in PHP ini strings (no `$`) and in ECS secrets.
+ */
+export const OPENEMR_PASSWORD_SPECIALS = "-_.~^!";

@@ -1,0 +1,415 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import type { FargateSettings } from "../../presets/fargate";
+import { AuditTrail } from "../audit/audit-trail";
+import { BackupPlan } from "../backup/backup-plan";
+import { SessionCache } from "../cache/session-cache";
+import { AuroraServerless, MYSQL_PORT } from "../database/aurora-serverless";
+import { SharedFileSystem } from "../files/shared-file-system";
+import { EncryptionKey } from "../keys/encryption-key";
+import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
+import { Network } from "../network/network";
+import { FargateService } from "../service/fargate-service";
+import {
+  FIRST_BOOT_SECONDS,
+  OPENEMR_PASSWORD_SPECIALS,
+  SITES_DIR,
+  SSL_DIR,
+  openemrBootScript,
+  openemrHealthCheckCommand,
+} from "../service/openemr-container";
+import { WebFirewall } from "../waf/web-firewall";
+import type { TierCommonArgs, TierOutputs } from "./types";
+
+export type FargateTierArgs = TierCommonArgs &
+  FargateSettings & {
+    /** The deployment region; defaults to the `aws:region` the AWS provider is configured with. */
+    region?: string;
+  };
+
+/** Availability zones the tier spreads over (subnets, mount targets, tasks, database). */
+export const FARGATE_AZS = 2;
+export const OPENEMR_CONTAINER = "openemr";
+export const OPENEMR_HTTPS_PORT = 443;
+export const ADMIN_USER = "admin";
+/** The MySQL and Valkey user OpenEMR runs as (the master user only sets it up). */
+export const APP_USER = "openemr";
+/** AWS limits some of the names derived from the tier's name (ElastiCache ids, 40 characters). */
+export const MAX_TIER_NAME_LENGTH = 28;
+
+/**
+ * OpenEMR on ECS Fargate: tasks in private subnets behind an HTTPS-only load balancer and WAF,
+ * Aurora MySQL Serverless v2, Valkey sessions and two EFS file systems in isolated subnets,
+ * customer-managed keys for data, logs and secrets, AWS Backup, CloudTrail, VPC flow logs.
+ */
+export class FargateTier extends pulumi.ComponentResource {
+  public readonly outputs: TierOutputs;
+  public readonly network: Network;
+  public readonly loadBalancer: HttpsLoadBalancer;
+  public readonly database: AuroraServerless;
+  public readonly cache: SessionCache;
+  public readonly service: FargateService;
+
+  constructor(name: string, args: FargateTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:tiers:Fargate", name, {}, opts);
+    const child = { parent: this };
+    const protect = args.protectData;
+    if (name.length > MAX_TIER_NAME_LENGTH) {
+      throw new Error(
+        `${name}: the name is ${name.length} characters; at most ${MAX_TIER_NAME_LENGTH} fit the AWS names derived from it (use a shorter stack name)`,
+      );
+    }
+    const regionName = args.region ?? aws.config.region;
+    if (!regionName) {
+      throw new Error(`${name}: set aws:region; the fargate tier needs to know its region`);
+    }
+    const region = aws.getRegionOutput({}, child).region;
+
+    // --- keys: one per kind of data, each usable only by the services that need it ---
+    const dataKey = new EncryptionKey(
+      `${name}-data`,
+      {
+        description: `${name}: database, file systems, sessions and backups`,
+        users: ["rds", "efs", "elasticache", "backup"],
+        protect,
+      },
+      child,
+    );
+    const logsKey = new EncryptionKey(
+      `${name}-logs`,
+      {
+        description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions`,
+        users: ["logs", "cloudtrail", "s3"],
+        protect,
+      },
+      child,
+    );
+    const secretsKey = new EncryptionKey(
+      `${name}-secrets`,
+      { description: `${name}: generated credentials`, users: ["secretsmanager"], protect },
+      child,
+    );
+
+    this.network = new Network(
+      `${name}-net`,
+      {
+        cidrBlock: args.vpcCidr,
+        availabilityZones: FARGATE_AZS,
+        privateSubnets: true,
+        isolatedSubnets: true,
+        natStrategy: args.natStrategy,
+        logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: logsKey.arn,
+        protectLogs: protect,
+        logGroupPrefix: args.logGroupPrefix,
+      },
+      child,
+    );
+    const vpcId = this.network.vpcId;
+    const isolated = this.network.isolatedSubnetIds;
+
+    const audit =
+      args.auditTrail === "create"
+        ? new AuditTrail(
+            `${name}-audit`,
+            {
+              kmsKeyArn: logsKey.arn,
+              retentionDays: args.logRetentionDays,
+              logGroupPrefix: args.logGroupPrefix,
+              protect,
+            },
+            child,
+          )
+        : undefined;
+
+    // --- the tasks' security group: every path in or out is added by the component it leads to ---
+    const taskSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks-sg`,
+      {
+        vpcId,
+        description: `${name}: OpenEMR tasks`,
+        tags: { Name: `${name}-tasks-sg` },
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-tasks-https-out`,
+      {
+        securityGroupId: taskSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+        description: "Image pulls, AWS APIs and CA bundles, through NAT",
+      },
+      child,
+    );
+
+    this.loadBalancer = new HttpsLoadBalancer(
+      `${name}-lb`,
+      {
+        vpcId,
+        publicSubnetIds: this.network.publicSubnetIds,
+        allowedCidrs: args.allowedCidrs,
+        certificateArn: args.certificateArn,
+        domain: args.domain,
+        hostedZoneId: args.hostedZoneId,
+        targetType: "ip",
+        targetSecurityGroupId: taskSecurityGroup.id,
+        targetPort: OPENEMR_HTTPS_PORT,
+        region: regionName,
+        logRetentionDays: args.logRetentionDays,
+        protect,
+      },
+      child,
+    );
+    const firewall = new WebFirewall(
+      `${name}-waf`,
+      {
+        resourceArn: this.loadBalancer.loadBalancer.arn,
+        rateLimit: args.wafRateLimit,
+        mode: args.wafMode,
+        logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: logsKey.arn,
+        protect,
+      },
+      child,
+    );
+
+    // --- credentials: generated once, kept in Secrets Manager, handed to tasks as ECS secrets ---
+    const dbPassword = new random.RandomPassword(
+      `${name}-db-app-password`,
+      {
+        length: 32,
+        minUpper: 2,
+        minLower: 2,
+        minNumeric: 2,
+        minSpecial: 2,
+        overrideSpecial: OPENEMR_PASSWORD_SPECIALS,
+      },
+      child,
+    );
+    // it travels in a URL query string (session.save_path): letters and digits only
+    const cachePassword = new random.RandomPassword(
+      `${name}-cache-password`,
+      { length: 40, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
+      child,
+    );
+    const adminPassword = new random.RandomPassword(
+      `${name}-admin-password`,
+      {
+        length: 20,
+        minUpper: 2,
+        minLower: 2,
+        minNumeric: 2,
+        minSpecial: 2,
+        overrideSpecial: OPENEMR_PASSWORD_SPECIALS,
+      },
+      child,
+    );
+    const secret = (suffix: string, description: string, value: pulumi.Input<string>) => {
+      const s = new aws.secretsmanager.Secret(
+        `${name}-${suffix}`,
+        {
+          name: `${name}/${suffix}`,
+          description,
+          kmsKeyId: secretsKey.arn,
+          recoveryWindowInDays: protect ? 30 : 0,
+        },
+        { ...child, protect },
+      );
+      const version = new aws.secretsmanager.SecretVersion(
+        `${name}-${suffix}-value`,
+        { secretId: s.id, secretString: value },
+        child,
+      );
+      return { secret: s, version };
+    };
+    const appCredentials = secret(
+      "app-credentials",
+      `${name}: the MySQL and Valkey user OpenEMR runs as`,
+      pulumi.jsonStringify({
+        dbUsername: APP_USER,
+        dbPassword: pulumi.secret(dbPassword.result),
+        cacheUsername: APP_USER,
+        cachePassword: pulumi.secret(cachePassword.result),
+      }),
+    );
+    const adminCredentials = secret(
+      "admin-password",
+      `${name}: password of the OpenEMR user "${ADMIN_USER}"`,
+      pulumi.secret(adminPassword.result),
+    );
+
+    this.database = new AuroraServerless(
+      `${name}-db`,
+      {
+        vpcId,
+        subnetIds: isolated,
+        clientSecurityGroupId: taskSecurityGroup.id,
+        kmsKeyArn: dataKey.arn,
+        secretKmsKeyArn: secretsKey.arn,
+        logKmsKeyArn: logsKey.arn,
+        logRetentionDays: args.logRetentionDays,
+        minAcu: args.auroraMinAcu,
+        maxAcu: args.auroraMaxAcu,
+        reader: args.auroraReader,
+        backupRetentionDays: args.dbBackupRetentionDays,
+        protect,
+      },
+      child,
+    );
+    this.cache = new SessionCache(
+      `${name}-sessions`,
+      {
+        vpcId,
+        subnetIds: isolated,
+        clientSecurityGroupId: taskSecurityGroup.id,
+        kmsKeyArn: dataKey.arn,
+        username: APP_USER,
+        password: pulumi.secret(cachePassword.result),
+      },
+      child,
+    );
+    const fileSystem = (suffix: string, rootDirectory: string, purpose: string) =>
+      new SharedFileSystem(
+        `${name}-${suffix}`,
+        {
+          vpcId,
+          subnetIds: isolated,
+          subnetCount: FARGATE_AZS,
+          clientSecurityGroupId: taskSecurityGroup.id,
+          kmsKeyArn: dataKey.arn,
+          rootDirectory,
+          purpose,
+          protect,
+        },
+        child,
+      );
+    const sites = fileSystem("sites", "/openemr-sites", "openemr-sites");
+    const tls = fileSystem("tls", "/openemr-tls", "openemr-tls");
+
+    const masterSecret = this.database.masterSecretArn;
+    const app = appCredentials.secret.arn;
+    this.service = new FargateService(
+      `${name}-app`,
+      {
+        clusterName: name,
+        serviceName: `${name}-openemr`,
+        containerName: OPENEMR_CONTAINER,
+        image: args.openemrImage,
+        architecture: args.architecture,
+        cpu: args.cpu,
+        memory: args.memory,
+        containerPort: OPENEMR_HTTPS_PORT,
+        entryPoint: ["/bin/sh", "-c"],
+        command: [openemrBootScript()],
+        environment: {
+          MYSQL_HOST: this.database.endpoint,
+          MYSQL_PORT: String(MYSQL_PORT),
+          MYSQL_DATABASE: "openemr",
+          // the installer creates the OpenEMR user with REQUIRE SSL
+          FORCE_DATABASE_SSL_CONNECT: "1",
+          // host only: the image appends :6379
+          REDIS_SERVER: this.cache.host,
+          REDIS_TLS: "yes",
+          SWARM_MODE: "yes",
+          OE_USER: ADMIN_USER,
+          OPENEMR_DOCKER_ENV_TAG: "openemr-aws-fargate",
+          ...(args.domain ? { OPENEMR_SETTING_site_addr_oath: `https://${args.domain}` } : {}),
+        },
+        secrets: {
+          MYSQL_ROOT_USER: pulumi.interpolate`${masterSecret}:username::`,
+          MYSQL_ROOT_PASS: pulumi.interpolate`${masterSecret}:password::`,
+          MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
+          MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
+          REDIS_USERNAME: pulumi.interpolate`${app}:cacheUsername::`,
+          REDIS_PASSWORD: pulumi.interpolate`${app}:cachePassword::`,
+          OE_PASS: adminCredentials.secret.arn,
+        },
+        secretArns: [masterSecret, app, adminCredentials.secret.arn],
+        secretKmsKeyArns: [secretsKey.arn],
+        healthCheckCommand: openemrHealthCheckCommand(),
+        volumes: [
+          {
+            name: "sites",
+            fileSystemId: sites.fileSystemId,
+            fileSystemArn: sites.arn,
+            accessPointId: sites.accessPoint.id,
+            accessPointArn: sites.accessPoint.arn,
+            containerPath: SITES_DIR,
+          },
+          {
+            name: "tls",
+            fileSystemId: tls.fileSystemId,
+            fileSystemArn: tls.arn,
+            accessPointId: tls.accessPoint.id,
+            accessPointArn: tls.accessPoint.arn,
+            containerPath: SSL_DIR,
+          },
+        ],
+        subnetIds: this.network.privateSubnetIds,
+        securityGroupIds: [taskSecurityGroup.id],
+        targetGroupArn: this.loadBalancer.targetGroup.arn,
+        healthCheckGracePeriodSeconds: FIRST_BOOT_SECONDS,
+        minTasks: args.minTasks,
+        maxTasks: args.maxTasks,
+        cpuTargetPercent: args.cpuTargetPercent,
+        memoryTargetPercent: args.memoryTargetPercent,
+        ecsExec: args.ecsExec,
+        logGroupPrefix: args.logGroupPrefix,
+        logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: logsKey.arn,
+        protectLogs: protect,
+        serviceDependsOn: [
+          this.loadBalancer.httpsListener,
+          ...sites.mountTargets,
+          ...tls.mountTargets,
+          this.database.writer,
+          this.cache.cache,
+          appCredentials.version,
+          adminCredentials.version,
+        ],
+      },
+      child,
+    );
+
+    const backup = new BackupPlan(
+      `${name}-backup`,
+      {
+        kmsKeyArn: dataKey.arn,
+        resourceArns: [this.database.cluster.arn, sites.arn, tls.arn],
+        dailyRetentionDays: args.dailyBackupRetentionDays,
+        weeklyRetentionDays: args.weeklyBackupRetentionDays,
+        monthlyRetentionDays: args.monthlyBackupRetentionDays,
+        protect,
+      },
+      child,
+    );
+
+    const cluster = this.service.cluster.name;
+    const serviceName = this.service.service.name;
+    this.outputs = {
+      url: this.loadBalancer.url,
+      adminUser: ADMIN_USER,
+      adminPasswordLocation: adminCredentials.secret.arn,
+      adminPasswordCommand: pulumi.interpolate`aws secretsmanager get-secret-value --region ${region} --secret-id ${adminCredentials.secret.arn} --query SecretString --output text`,
+      adminShellCommand: args.ecsExec
+        ? pulumi.interpolate`aws ecs execute-command --region ${region} --cluster ${cluster} --container ${OPENEMR_CONTAINER} --interactive --command /bin/sh --task "$(aws ecs list-tasks --region ${region} --cluster ${cluster} --service-name ${serviceName} --query 'taskArns[0]' --output text)"`
+        : undefined,
+      databaseEndpoint: this.database.endpoint,
+      backupLocation: backup.vault.arn,
+      logGroups: [
+        this.service.logGroup,
+        ...(this.service.execLogGroup ? [this.service.execLogGroup] : []),
+        this.service.insightsLogGroup,
+        ...this.database.logGroups,
+        firewall.logGroup,
+        this.network.flowLogGroup,
+        ...(audit ? [audit.logGroup] : []),
+      ].map((g) => g.name),
+    };
+    this.registerOutputs({ url: this.outputs.url });
+  }
+}

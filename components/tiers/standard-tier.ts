@@ -1,0 +1,383 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { StandardSettings } from "../../presets/standard";
+import { alarmTopic } from "../alarms/alarm-topic";
+import { AuditTrail } from "../audit/audit-trail";
+import { BackupPlan } from "../backup/backup-plan";
+import { renderUserData } from "../compute/user-data";
+import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
+import { MYSQL_PORT, MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
+import { EncryptionKey } from "../keys/encryption-key";
+import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
+import { retainedLogGroup } from "../logs/log-group";
+import { Network } from "../network/network";
+import { generatePassword, secureParameter } from "../secrets/generated-password";
+import type { TierCommonArgs, TierOutputs } from "./types";
+
+/** Fetched at every boot into the path where the OpenEMR image looks for the MySQL CA. */
+export const RDS_CA_BUNDLE_URL =
+  "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+
+export type StandardTierArgs = TierCommonArgs &
+  StandardSettings & {
+    /** The deployment region; defaults to the `aws:region` the AWS provider is configured with. */
+    region?: string;
+    /** IAM database authentication on the RDS instance (off: OpenEMR uses a password). */
+    iamDatabaseAuthentication?: boolean;
+  };
+
+/**
+ * Standard: one EC2 web server (OpenEMR in a container, sites on a KMS-encrypted data volume) and a
+ * managed RDS MySQL in isolated subnets, TLS required between them. Optional HTTPS load balancer in
+ * front when a certificate (or a domain with its hosted zone) is given. AWS Backup protects the
+ * database and the documents volume in a KMS-encrypted vault.
+ *
+ * No NAT gateway: the web server sits in a public subnet and reaches package mirrors, Docker Hub and
+ * AWS APIs through the internet gateway with its own public address; the database subnets need no
+ * internet route at all (RDS patches and backs itself up through the service).
+ */
+export class StandardTier extends pulumi.ComponentResource {
+  public readonly outputs: TierOutputs;
+  public readonly key: EncryptionKey;
+  public readonly network: Network;
+  public readonly instance: WebInstance;
+  public readonly database: MysqlInstance;
+  public readonly backup: BackupPlan;
+  public readonly loadBalancer: HttpsLoadBalancer | undefined;
+
+  constructor(name: string, args: StandardTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:tiers:Standard", name, {}, opts);
+    const child = { parent: this };
+    const protect = args.protectData;
+    const region = aws.getRegionOutput({}, child).region;
+    const identity = aws.getCallerIdentityOutput({}, child);
+    const partition = aws.getPartitionOutput({}, child).partition;
+    const useLoadBalancer = Boolean(args.certificateArn || (args.domain && args.hostedZoneId));
+
+    this.key = new EncryptionKey(
+      `${name}-key`,
+      {
+        description: `${name}: OpenEMR database, documents, backups, secrets, logs and audit trail`,
+        users: ["ec2", "s3", "logs", "cloudtrail", "rds", "secretsmanager", "backup", "ssm", "sns"],
+        protect,
+      },
+      child,
+    );
+    const kmsKeyArn = this.key.arn;
+
+    this.network = new Network(
+      `${name}-net`,
+      {
+        cidrBlock: args.vpcCidr,
+        // RDS subnet groups need two zones, and Multi-AZ puts the standby in the second one
+        availabilityZones: 2,
+        privateSubnets: false,
+        isolatedSubnets: true,
+        natStrategy: "none",
+        logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: kmsKeyArn,
+        protectLogs: protect,
+        logGroupPrefix: args.logGroupPrefix,
+      },
+      child,
+    );
+
+    const logGroup = (suffix: string) =>
+      retainedLogGroup(
+        `${name}-${suffix}`,
+        {
+          logGroupName: `${args.logGroupPrefix}/${suffix}`,
+          retentionInDays: args.logRetentionDays,
+          kmsKeyArn,
+          protect,
+        },
+        child,
+      );
+    const logs = {
+      containers: logGroup("containers"),
+      access: logGroup("apache-access"),
+      error: logGroup("apache-error"),
+      system: logGroup("system"),
+    };
+
+    const stack = pulumi.getStack();
+    const paramPrefix = `/openemr/${stack}`;
+    const params = {
+      dbUser: `${paramPrefix}/db-user-password`,
+      admin: `${paramPrefix}/admin-password`,
+    };
+    for (const [key, parameterName] of Object.entries(params)) {
+      secureParameter(
+        `${name}-${key}-password`,
+        {
+          parameterName,
+          description: `${name}: generated ${key} password`,
+          value: generatePassword(`${name}-${key}-password-value`, child).result,
+          kmsKeyArn,
+        },
+        child,
+      );
+    }
+
+    if (args.auditTrail === "create") {
+      new AuditTrail(
+        `${name}-audit`,
+        {
+          kmsKeyArn,
+          retentionDays: args.logRetentionDays,
+          logGroupPrefix: args.logGroupPrefix,
+          protect,
+        },
+        child,
+      );
+    }
+
+    this.database = new MysqlInstance(
+      `${name}-db`,
+      {
+        identifier: `${name}-db`,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.isolatedSubnetIds,
+        kmsKeyArn,
+        instanceClass: args.dbInstanceClass,
+        allocatedStorageGb: args.dbAllocatedStorageGb,
+        maxAllocatedStorageGb: args.dbMaxAllocatedStorageGb,
+        engineMajor: args.mysqlVersion,
+        multiAz: args.multiAz,
+        backupRetentionDays: args.dbBackupRetentionDays,
+        performanceInsights: args.performanceInsights,
+        iamAuthentication: args.iamDatabaseAuthentication,
+        logRetentionDays: args.logRetentionDays,
+        protect,
+      },
+      child,
+    );
+    const db = this.database;
+
+    const parameterArns = pulumi
+      .all([region, identity.accountId, partition])
+      .apply(([r, account, p]) => `arn:${p}:ssm:${r}:${account}:parameter${paramPrefix}/*`);
+    const statements = pulumi
+      .all([parameterArns, kmsKeyArn, db.masterSecretArn])
+      .apply(([paramArn, keyArn, secretArn]) => [
+        {
+          Sid: "ReadOwnParameters",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: paramArn,
+        },
+        {
+          Sid: "ReadDatabaseMasterSecret",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: secretArn,
+        },
+        { Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+        {
+          Sid: "ReportHealth",
+          Effect: "Allow",
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
+        },
+      ]);
+
+    const userData = pulumi
+      .all([
+        region,
+        logs.containers.name,
+        logs.access.name,
+        logs.error.name,
+        logs.system.name,
+        db.address,
+        db.masterSecretArn,
+      ])
+      .apply(([r, containers, access, error, system, dbHost, secretArn]) =>
+        renderUserData(
+          {
+            STACK: stack,
+            REGION: r,
+            OPENEMR_IMAGE: args.openemrImage,
+            DATA_DIR: "/var/lib/openemr",
+            DATA_DEVICE,
+            SWAP_GB: 0,
+            DB_HOST: dbHost,
+            DB_SECRET_ARN: secretArn,
+            RDS_CA_BUNDLE_URL,
+            DB_USER_PARAM: params.dbUser,
+            ADMIN_PARAM: params.admin,
+            LOG_GROUP_CONTAINERS: containers,
+            LOG_GROUP_ACCESS: access,
+            LOG_GROUP_ERROR: error,
+            LOG_GROUP_SYSTEM: system,
+            BACKUP_MODE: "aws-backup",
+            // TLS: the load balancer's ACM certificate, or the image's self-signed one
+            DOMAIN: "",
+          },
+          // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
+          // local backup, restore and certificate scripts are not installed
+          ["bootstrap.sh"],
+        ),
+      );
+
+    this.instance = new WebInstance(
+      `${name}-web`,
+      {
+        vpcId: this.network.vpcId,
+        subnetId: this.network.publicSubnetIds.apply((ids) => ids[0]),
+        instanceType: args.instanceType,
+        architecture: args.architecture,
+        rootVolumeGb: args.rootVolumeGb,
+        kmsKeyArn,
+        dataVolumeGb: args.documentsVolumeGb,
+        // behind the load balancer nobody reaches the instance directly: its only ingress is the
+        // load balancer's rule; it keeps an auto-assigned public address for outbound traffic only
+        allowedCidrs: useLoadBalancer ? [] : args.allowedCidrs,
+        externalIngressRules: useLoadBalancer,
+        publicAddress: true,
+        elasticIp: !useLoadBalancer,
+        extraEgress: [
+          {
+            description: "MySQL (TLS) to the database",
+            protocol: "tcp",
+            fromPort: MYSQL_PORT,
+            toPort: MYSQL_PORT,
+            securityGroups: [db.securityGroup.id],
+          },
+        ],
+        userData,
+        detailedMonitoring: args.detailedMonitoring,
+        policyStatements: statements,
+        protect,
+      },
+      { ...child, dependsOn: Object.values(logs) },
+    );
+    allowMysqlClient(
+      `${name}-db-from-web`,
+      {
+        databaseSecurityGroupId: db.securityGroup.id,
+        clientSecurityGroupId: this.instance.securityGroup.id,
+        description: "MySQL (TLS required) from the web server",
+      },
+      child,
+    );
+
+    if (useLoadBalancer) {
+      const regionName = args.region ?? aws.config.region;
+      if (!regionName) {
+        throw new Error(`${name}: set aws:region; the load balancer's log delivery depends on it`);
+      }
+      this.loadBalancer = new HttpsLoadBalancer(
+        `${name}-lb`,
+        {
+          vpcId: this.network.vpcId,
+          publicSubnetIds: this.network.publicSubnetIds,
+          allowedCidrs: args.allowedCidrs,
+          certificateArn: args.certificateArn,
+          domain: args.domain,
+          hostedZoneId: args.hostedZoneId,
+          targetType: "instance",
+          targetSecurityGroupId: this.instance.securityGroup.id,
+          targetPort: 443,
+          region: regionName,
+          logRetentionDays: args.logRetentionDays,
+          protect,
+        },
+        child,
+      );
+      new aws.lb.TargetGroupAttachment(
+        `${name}-lb-target`,
+        {
+          targetGroupArn: this.loadBalancer.targetGroup.arn,
+          targetId: this.instance.instance.id,
+          port: 443,
+        },
+        child,
+      );
+    }
+
+    this.backup = new BackupPlan(
+      `${name}-backup`,
+      {
+        kmsKeyArn,
+        resourceArns: [db.arn, this.instance.dataVolume!.arn],
+        dailyRetentionDays: args.dailyBackupRetentionDays,
+        weeklyRetentionDays: args.weeklyBackupRetentionDays,
+        monthlyRetentionDays: args.monthlyBackupRetentionDays,
+        protect,
+      },
+      child,
+    );
+
+    const topic = alarmTopic(`${name}-alarms`, { email: args.alarmEmail, kmsKeyArn }, child);
+    const alarm = (
+      suffix: string,
+      description: string,
+      a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">,
+    ) =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        { alarmDescription: `${name}: ${description}`, alarmActions: [topic.arn], ...a },
+        child,
+      );
+    const dbDimensions = { DBInstanceIdentifier: db.instance.identifier };
+    alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
+      namespace: "AWS/RDS",
+      metricName: "CPUUtilization",
+      dimensions: dbDimensions,
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: 80,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    alarm("db-storage-low", "database free storage below 2 GiB", {
+      namespace: "AWS/RDS",
+      metricName: "FreeStorageSpace",
+      dimensions: dbDimensions,
+      statistic: "Minimum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 2 * 1024 ** 3,
+      comparisonOperator: "LessThanThreshold",
+    });
+    alarm("web-status-failed", "the web server fails its instance status check", {
+      namespace: "AWS/EC2",
+      metricName: "StatusCheckFailed_Instance",
+      dimensions: { InstanceId: this.instance.instance.id },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 2,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    alarm("backup-failed", "an AWS Backup job of the database or documents failed", {
+      namespace: "AWS/Backup",
+      metricName: "NumberOfBackupJobsFailed",
+      dimensions: { BackupVaultName: this.backup.vault.name },
+      statistic: "Sum",
+      period: 86400,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+
+    this.outputs = {
+      url: this.loadBalancer
+        ? this.loadBalancer.url
+        : pulumi.interpolate`https://${this.instance.publicIp}/`,
+      adminUser: "admin",
+      adminPasswordLocation: pulumi.output(params.admin),
+      adminPasswordCommand: pulumi.interpolate`aws ssm get-parameter --region ${region} --with-decryption --name ${params.admin} --query Parameter.Value --output text`,
+      instanceId: this.instance.instance.id,
+      adminShellCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${this.instance.instance.id}`,
+      databaseEndpoint: db.address,
+      backupLocation: pulumi.interpolate`AWS Backup vault ${this.backup.vault.name}`,
+      logGroups: [...Object.values(logs), ...db.logGroups, this.network.flowLogGroup].map(
+        (g) => g.name,
+      ),
+    };
+    this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
+  }
+}

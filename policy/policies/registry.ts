@@ -1,0 +1,102 @@
+// Per-resource exemptions, shared by every policy of the pack.
+//
+// The engine gives each policy only its own config, and a violation's level is fixed by the policy
+// that reports it. So exemptions work through module state, which the engine allows because all
+// policies of a pack run in one process:
+//  - the first policy of the pack ("policy-exemptions") loads its config (the exemption list) into
+//    this registry before any other policy runs, for every resource and for the stack;
+//  - every other policy reports through exemptingReport(), which diverts a violation of an exempted
+//    resource into this registry instead of reporting it;
+//  - the last policy of the pack ("exempted-violations", advisory) reports what was diverted, each
+//    with its justification, and clears the registry.
+
+import type { ReportViolation } from "@pulumi/policy";
+
+export interface Exemption {
+  /** Name of the policy the resource is exempted from. */
+  policy: string;
+  /** The resource's name, or a suffix of its URN that contains "::" (e.g. "aws:s3/bucket:Bucket::logs"). */
+  resource: string;
+  /** Why the exemption is acceptable; required and non-empty. */
+  justification: string;
+}
+
+export interface ExemptedViolation {
+  policy: string;
+  urn: string;
+  name: string;
+  message: string;
+  justification: string;
+}
+
+const state = {
+  exemptions: [] as Exemption[],
+  exempted: new Map<string, ExemptedViolation>(),
+};
+
+/** true for an entry with a non-blank policy, resource and justification. */
+export function isValidExemption(e: unknown): e is Exemption {
+  if (e === null || typeof e !== "object") {
+    return false;
+  }
+  const { policy, resource, justification } = e as Record<string, unknown>;
+  return [policy, resource, justification].every((v) => typeof v === "string" && v.trim() !== "");
+}
+
+/** Replaces the exemptions in force with the valid entries of `list`. */
+export function loadExemptions(list: unknown): void {
+  state.exemptions = Array.isArray(list) ? list.filter(isValidExemption) : [];
+}
+
+/** true when the exemption names this resource (by name, URN, or a URN suffix containing "::"). */
+export function exemptionMatches(e: Exemption, urn: string, name: string): boolean {
+  return (
+    e.resource === name ||
+    e.resource === urn ||
+    (e.resource.includes("::") && urn.endsWith(e.resource))
+  );
+}
+
+export function findExemption(policy: string, urn: string, name: string): Exemption | undefined {
+  return state.exemptions.find((e) => e.policy === policy && exemptionMatches(e, urn, name));
+}
+
+/**
+ * Wraps a policy's reportViolation: a violation on an exempted resource is recorded for the
+ * "exempted-violations" policy instead of being reported under the policy's own level.
+ */
+export function exemptingReport(
+  policy: string,
+  report: ReportViolation,
+  resolve: (urn?: string) => { urn: string; name: string } | undefined,
+): ReportViolation {
+  return (message: string, urn?: string) => {
+    const target = resolve(urn);
+    const exemption = target ? findExemption(policy, target.urn, target.name) : undefined;
+    if (!target || !exemption) {
+      report(message, urn);
+      return;
+    }
+    const key = `${policy}\u0000${target.urn}\u0000${message}`;
+    state.exempted.set(key, {
+      policy,
+      urn: target.urn,
+      name: target.name,
+      message,
+      justification: exemption.justification.trim(),
+    });
+  };
+}
+
+/** The violations diverted since the last call, and clears them. */
+export function takeExempted(): ExemptedViolation[] {
+  const out = [...state.exempted.values()];
+  state.exempted.clear();
+  return out;
+}
+
+/** Forget everything (a new run of the pack over a new stack). */
+export function resetExemptionState(): void {
+  state.exemptions = [];
+  state.exempted.clear();
+}

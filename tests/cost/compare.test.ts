@@ -1,0 +1,324 @@
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { estimateCost } from "../../tools/cost/estimate";
+import { PlanIndex } from "../../tools/cost/models";
+import { PRICES, money, roundCents } from "../../tools/cost/prices";
+import {
+  adminCell,
+  auditCell,
+  availabilityCell,
+  describeCron,
+  encryptionCell,
+  tlsCell,
+} from "../../tools/compare/derive";
+import { FACTS } from "../../tools/compare/facts";
+import {
+  END,
+  START,
+  extractSection,
+  minimalReadme,
+  replaceSection,
+  writeReadmeSection,
+} from "../../tools/compare/readme";
+import { REFERENCE, referenceEquivalent } from "../../tools/compare/reference";
+import { PRESETS, fixtureSource, planSource } from "../../tools/compare/source";
+import { buildComparison, renderComparison, type Comparison } from "../../tools/compare/table";
+import type { PlanFile } from "../../tools/plan/types";
+import { FixturePlan, expressPlan, fargatePlan, standardPlan, withProps } from "./fixtures";
+
+const ROOT = path.resolve(__dirname, "../..");
+const H = 730;
+const cents = (amount: number): number => Math.round(amount * 100);
+const line = (amount: number): number => cents(roundCents(amount));
+
+function cellsOf(markdown: string, row: string): string[] {
+  const found = markdown.split("\n").find((l) => l.startsWith(`| **${row}** |`));
+  if (!found) throw new Error(`no row ${row}`);
+  return found
+    .split(" | ")
+    .slice(1)
+    .map((c) => c.replace(/ \|$/, ""));
+}
+
+describe("preset comparison", () => {
+  let comparison: Comparison;
+  let markdown: string;
+
+  before(async function () {
+    this.timeout(600_000);
+    comparison = await buildComparison(planSource);
+    markdown = renderComparison(comparison);
+  });
+
+  describe("table", () => {
+    it("has one column per preset, then the reference-equivalent, and every row the issue asks for", () => {
+      const lines = markdown.split("\n");
+      expect(lines[0]).to.equal(
+        "| | Express | Express Plus | Standard | Fargate | Fargate, reference-equivalent¹ |",
+      );
+      expect(lines[1]).to.equal("|---|---|---|---|---|---|");
+      const rows = lines
+        .filter((l) => l.startsWith("| **"))
+        .map((l) => /^\| \*\*(.+?)\*\*/.exec(l)?.[1]);
+      expect(rows).to.deep.equal([
+        "Monthly base cost",
+        "Encrypted at rest, with which key",
+        "TLS termination",
+        "Audit trail",
+        "Backups (where, how often, restore)",
+        "Availability",
+        "Scale ceiling (as configured)",
+        "Admin access",
+        "Who it is for",
+      ]);
+      expect(lines.filter((l) => l.startsWith("|---"))).to.have.length(1);
+      for (const row of rows) expect(cellsOf(markdown, row ?? "")).to.have.length(5);
+    });
+
+    it("shows each plan's own estimate in the cost row", () => {
+      const costs = cellsOf(markdown, "Monthly base cost");
+      comparison.columns.forEach((col, i) => {
+        expect(costs[i]).to.contain(
+          `**${money(estimateCost(col.plan).monthlyUsd)}**/month + usage`,
+        );
+      });
+    });
+
+    it("says where the plans come from and what the prices are based on", () => {
+      expect(markdown).to.contain(`Plans: ${planSource.description}.`);
+      expect(markdown).to.contain(PRICES.basis);
+    });
+
+    it("is the same text every time for the same plans", async function () {
+      this.timeout(600_000);
+      expect(renderComparison(await buildComparison(planSource))).to.equal(markdown);
+    });
+
+    it("says so under the table while the plans are fixtures", () => {
+      expect(fixtureSource.isStub).to.equal(true);
+      expect(fixtureSource.description).to.contain("fixture");
+    });
+
+    it("prices nothing it cannot price", () => {
+      for (const col of comparison.columns) expect(col.cost.unpriced, col.key).to.deep.equal([]);
+    });
+  });
+
+  describe("targets at the presets' defaults", () => {
+    const total = (key: string): number => {
+      const col = comparison.columns.find((c) => c.key === key);
+      if (!col) throw new Error(`no column ${key}`);
+      return col.cost.monthlyUsd;
+    };
+
+    it("express costs at most $20 a month", () => {
+      expect(total("express")).to.be.at.most(20);
+    });
+
+    it("express-plus costs at most $4 more than express", () => {
+      expect(total("express-plus") - total("express")).to.be.at.most(4);
+    });
+
+    it("standard (single-AZ) costs at most $50 a month", () => {
+      expect(total("standard")).to.be.at.most(50);
+    });
+
+    it("fargate costs at most $190 a month and at most 0.6× the reference-equivalent", () => {
+      expect(total("fargate")).to.be.at.most(190);
+      expect(total("fargate")).to.be.at.most(0.6 * total("reference-equivalent"));
+    });
+  });
+
+  describe("reference-equivalent", () => {
+    it("differs from our fargate default by exactly: a NAT per AZ, an Aurora reader, 2 vCPU / 4 GiB tasks", () => {
+      const ours = fargatePlan();
+      const ref = referenceEquivalent(ours);
+      const arm = PRICES.fargate.arm;
+      const acu = PRICES.aurora.acuHour.usd;
+      const expected =
+        line(2 * H * PRICES.nat.hour.usd) -
+        line(H * PRICES.nat.hour.usd) +
+        line(2 * H * PRICES.publicIpv4Hour.usd) -
+        line(H * PRICES.publicIpv4Hour.usd) +
+        line(0.5 * H * acu) +
+        line(2 * H * (2 * arm.vcpuHour.usd + 4 * arm.gbHour.usd)) -
+        line(2 * H * (1 * arm.vcpuHour.usd + 2 * arm.gbHour.usd));
+      expect(cents(estimateCost(ref).monthlyUsd) - cents(estimateCost(ours).monthlyUsd)).to.equal(
+        expected,
+      );
+      expect(REFERENCE.publishedMonthlyUsd).to.equal(152.72);
+    });
+
+    it("keeps the reference's 0.5 ACU minimum even when ours is lower, and leaves our plan untouched", () => {
+      const ours = withProps(fargatePlan(), "prod-db", (p) => {
+        p.serverlessv2ScalingConfiguration = { minCapacity: 0, maxCapacity: 16 };
+      });
+      const before = JSON.stringify(ours);
+      const ref = referenceEquivalent(ours);
+      expect(JSON.stringify(ours)).to.equal(before);
+      const aurora = estimateCost(ref).lines.filter((l) => l.item.startsWith("Aurora"));
+      expect(aurora.map((l) => l.monthlyUsd)).to.deep.equal([43.8, 43.8]);
+    });
+
+    it("refuses a plan that has nothing to resize", () => {
+      expect(() => referenceEquivalent(expressPlan())).to.throw(
+        "reference-equivalent: the express plan has no aws:rds/cluster:Cluster to resize",
+      );
+    });
+  });
+
+  describe("rows follow the plans' inputs", () => {
+    const idx = (plan: PlanFile): PlanIndex => new PlanIndex(plan);
+
+    it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", () => {
+      expect(encryptionCell(idx(standardPlan()))).to.match(
+        /^\*\*Customer-managed key `alias\/standard-data`\*\*, rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×7, S3, secrets, CloudTrail, backup vault$/,
+      );
+      expect(encryptionCell(idx(expressPlan()))).to.equal(
+        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×2<br>CloudWatch Logs service key: logs ×3",
+      );
+      const plain = withProps(standardPlan(), "standard-documents", (p) => {
+        p.encrypted = false;
+      });
+      expect(encryptionCell(idx(plain))).to.contain("**Not encrypted**: EBS data");
+    });
+
+    it("shows where TLS ends and flags a listener that serves plain HTTP", () => {
+      expect(tlsCell(idx(fargatePlan()), FACTS.fargate)).to.contain(
+        "ALB: HTTPS 443 (ELBSecurityPolicy-TLS13-1-2-2021-06), HTTP 80 only redirects to HTTPS; ALB → OpenEMR over HTTPS",
+      );
+      const plain = withProps(fargatePlan(), "prod-http-redirect", (p) => {
+        p.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }];
+      });
+      expect(tlsCell(idx(plain), FACTS.fargate)).to.contain("**HTTP 80 serves plain HTTP**");
+      const noTls = withProps(standardPlan(), "standard-db-params", (p) => {
+        p.parameters = [];
+      });
+      expect(tlsCell(idx(noTls), FACTS.standard)).to.contain("**database: TLS not required**");
+    });
+
+    it("reads Multi-AZ, readers and NAT gateways into availability", () => {
+      const multi = withProps(standardPlan(), "standard-db", (p) => {
+        p.multiAz = true;
+      });
+      expect(availabilityCell(idx(multi), FACTS.standard)).to.contain(
+        "database: RDS Multi-AZ (standby in a second AZ)",
+      );
+      expect(availabilityCell(idx(standardPlan()), FACTS.standard)).to.contain(
+        "database: RDS Single-AZ",
+      );
+      const ref = availabilityCell(idx(referenceEquivalent(fargatePlan())), FACTS.fargate);
+      expect(ref).to.contain("database: Aurora writer + 1 reader (failover)");
+      expect(ref).to.contain("egress: 2 NAT gateways (one per AZ)");
+    });
+
+    it("reports the audit trail, or its absence", () => {
+      expect(auditCell(idx(expressPlan()))).to.contain("no CloudTrail trail created");
+      expect(auditCell(idx(standardPlan()))).to.contain(
+        "CloudTrail (multi-region, log-file validation, KMS-encrypted) → S3 + CloudWatch Logs",
+      );
+      const noRetention = withProps(expressPlan(), "dev-apache-logs", (p) => {
+        delete p.retentionInDays;
+      });
+      expect(auditCell(idx(noRetention))).to.contain("**some never expire**");
+    });
+
+    it("flags an open SSH port and reads ECS Exec", () => {
+      expect(adminCell(idx(expressPlan()), FACTS.express)).to.contain(
+        "SSM Session Manager (no inbound port)",
+      );
+      const f = new FixturePlan("dev", "express");
+      const ssh = f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", {
+        fromPort: 22,
+        toPort: 22,
+        ipProtocol: "tcp",
+      });
+      const open = expressPlan();
+      open.resources.push(ssh);
+      expect(adminCell(idx(open), FACTS.express)).to.contain("**SSH port 22 open**");
+      const exec = withProps(fargatePlan(), "prod-openemr", (p) => {
+        p.enableExecuteCommand = true;
+      });
+      expect(adminCell(idx(exec), FACTS.fargate)).to.contain("ECS Exec on");
+    });
+
+    it("describes AWS Backup schedules", () => {
+      expect(describeCron("cron(0 5 ? * * *)")).to.equal("daily 05:00 UTC");
+      expect(describeCron("cron(0 5 ? * SAT *)")).to.equal("weekly Sat 05:00 UTC");
+      expect(describeCron("cron(30 4 1 * ? *)")).to.equal("monthly (day 1) 04:30 UTC");
+      expect(describeCron("rate(1 day)")).to.equal("rate(1 day)");
+    });
+  });
+
+  describe("README", () => {
+    it("rewrites only the text between the markers", () => {
+      const before = `# title\n\nintro\n\n${START}\nold table\n${END}\n\n## after\n`;
+      const after = replaceSection(before, "| new |\n");
+      expect(after).to.equal(`# title\n\nintro\n\n${START}\n| new |\n${END}\n\n## after\n`);
+      expect(extractSection(after)).to.equal("| new |");
+      expect(() => replaceSection("# no markers\n", "x")).to.throw("markers");
+    });
+
+    it("creates a minimal README holding only the markers when there is none, then updates it", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compare-"));
+      const file = path.join(dir, "README.md");
+      expect(writeReadmeSection(file, "one\n")).to.equal("created");
+      expect(fs.readFileSync(file, "utf8")).to.equal(minimalReadme("one"));
+      expect(writeReadmeSection(file, "one\n")).to.equal("unchanged");
+      expect(writeReadmeSection(file, "two\n")).to.equal("updated");
+      expect(extractSection(fs.readFileSync(file, "utf8"))).to.equal("two");
+    });
+
+    it("holds the comparison exactly as npm run compare renders it now (not stale)", () => {
+      const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+      const section = extractSection(readme);
+      expect(section, "README.md has no compare markers").to.not.equal(undefined);
+      expect(
+        section,
+        "README comparison is stale: run `npm run compare -- --write-readme`",
+      ).to.equal(markdown.trim());
+    });
+  });
+
+  describe("npm run compare", () => {
+    const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", path.join(ROOT, "tools/compare/cli.ts"), ...args],
+          { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+          (err, stdout, stderr) => {
+            const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+            resolve({ code: typeof code === "number" ? code : 1, stdout, stderr });
+          },
+        );
+      });
+
+    it("prints the table and writes it into the README it is pointed at", async function () {
+      this.timeout(600_000);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compare-cli-"));
+      const readme = path.join(dir, "README.md");
+      const result = await run(["--write-readme", "--readme", readme]);
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.equal(markdown);
+      expect(extractSection(fs.readFileSync(readme, "utf8"))).to.equal(markdown.trim());
+    });
+
+    it("exits 2 on an unknown argument", async function () {
+      this.timeout(60_000);
+      const result = await run(["--bogus"]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.contain("unknown argument --bogus");
+    });
+  });
+
+  it("plans every preset through the one plan source", () => {
+    expect(comparison.columns.map((c) => c.key)).to.deep.equal([
+      ...PRESETS,
+      "reference-equivalent",
+    ]);
+  });
+});

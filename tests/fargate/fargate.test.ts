@@ -1,0 +1,627 @@
+import { expect } from "chai";
+import { planStack } from "../helpers/plan";
+import { dependencyOf, ofType, one, prop } from "../helpers/resources";
+import type { PlanFile } from "../../tools/plan/types";
+import { MYSQL_CA_PATH, REDIS_CA_PATH } from "../../components/service/openemr-container";
+import { CERT, T, containerOf, envOf, keyNamed, view } from "./fargate-helpers";
+import { TLS_POLICY } from "../../components/loadbalancer/https-load-balancer";
+
+describe("fargate tier (prod stack)", function () {
+  let plan: PlanFile;
+  before(async () => {
+    plan = await planStack("prod");
+  });
+
+  describe("secrets", () => {
+    it("hands every credential to the task as an ECS secret, never as a plain environment value", () => {
+      const c = containerOf(plan);
+      const secretNames = c.secrets.map((s) => s.name).sort();
+      expect(secretNames).to.deep.equal([
+        "MYSQL_PASS",
+        "MYSQL_ROOT_PASS",
+        "MYSQL_ROOT_USER",
+        "MYSQL_USER",
+        "OE_PASS",
+        "REDIS_PASSWORD",
+        "REDIS_USERNAME",
+      ]);
+      for (const s of c.secrets) {
+        expect(s.valueFrom, s.name).to.match(
+          /^arn:aws:secretsmanager:us-east-1:123456789012:secret:/,
+        );
+      }
+      for (const e of c.environment) {
+        expect(e.name).to.not.match(/PASS|SECRET|TOKEN|KEY/i);
+        expect(e.value, e.name).to.not.equal("<secret>");
+      }
+    });
+
+    it("keeps generated credentials in Secrets Manager under the secrets key, values masked in the plan", () => {
+      const secrets = ofType(plan, T.secret);
+      expect(secrets.map((s) => prop(s, "name")).sort()).to.deep.equal([
+        "openemr-prod/admin-password",
+        "openemr-prod/app-credentials",
+      ]);
+      for (const s of secrets) {
+        expect(keyNamed(plan, s, "kmsKeyId")).to.deep.equal(["openemr-prod-secrets-key"]);
+        expect(s.opts.protect, s.name).to.equal(true);
+        expect(prop(s, "recoveryWindowInDays")).to.equal(30);
+      }
+      for (const v of ofType(plan, T.secretVersion)) {
+        expect(prop(v, "secretString"), v.name).to.equal("<secret>");
+      }
+      expect(
+        prop(one(plan, T.cacheUser, "-app-user"), "authenticationMode.passwords"),
+      ).to.deep.equal(["<secret>"]);
+    });
+
+    it("lets RDS manage the master password in Secrets Manager with the secrets key", () => {
+      const cluster = one(plan, T.cluster);
+      expect(prop(cluster, "manageMasterUserPassword")).to.equal(true);
+      expect(cluster.props).to.not.have.property("masterPassword");
+      expect(keyNamed(plan, cluster, "masterUserSecretKmsKeyId")).to.deep.equal([
+        "openemr-prod-secrets-key",
+      ]);
+      const root = containerOf(plan).secrets.find((s) => s.name === "MYSQL_ROOT_PASS");
+      expect(root?.valueFrom).to.match(/:secret:rds!cluster-[0-9a-f]+:password::$/);
+    });
+
+    it("generates passwords with every character class and only specials OpenEMR's scripts accept", () => {
+      const passwords = ofType(plan, T.password);
+      expect(passwords).to.have.length(3);
+      for (const p of passwords) {
+        for (const min of ["minUpper", "minLower", "minNumeric"]) {
+          expect(prop<number>(p, min), `${p.name}.${min}`).to.be.at.least(1);
+        }
+        expect(prop<number>(p, "length")).to.be.at.least(20);
+        if (prop(p, "special") === false) continue;
+        expect(prop<number>(p, "minSpecial"), p.name).to.be.at.least(1);
+        expect(prop<string>(p, "overrideSpecial"), p.name).to.match(/^[-_.~^!]+$/);
+      }
+      // the Valkey password travels in a URL query string: letters and digits only
+      expect(prop(one(plan, T.password, "-cache-password"), "special")).to.equal(false);
+    });
+  });
+
+  describe("front door", () => {
+    it("redirects HTTP to HTTPS as the HTTP listener's only action", () => {
+      const http = ofType(plan, T.listener).filter((l) => prop(l, "protocol") === "HTTP");
+      expect(http).to.have.length(1);
+      expect(prop(http[0], "port")).to.equal(80);
+      expect(prop(http[0], "defaultActions")).to.deep.equal([
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ]);
+    });
+
+    it("serves HTTPS with an explicit TLS 1.3/1.2 policy and the configured certificate", () => {
+      const https = one(plan, T.listener, "-https");
+      expect(prop(https, "protocol")).to.equal("HTTPS");
+      expect(prop(https, "port")).to.equal(443);
+      expect(prop(https, "sslPolicy")).to.equal(TLS_POLICY);
+      expect(TLS_POLICY).to.match(/^ELBSecurityPolicy-TLS13-1-2-/);
+      expect(prop(https, "certificateArn")).to.equal(CERT);
+      expect(prop(https, "routingHttpResponseStrictTransportSecurityHeaderValue")).to.match(
+        /^max-age=\d{8,}/,
+      );
+      const [action] = prop<{ type: string }[]>(https, "defaultActions");
+      expect(action.type).to.equal("forward");
+      expect(dependencyOf(plan, https, "defaultActions").map((r) => r.type)).to.deep.equal([
+        T.targetGroup,
+      ]);
+    });
+
+    it("is an internet-facing ALB that drops invalid headers, mitigates desync and resists deletion", () => {
+      const lb = one(plan, T.lb);
+      expect(prop(lb, "internal")).to.equal(false);
+      expect(prop(lb, "loadBalancerType")).to.equal("application");
+      expect(prop(lb, "dropInvalidHeaderFields")).to.equal(true);
+      expect(["defensive", "strictest"]).to.include(prop(lb, "desyncMitigationMode"));
+      expect(prop(lb, "enableDeletionProtection")).to.equal(true);
+      expect(lb.name.startsWith("openemr-prod-")).to.equal(true);
+    });
+
+    it("writes access logs to an SSE-S3 bucket that ELB may write to in any region", () => {
+      const lb = one(plan, T.lb);
+      expect(prop(lb, "accessLogs.enabled")).to.equal(true);
+      const [bucket] = dependencyOf(plan, lb, "accessLogs");
+      expect(bucket.type).to.equal(T.bucket);
+      expect(prop(bucket, "tags")).to.deep.equal({ "openemr:purpose": "lb-access-logs" });
+      const encryption = ofType(plan, T.bucketEncryption).find((e) =>
+        dependencyOf(plan, e, "bucket").includes(bucket),
+      );
+      expect(prop(encryption!, "rules")).to.deep.equal([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ]);
+      const policy = ofType(plan, T.bucketPolicy).find((p) =>
+        dependencyOf(plan, p, "bucket").includes(bucket),
+      );
+      const doc = JSON.parse(prop<string>(policy!, "policy")) as {
+        Statement: { Sid: string; Principal: unknown; Resource: unknown }[];
+      };
+      const bySid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+      expect(bySid.DenyRequestsWithoutTls).to.not.equal(undefined);
+      expect(bySid.LogDeliveryWritesAccessLogs.Principal).to.deep.equal({
+        Service: "logdelivery.elasticloadbalancing.amazonaws.com",
+      });
+      // us-east-1 predates August 2022: its regional ELB account is allowed too
+      expect(bySid.RegionalElbAccountWritesAccessLogs.Principal).to.deep.equal({
+        AWS: "arn:aws:iam::127311923021:root",
+      });
+      expect(String(bySid.LogDeliveryWritesAccessLogs.Resource)).to.match(
+        /\/alb\/AWSLogs\/123456789012\/\*$/,
+      );
+      expect(bucket.opts.protect).to.equal(true);
+    });
+
+    it("admits only the allowed CIDRs, on 443 and 80, and only at the load balancer", () => {
+      const lbSg = one(plan, T.sg, "-lb-sg");
+      const cidrRules = ofType(plan, T.ingress).filter(
+        (r) => "cidrIpv4" in r.props || "cidrIpv6" in r.props,
+      );
+      expect(cidrRules.map((r) => [prop(r, "cidrIpv4"), prop(r, "fromPort")]).sort()).to.deep.equal(
+        [
+          ["198.51.100.0/24", 443],
+          ["198.51.100.0/24", 80],
+        ],
+      );
+      for (const r of cidrRules) {
+        expect(dependencyOf(plan, r, "securityGroupId")).to.deep.equal([lbSg]);
+        expect(prop(r, "toPort")).to.equal(prop(r, "fromPort"));
+      }
+      // every other ingress names a security group, never an address range
+      for (const r of ofType(plan, T.ingress).filter((x) => !cidrRules.includes(x))) {
+        expect(dependencyOf(plan, r, "referencedSecurityGroupId"), r.name).to.have.length(1);
+      }
+      // no security group carries inline rules that could widen this
+      for (const sg of ofType(plan, T.sg)) {
+        expect(sg.props, sg.name).to.not.have.property("ingress");
+      }
+    });
+
+    it("health-checks the HTTPS targets in a way OpenEMR's first boot survives", () => {
+      const tg = one(plan, T.targetGroup);
+      expect(prop(tg, "protocol")).to.equal("HTTPS");
+      expect(prop(tg, "port")).to.equal(443);
+      expect(prop(tg, "targetType")).to.equal("ip");
+      expect(prop(tg, "healthCheck.protocol")).to.equal("HTTPS");
+      expect(prop<string>(tg, "healthCheck.matcher").split(",")).to.include("302");
+      const service = one(plan, T.service);
+      expect(prop<number>(service, "healthCheckGracePeriodSeconds")).to.be.at.least(300);
+      expect(containerOf(plan).healthCheck.startPeriod).to.equal(300);
+    });
+
+    it("puts a WAF with the common, SQL-injection and known-bad-inputs rules and a per-IP rate limit on the ALB", () => {
+      const acl = one(plan, T.webAcl);
+      expect(prop(acl, "scope")).to.equal("REGIONAL");
+      const rules = view<
+        {
+          name: string;
+          overrideAction?: unknown;
+          action?: unknown;
+          statement: {
+            managedRuleGroupStatement?: { name: string; vendorName: string };
+            rateBasedStatement?: { limit: number; aggregateKeyType: string };
+          };
+        }[]
+      >(acl, "rules");
+      const groups = rules.flatMap((r) =>
+        r.statement.managedRuleGroupStatement ? [r.statement.managedRuleGroupStatement.name] : [],
+      );
+      expect(groups).to.deep.equal([
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+      ]);
+      for (const r of rules.filter((x) => x.statement.managedRuleGroupStatement)) {
+        expect(r.overrideAction).to.deep.equal({ none: {} });
+      }
+      const rate = rules.find((r) => r.statement.rateBasedStatement);
+      expect(rate?.statement.rateBasedStatement).to.include({
+        limit: 3000,
+        aggregateKeyType: "IP",
+      });
+      expect(rate?.action).to.deep.equal({ block: {} });
+      const association = one(plan, T.wafAssociation);
+      expect(dependencyOf(plan, association, "resourceArn").map((r) => r.type)).to.deep.equal([
+        T.lb,
+      ]);
+      const logging = one(plan, T.wafLogging);
+      const [group] = dependencyOf(plan, logging, "logDestinationConfigs");
+      expect(prop<string>(group, "name")).to.equal("aws-waf-logs-openemr-prod-waf");
+      expect(keyNamed(plan, group, "kmsKeyId")).to.deep.equal(["openemr-prod-logs-key"]);
+    });
+  });
+
+  describe("service", () => {
+    it("runs the configured OpenEMR image on ARM64 with 1 vCPU and 2 GiB by default", () => {
+      const td = one(plan, T.taskDef);
+      expect(prop(td, "runtimePlatform")).to.deep.equal({
+        cpuArchitecture: "ARM64",
+        operatingSystemFamily: "LINUX",
+      });
+      expect(prop(td, "cpu")).to.equal("1024");
+      expect(prop(td, "memory")).to.equal("2048");
+      expect(prop(td, "requiresCompatibilities")).to.deep.equal(["FARGATE"]);
+      expect(containerOf(plan).image).to.equal("openemr/openemr:8.1.0");
+    });
+
+    it("mounts both EFS file systems through access points with transit encryption and IAM", () => {
+      const td = one(plan, T.taskDef);
+      const volumes = view<
+        {
+          name: string;
+          efsVolumeConfiguration: {
+            transitEncryption: string;
+            authorizationConfig: { iam: string; accessPointId: string };
+            rootDirectory?: string;
+          };
+        }[]
+      >(td, "volumes");
+      expect(volumes.map((v) => v.name)).to.deep.equal(["sites", "tls"]);
+      for (const v of volumes) {
+        expect(v.efsVolumeConfiguration.transitEncryption).to.equal("ENABLED");
+        expect(v.efsVolumeConfiguration.authorizationConfig.iam).to.equal("ENABLED");
+        expect(v.efsVolumeConfiguration.authorizationConfig.accessPointId).to.match(/-ap-/);
+        expect(v.efsVolumeConfiguration).to.not.have.property("rootDirectory");
+      }
+      expect(
+        containerOf(plan).mountPoints.map((m) => [m.sourceVolume, m.containerPath]),
+      ).to.deep.equal([
+        ["sites", "/var/www/localhost/htdocs/openemr/sites"],
+        ["tls", "/etc/ssl"],
+      ]);
+    });
+
+    it("lets only the task role mount, only through the access point, only over TLS", () => {
+      for (const policy of ofType(plan, T.efsPolicy)) {
+        const doc = JSON.parse(prop<string>(policy, "policy")) as {
+          Statement: { Sid: string; Effect: string; Condition: Record<string, unknown> }[];
+        };
+        const sids = doc.Statement.map((s) => `${s.Effect}:${s.Sid}`);
+        expect(sids).to.deep.equal([
+          "Deny:DenyWithoutTls",
+          "Deny:DenyOutsideTheAccessPoint",
+          "Allow:AccountIamDecidesWhoMounts",
+        ]);
+      }
+      const taskPolicy = ofType(plan, T.rolePolicy).find((p) => p.name.endsWith("-task-policy"));
+      const doc = JSON.parse(prop<string>(taskPolicy!, "policy")) as {
+        Statement: { Action: string[]; Condition?: Record<string, Record<string, string>> }[];
+      };
+      const mounts = doc.Statement.filter((s) =>
+        s.Action.includes("elasticfilesystem:ClientMount"),
+      );
+      expect(mounts).to.have.length(2);
+      for (const s of mounts) {
+        expect(s.Condition?.StringEquals["elasticfilesystem:AccessPointArn"]).to.match(
+          /accessPoint/,
+        );
+      }
+    });
+
+    it("delivers the RDS CA bundle and Amazon's root CA where the image turns on MySQL and Redis TLS", () => {
+      const c = containerOf(plan);
+      expect(c.entryPoint).to.deep.equal(["/bin/sh", "-c"]);
+      const script = c.command[0];
+      expect(script).to.contain(
+        "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+      );
+      expect(script).to.contain(MYSQL_CA_PATH);
+      expect(MYSQL_CA_PATH).to.equal(
+        "/var/www/localhost/htdocs/openemr/sites/default/documents/certificates/mysql-ca",
+      );
+      expect(script).to.contain(REDIS_CA_PATH);
+      // OPENEMR_SETTING_* use `mariadb --skip-ssl`, which Aurora refuses: the script patches it
+      expect(script).to.contain("s|--skip-ssl|--ssl-ca=");
+      expect(script.trim().endsWith("exec ./openemr.sh")).to.equal(true);
+    });
+
+    it("configures sessions on Valkey over TLS by host name, swarm mode, and TLS-only MySQL", () => {
+      const env = envOf(plan);
+      expect(env.REDIS_SERVER).to.match(/^[a-z0-9.-]+\.cache\.amazonaws\.com$/);
+      expect(env.REDIS_SERVER).to.not.contain(":");
+      expect(env.REDIS_TLS).to.equal("yes");
+      expect(env.SWARM_MODE).to.equal("yes");
+      expect(env.FORCE_DATABASE_SSL_CONNECT).to.equal("1");
+      expect(env.MYSQL_HOST).to.equal(
+        "openemr-prod-db-cluster.cluster-abcdefgh.us-east-1.rds.amazonaws.com",
+      );
+      expect(env.MYSQL_PORT).to.equal("3306");
+      expect(env.OE_USER).to.equal("admin");
+    });
+
+    it("runs in private subnets without public IPs, rolls back failed deployments, spreads over AZs", () => {
+      const service = one(plan, T.service);
+      expect(prop(service, "launchType")).to.equal("FARGATE");
+      expect(prop(service, "networkConfiguration.assignPublicIp")).to.equal(false);
+      const subnets = prop<string[]>(service, "networkConfiguration.subnets");
+      expect(subnets).to.have.length(2);
+      expect(
+        subnets.every((id) => id.startsWith("subnet-prv")),
+        subnets.join(),
+      ).to.equal(true);
+      expect(prop(service, "deploymentCircuitBreaker")).to.deep.equal({
+        enable: true,
+        rollback: true,
+      });
+      expect(prop(service, "availabilityZoneRebalancing")).to.equal("ENABLED");
+      expect(prop(service, "enableExecuteCommand")).to.equal(false);
+      expect(service.opts.ignoreChanges).to.deep.equal(["desiredCount"]);
+      const dependsOn = service.opts.dependsOn.map((u) => u.split("::").pop());
+      expect(dependsOn).to.include.members([
+        "openemr-prod-lb-https",
+        "openemr-prod-db-writer",
+        "openemr-prod-sites-mount-0",
+        "openemr-prod-tls-mount-1",
+      ]);
+    });
+
+    it("scales between 2 and 100 tasks on 40% CPU and 40% memory by default", () => {
+      expect(prop(one(plan, T.service), "desiredCount")).to.equal(2);
+      const target = one(plan, T.scalingTarget);
+      expect(prop(target, "minCapacity")).to.equal(2);
+      expect(prop(target, "maxCapacity")).to.equal(100);
+      expect(prop(target, "resourceId")).to.equal("service/openemr-prod/openemr-prod-openemr");
+      const targets = Object.fromEntries(
+        ofType(plan, T.scalingPolicy).map((p) => [
+          prop<string>(
+            p,
+            "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType",
+          ),
+          prop<number>(p, "targetTrackingScalingPolicyConfiguration.targetValue"),
+        ]),
+      );
+      expect(targets).to.deep.equal({
+        ECSServiceAverageCPUUtilization: 40,
+        ECSServiceAverageMemoryUtilization: 40,
+      });
+    });
+
+    it("turns on Container Insights and keeps ECS Exec off by default", () => {
+      const cluster = one(plan, T.ecsCluster);
+      expect(prop(cluster, "name")).to.equal("openemr-prod");
+      expect(prop(cluster, "settings")).to.deep.equal([
+        { name: "containerInsights", value: "enabled" },
+      ]);
+      expect(cluster.props).to.not.have.property("configuration");
+      const taskPolicy = ofType(plan, T.rolePolicy).find((p) => p.name.endsWith("-task-policy"));
+      expect(prop<string>(taskPolicy!, "policy")).to.not.contain("ssmmessages");
+    });
+  });
+
+  describe("data", () => {
+    it("runs Aurora MySQL 3 Serverless v2 the way the API requires: provisioned mode, db.serverless", () => {
+      const cluster = one(plan, T.cluster);
+      expect(prop(cluster, "engine")).to.equal("aurora-mysql");
+      expect(prop(cluster, "engineMode")).to.equal("provisioned");
+      expect(prop(cluster, "engineVersion")).to.equal("8.0");
+      expect(cluster.opts.ignoreChanges).to.deep.equal(["engineVersion"]);
+      expect(prop(cluster, "serverlessv2ScalingConfiguration")).to.deep.equal({
+        minCapacity: 0.5,
+        maxCapacity: 16,
+      });
+      expect(prop(cluster, "engineLifecycleSupport")).to.equal(
+        "open-source-rds-extended-support-disabled",
+      );
+      const instances = ofType(plan, T.instance);
+      expect(instances.map((i) => i.name)).to.deep.equal(["openemr-prod-db-writer"]);
+      for (const i of instances) {
+        expect(prop(i, "instanceClass")).to.equal("db.serverless");
+        expect(prop(i, "publiclyAccessible")).to.equal(false);
+        expect(prop(i, "caCertIdentifier")).to.equal("rds-ca-rsa2048-g1");
+        expect(prop(i, "performanceInsightsEnabled")).to.equal(true);
+        expect(keyNamed(plan, i, "performanceInsightsKmsKeyId")).to.deep.equal([
+          "openemr-prod-data-key",
+        ]);
+      }
+    });
+
+    it("encrypts Aurora with the data key, requires TLS and keeps audit logging", () => {
+      const cluster = one(plan, T.cluster);
+      expect(prop(cluster, "storageEncrypted")).to.equal(true);
+      expect(keyNamed(plan, cluster, "kmsKeyId")).to.deep.equal(["openemr-prod-data-key"]);
+      const [group] = dependencyOf(plan, cluster, "dbClusterParameterGroupName");
+      expect(prop(group, "family")).to.equal("aurora-mysql8.0");
+      const params = Object.fromEntries(
+        prop<{ name: string; value: string }[]>(group, "parameters").map((p) => [p.name, p.value]),
+      );
+      expect(params).to.include({
+        require_secure_transport: "ON",
+        server_audit_logging: "1",
+        server_audit_events: "CONNECT,QUERY,QUERY_DCL,QUERY_DDL,QUERY_DML,TABLE",
+        general_log: "1",
+        slow_query_log: "1",
+      });
+    });
+
+    it("exports audit, error, general and slow-query logs into log groups created first", () => {
+      const cluster = one(plan, T.cluster);
+      expect(prop(cluster, "enabledCloudwatchLogsExports")).to.deep.equal([
+        "audit",
+        "error",
+        "general",
+        "slowquery",
+      ]);
+      const names = ofType(plan, T.logGroup)
+        .filter((g) => cluster.opts.dependsOn.includes(g.urn))
+        .map((g) => prop<string>(g, "name"));
+      expect(names).to.deep.equal([
+        "/aws/rds/cluster/openemr-prod-db/audit",
+        "/aws/rds/cluster/openemr-prod-db/error",
+        "/aws/rds/cluster/openemr-prod-db/general",
+        "/aws/rds/cluster/openemr-prod-db/slowquery",
+      ]);
+      expect(prop(cluster, "clusterIdentifier")).to.equal("openemr-prod-db");
+    });
+
+    it("protects Aurora: deletion protection, a final snapshot, backups kept 14 days", () => {
+      const cluster = one(plan, T.cluster);
+      expect(cluster.opts.protect).to.equal(true);
+      expect(prop(cluster, "deletionProtection")).to.equal(true);
+      expect(prop(cluster, "skipFinalSnapshot")).to.equal(false);
+      expect(prop(cluster, "finalSnapshotIdentifier")).to.equal("openemr-prod-db-final");
+      expect(prop(cluster, "backupRetentionPeriod")).to.equal(14);
+    });
+
+    it("keeps sessions in Valkey Serverless, encrypted with the data key, reachable only from the tasks", () => {
+      const cache = one(plan, T.cache);
+      expect(prop(cache, "engine")).to.equal("valkey");
+      expect(keyNamed(plan, cache, "kmsKeyId")).to.deep.equal(["openemr-prod-data-key"]);
+      const [sg] = dependencyOf(plan, cache, "securityGroupIds");
+      const ingress = ofType(plan, T.ingress).filter((r) =>
+        dependencyOf(plan, r, "securityGroupId").includes(sg),
+      );
+      expect(ingress).to.have.length(1);
+      expect(prop(ingress[0], "fromPort")).to.equal(6379);
+      expect(
+        dependencyOf(plan, ingress[0], "referencedSecurityGroupId").map((r) => r.name),
+      ).to.deep.equal(["openemr-prod-tasks-sg"]);
+      expect(prop(one(plan, T.cacheUser, "-default-user"), "accessString")).to.equal("off -@all");
+      expect(dependencyOf(plan, cache, "userGroupId").map((r) => r.type)).to.deep.equal([
+        "aws:elasticache/userGroup:UserGroup",
+      ]);
+    });
+
+    it("keeps sites and TLS material on two encrypted, protected EFS file systems in both AZs", () => {
+      const filesystems = ofType(plan, T.efs);
+      expect(filesystems.map((f) => f.name)).to.deep.equal([
+        "openemr-prod-sites-fs",
+        "openemr-prod-tls-fs",
+      ]);
+      for (const fs of filesystems) {
+        expect(prop(fs, "encrypted")).to.equal(true);
+        expect(keyNamed(plan, fs, "kmsKeyId")).to.deep.equal(["openemr-prod-data-key"]);
+        expect(fs.opts.protect).to.equal(true);
+      }
+      expect(ofType(plan, T.mountTarget)).to.have.length(4);
+      for (const ap of ofType(plan, T.accessPoint)) {
+        expect(prop<string>(ap, "rootDirectory.path")).to.match(/^\/openemr-(sites|tls)$/);
+      }
+    });
+
+    it("backs up Aurora and both file systems daily, weekly and monthly into a KMS vault", () => {
+      const vault = one(plan, T.vault);
+      expect(keyNamed(plan, vault, "kmsKeyArn")).to.deep.equal(["openemr-prod-data-key"]);
+      expect(vault.opts.protect).to.equal(true);
+      const selection = one(plan, T.selection);
+      expect(
+        dependencyOf(plan, selection, "resources")
+          .map((r) => r.name)
+          .sort(),
+      ).to.deep.equal(["openemr-prod-db-cluster", "openemr-prod-sites-fs", "openemr-prod-tls-fs"]);
+      const rules = prop<{ ruleName: string; lifecycle: { deleteAfter: number } }[]>(
+        one(plan, "aws:backup/plan:Plan"),
+        "rules",
+      );
+      expect(rules.map((r) => [r.ruleName, r.lifecycle.deleteAfter])).to.deep.equal([
+        ["daily", 35],
+        ["weekly", 90],
+        ["monthly", 2555],
+      ]);
+    });
+  });
+
+  describe("keys, logs and names", () => {
+    it("uses three rotating customer-managed keys; the logs key serves only this account's log groups", () => {
+      const keys = ofType(plan, T.key);
+      expect(keys.map((k) => k.name)).to.deep.equal([
+        "openemr-prod-data-key",
+        "openemr-prod-logs-key",
+        "openemr-prod-secrets-key",
+      ]);
+      for (const k of keys) {
+        expect(prop(k, "enableKeyRotation")).to.equal(true);
+        expect(k.opts.protect).to.equal(true);
+      }
+      const logsPolicy = JSON.parse(prop<string>(keys[1], "policy")) as {
+        Statement: { Sid: string; Condition?: { ArnLike?: Record<string, string> } }[];
+      };
+      const logs = logsPolicy.Statement.find((s) => s.Sid === "CloudWatchLogsInThisAccount");
+      expect(logs?.Condition?.ArnLike?.["kms:EncryptionContext:aws:logs:arn"]).to.equal(
+        "arn:aws:logs:us-east-1:123456789012:log-group:*",
+      );
+    });
+
+    it("gives every log group the configured retention and a customer-managed key, protected", () => {
+      const groups = ofType(plan, T.logGroup);
+      expect(groups.length).to.equal(9);
+      for (const g of groups) {
+        expect(prop(g, "retentionInDays"), g.name).to.equal(2192);
+        expect(keyNamed(plan, g, "kmsKeyId"), g.name).to.have.length(1);
+        expect(g.opts.protect, g.name).to.equal(true);
+      }
+      const names = groups.map((g) => prop<string>(g, "name"));
+      expect(names).to.include.members([
+        "/openemr/prod/ecs/openemr-prod-openemr",
+        "/aws/ecs/containerinsights/openemr-prod/performance",
+        "/openemr/prod/vpc-flow-logs",
+        "/openemr/prod/cloudtrail",
+      ]);
+      const logging = containerOf(plan).logConfiguration;
+      expect(logging.logDriver).to.equal("awslogs");
+      expect(logging.options["awslogs-group"]).to.equal("/openemr/prod/ecs/openemr-prod-openemr");
+    });
+
+    it("prefixes every resource and every AWS name with the stack", () => {
+      for (const r of plan.resources) {
+        expect(r.name, r.type).to.match(/^openemr-prod(-|$)/);
+      }
+      // the names AWS sees: two stacks in one account and region never collide
+      const physical = [
+        "name",
+        "clusterIdentifier",
+        "identifier",
+        "userId",
+        "userGroupId",
+        "bucketPrefix",
+        "creationToken",
+      ];
+      let checked = 0;
+      for (const r of plan.resources.filter((x) => x.custom)) {
+        const keys = r.type === T.taskDef ? [...physical, "family"] : physical;
+        for (const key of keys) {
+          const value = r.props[key];
+          // ElastiCache user *names* are what clients log in as; their unique ids carry the prefix
+          if (typeof value !== "string" || (key === "name" && r.type === T.cacheUser)) continue;
+          expect(value, `${r.name}.${key}`).to.match(/openemr-prod|\/openemr\/prod\//);
+          checked++;
+        }
+      }
+      expect(checked).to.be.at.least(30);
+    });
+
+    it("spreads over two AZs with one NAT gateway and isolated subnets for the data", () => {
+      const vpc = one(plan, T.vpc);
+      expect(prop(vpc, "numberOfAvailabilityZones")).to.equal(2);
+      expect(prop(vpc, "natGateways")).to.deep.equal({ strategy: "Single" });
+      expect(prop<{ type: string }[]>(vpc, "subnetSpecs").map((s) => s.type)).to.deep.equal([
+        "Public",
+        "Private",
+        "Isolated",
+      ]);
+      for (const type of [T.cache, "aws:rds/subnetGroup:SubnetGroup"]) {
+        const ids = prop<string[]>(one(plan, type), "subnetIds");
+        expect(
+          ids.every((id) => id.startsWith("subnet-iso")),
+          type,
+        ).to.equal(true);
+      }
+    });
+
+    it("records API activity in a CloudTrail trail", () => {
+      expect(ofType(plan, T.trail)).to.have.length(1);
+    });
+
+    it("exports the URL, the admin password command and the database endpoint", () => {
+      expect(plan.outputs.url).to.match(
+        /^https:\/\/openemr-prod-lb-alb-[0-9a-f]+\.us-east-1\.elb\.amazonaws\.com\/$/,
+      );
+      expect(plan.outputs.adminUser).to.equal("admin");
+      expect(plan.outputs.adminPasswordCommand).to.equal(
+        "aws secretsmanager get-secret-value --region us-east-1 --secret-id arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-prod/admin-password-AbCdEf --query SecretString --output text",
+      );
+      expect(plan.outputs.databaseEndpoint).to.match(/cluster-abcdefgh/);
+      expect(plan.outputs).to.not.have.property("adminShellCommand");
+    });
+  });
+});

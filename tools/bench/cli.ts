@@ -1,0 +1,85 @@
+// npm run bench [-- --runs N] [--with-tests]: times the offline plan against the targets.
+// Targets: plan of the largest preset within 2 x (node loading @pulumi/aws) + 1 s; the four presets
+// compared within 10 s; npm test within 90 s. Printed as numbers; never asserted in a test.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+interface Timing {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** Runs a command under /usr/bin/time when available, for wall time and peak memory. */
+function timed(cmd: string, args: string[]): Timing {
+  const useTime = fs.existsSync("/usr/bin/time");
+  const start = process.hrtime.bigint();
+  const result = useTime
+    ? spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { cwd: ROOT, encoding: "utf8" })
+    : spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8" });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0 && result.status !== 1) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
+  }
+  const rss = useTime ? Number(/(\d+)\s*$/.exec(result.stderr.trim())?.[1] ?? 0) / 1024 : 0;
+  return { seconds, maxRssMb: rss };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const runs = Number(argv[argv.indexOf("--runs") + 1] ?? 3) || 3;
+  const node = process.execPath;
+  const tsx = ["--import", "tsx"];
+
+  const load = Array.from({ length: runs }, () => timed(node, ["-e", "require('@pulumi/aws')"]));
+  const loadS = median(load.map((t) => t.seconds));
+  console.log(
+    `node loads @pulumi/aws:          ${loadS.toFixed(2)} s (median of ${runs}), ${median(load.map((t) => t.maxRssMb)).toFixed(0)} MB`,
+  );
+
+  const stacks = fs
+    .readdirSync(ROOT)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.slice(7, -5));
+  let largest = { stack: "", seconds: 0, resources: 0 };
+  for (const stack of stacks) {
+    const out = path.join(ROOT, ".plans", `bench-${stack}.json`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const t = Array.from({ length: runs }, () =>
+      timed(node, [...tsx, "tools/plan/cli.ts", "--stack", stack, "--json", out]),
+    );
+    const resources = (JSON.parse(fs.readFileSync(out, "utf8")) as { resources: unknown[] })
+      .resources.length;
+    const s = median(t.map((x) => x.seconds));
+    console.log(
+      `plan ${stack.padEnd(10)} ${String(resources).padStart(4)} resources: ${s.toFixed(2)} s, ${median(t.map((x) => x.maxRssMb)).toFixed(0)} MB`,
+    );
+    if (resources > largest.resources) largest = { stack, seconds: s, resources };
+  }
+  const target = 2 * loadS + 1;
+  console.log(
+    `largest plan (${largest.stack}): ${largest.seconds.toFixed(2)} s; target ≤ ${target.toFixed(2)} s: ${largest.seconds <= target ? "met" : "MISSED"}`,
+  );
+
+  if (fs.existsSync(path.join(ROOT, "tools/compare/cli.ts"))) {
+    const c = timed(node, [...tsx, "tools/compare/cli.ts"]);
+    console.log(
+      `compare (four presets): ${c.seconds.toFixed(2)} s, ${c.maxRssMb.toFixed(0)} MB; target ≤ 10 s: ${c.seconds <= 10 ? "met" : "MISSED"}`,
+    );
+  }
+  if (argv.includes("--with-tests")) {
+    const t = timed("npm", ["test", "--silent"]);
+    console.log(
+      `npm test: ${t.seconds.toFixed(1)} s; target ≤ 90 s: ${t.seconds <= 90 ? "met" : "MISSED"}`,
+    );
+  }
+}
+
+main();

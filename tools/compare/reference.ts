@@ -1,0 +1,88 @@
+// The "reference-equivalent" Fargate configuration: our fargate plan resized to the reference
+// OpenEMR-on-Fargate deployment (openemr/openemr-on-ecs, see shared/reference/anchors.md): one NAT
+// gateway per AZ over two AZs, an Aurora Serverless v2 writer and one reader at 0.5 ACU minimum,
+// and two ARM tasks of 2 vCPU / 4 GiB. Everything else stays as our program plans it, so the same
+// estimator prices both on equal terms.
+//
+// This is a transformation of the plan's inputs, not a second program run: it does not depend on
+// how the fargate preset's config keys are spelled, and it fails loudly when the plan lacks one of
+// the resources it resizes.
+import type { PlanFile, PlanResource } from "../plan/types";
+import {
+  AWSX_VPC,
+  ECS_SERVICE,
+  PlanIndex,
+  RDS_CLUSTER,
+  RDS_CLUSTER_INSTANCE,
+  SCALING_TARGET,
+  TASK_DEFINITION,
+  isObject,
+} from "../cost/models";
+
+export const REFERENCE = {
+  availabilityZones: 2,
+  natStrategy: "OnePerAz",
+  auroraInstances: 2,
+  auroraMinAcu: 0.5,
+  taskCpu: "2048",
+  taskMemory: "4096",
+  tasks: 2,
+  /** The reference README's published base cost. */
+  publishedMonthlyUsd: 152.72,
+} as const;
+
+export function referenceEquivalent(plan: PlanFile): PlanFile {
+  const copy = structuredClone(plan);
+  copy.preset = `${plan.preset} (reference-equivalent)`;
+  const index = new PlanIndex(copy);
+  const need = (type: string): PlanResource[] => {
+    const found = index.ofType(type);
+    if (found.length === 0) {
+      throw new Error(`reference-equivalent: the ${plan.preset} plan has no ${type} to resize`);
+    }
+    return found;
+  };
+
+  for (const vpc of need(AWSX_VPC)) {
+    const nat = isObject(vpc.props.natGateways) ? vpc.props.natGateways : {};
+    vpc.props.natGateways = { ...nat, strategy: REFERENCE.natStrategy };
+    vpc.props.numberOfAvailabilityZones = REFERENCE.availabilityZones;
+  }
+
+  for (const cluster of need(RDS_CLUSTER)) {
+    const scaling = isObject(cluster.props.serverlessv2ScalingConfiguration)
+      ? cluster.props.serverlessv2ScalingConfiguration
+      : {};
+    cluster.props.serverlessv2ScalingConfiguration = {
+      ...scaling,
+      minCapacity: REFERENCE.auroraMinAcu,
+    };
+    const instances = index.referrers(cluster, RDS_CLUSTER_INSTANCE, "clusterIdentifier");
+    if (instances.length === 0) {
+      throw new Error(`reference-equivalent: Aurora cluster ${cluster.name} has no instances`);
+    }
+    for (let i = instances.length; i < REFERENCE.auroraInstances; i++) {
+      const reader = structuredClone(instances[0]);
+      reader.name = `${instances[0].name}-reader${i}`;
+      reader.urn = `${instances[0].urn}-reader${i}`;
+      reader.props.promotionTier = 1;
+      copy.resources.push(reader);
+    }
+  }
+
+  for (const service of need(ECS_SERVICE)) {
+    service.props.desiredCount = REFERENCE.tasks;
+    for (const td of index.refs(service, "taskDefinition", TASK_DEFINITION)) {
+      td.props.cpu = REFERENCE.taskCpu;
+      td.props.memory = REFERENCE.taskMemory;
+      td.props.runtimePlatform = {
+        ...(isObject(td.props.runtimePlatform) ? td.props.runtimePlatform : {}),
+        cpuArchitecture: "ARM64",
+      };
+    }
+    for (const target of index.referrers(service, SCALING_TARGET, "resourceId")) {
+      target.props.minCapacity = REFERENCE.tasks;
+    }
+  }
+  return copy;
+}

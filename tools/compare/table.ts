@@ -1,0 +1,111 @@
+// The preset comparison: one Markdown table, presets as columns, plus the reference-equivalent
+// Fargate configuration priced by the same estimator.
+import type { PlanFile } from "../plan/types";
+import { estimateCost, topLines, type CostEstimate } from "../cost/estimate";
+import { PlanIndex } from "../cost/models";
+import { PRICES, money } from "../cost/prices";
+import {
+  adminCell,
+  auditCell,
+  availabilityCell,
+  backupsCell,
+  encryptionCell,
+  scaleCell,
+  tlsCell,
+} from "./derive";
+import { FACTS, REFERENCE_FACTS, type PresetFacts } from "./facts";
+import { REFERENCE, referenceEquivalent } from "./reference";
+import { PRESETS, type PlanSource } from "./source";
+
+export interface Column {
+  key: string;
+  facts: PresetFacts;
+  plan: PlanFile;
+  cost: CostEstimate;
+}
+
+export interface Comparison {
+  columns: Column[];
+  source: PlanSource;
+}
+
+/** Plans every preset (and the reference-equivalent) and prices each plan. */
+export async function buildComparison(source: PlanSource): Promise<Comparison> {
+  const columns: Column[] = [];
+  for (const preset of PRESETS) {
+    const plan = await source.planPreset(preset);
+    columns.push({ key: preset, facts: FACTS[preset], plan, cost: estimateCost(plan) });
+  }
+  const fargate = columns.find((c) => c.key === "fargate");
+  if (!fargate) throw new Error("compare: no fargate plan to derive the reference-equivalent from");
+  const ref = referenceEquivalent(fargate.plan);
+  columns.push({
+    key: "reference-equivalent",
+    facts: REFERENCE_FACTS,
+    plan: ref,
+    cost: estimateCost(ref),
+  });
+  return { columns, source };
+}
+
+/** Every unpriced item of every column, prefixed with the column. */
+export function unpricedItems(c: Comparison): string[] {
+  return c.columns.flatMap((col) => col.cost.unpriced.map((u) => `${col.key}: ${u}`));
+}
+
+/** "ALB" from "ALB (730 h × $0.0225)". */
+function shortItem(item: string): string {
+  const cut = item.indexOf(" (");
+  return cut > 0 ? item.slice(0, cut) : item;
+}
+
+function costCell(col: Column, c: Comparison): string {
+  const top = topLines(col.cost, 3)
+    .map((l) => `${shortItem(l.item)} ${money(l.monthlyUsd)}`)
+    .join("; ");
+  const parts = [`**${money(col.cost.monthlyUsd)}**/month + usage`, `largest: ${top}`];
+  const ref = c.columns.find((x) => x.key === "reference-equivalent");
+  if (col.key === "fargate" && ref) {
+    parts.push(
+      `${(col.cost.monthlyUsd / ref.cost.monthlyUsd).toFixed(2)}× the reference-equivalent`,
+    );
+  }
+  if (col.key === "reference-equivalent") {
+    parts.push(`the reference README says ${money(REFERENCE.publishedMonthlyUsd)}²`);
+  }
+  return parts.join("<br>");
+}
+
+const ROWS: { name: string; cell: (col: Column, plan: PlanIndex, c: Comparison) => string }[] = [
+  { name: "Monthly base cost", cell: (col, _p, c) => costCell(col, c) },
+  { name: "Encrypted at rest, with which key", cell: (_c, p) => encryptionCell(p) },
+  { name: "TLS termination", cell: (col, p) => tlsCell(p, col.facts) },
+  { name: "Audit trail", cell: (_c, p) => auditCell(p) },
+  { name: "Backups (where, how often, restore)", cell: (col, p) => backupsCell(p, col.facts) },
+  { name: "Availability", cell: (col, p) => availabilityCell(p, col.facts) },
+  { name: "Scale ceiling (as configured)", cell: (col, p) => scaleCell(p, col.facts) },
+  { name: "Admin access", cell: (col, p) => adminCell(p, col.facts) },
+  { name: "Who it is for", cell: (col) => col.facts.whoFor },
+];
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+}
+
+/** The comparison as Markdown: one table and its notes. Deterministic for the same plans. */
+export function renderComparison(c: Comparison): string {
+  const header = `| | ${c.columns.map((col) => escapeCell(col.facts.title)).join(" | ")} |`;
+  const rule = `|---|${c.columns.map(() => "---").join("|")}|`;
+  const rows = ROWS.map((row) => {
+    const cells = c.columns.map((col) => escapeCell(row.cell(col, new PlanIndex(col.plan), c)));
+    return `| **${row.name}** | ${cells.join(" | ")} |`;
+  });
+  const notes = [
+    `Monthly base cost is what each stack costs at rest, priced from its plan by \`tools/cost\` at ${PRICES.basis}. ` +
+      "Traffic- and data-driven charges (NAT and load-balancer traffic, requests, log ingestion, S3/EFS/Aurora storage, snapshot increments) come on top; each plan's cost block lists them with their unit prices.",
+    `¹ Our fargate plan resized like the reference OpenEMR-on-Fargate deployment: ${REFERENCE.availabilityZones} AZs with one NAT gateway each, an Aurora Serverless v2 writer and reader at ${REFERENCE.auroraMinAcu} ACU minimum, ${REFERENCE.tasks} ARM tasks of ${Number(REFERENCE.taskCpu) / 1024} vCPU / ${Number(REFERENCE.taskMemory) / 1024} GiB; everything else as our program plans it.`,
+    `² The reference README's ${money(REFERENCE.publishedMonthlyUsd)}/month counts Fargate for one task ($0.079/h) although its service keeps two running, and leaves out Aurora capacity, public IPv4 addresses and WAF rules.`,
+    `Plans: ${c.source.description}.`,
+  ];
+  return [header, rule, ...rows, "", ...notes.map((n) => `${n}\n`)].join("\n").trimEnd() + "\n";
+}

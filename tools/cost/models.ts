@@ -1,0 +1,1088 @@
+// One cost model per resource type token. Every model reads only the resource's own inputs (and the
+// inputs of the resources it references through its property dependencies): nothing here knows or
+// cares which preset built the resource.
+//
+// A model reports three things:
+//   lines     monthly base charges, counted in the estimate (what the stack costs at rest);
+//   usage     charges that depend on traffic or data volume, listed with their unit price and
+//             never guessed into the total;
+//   unpriced  anything the model cannot price honestly (an instance type missing from the price
+//             table, a size unknown at plan time, a paid option the table has no figure for).
+// Decisions that shape the base estimate are stated here and in each line's text:
+//   - ALB: 1 LCU every hour (covers 25 new connections/s, 3,000 active connections and 1 GB/h
+//     processed; a small clinic uses less, so this errs high). Traffic above it is usage.
+//   - Snapshots and backups: one full copy of each covered volume's allocated size at the snapshot
+//     rate. EBS snapshots hold only written blocks, so the first copy is at most that; the daily
+//     increments that follow depend on how much changes and are usage.
+//   - Aurora and EFS have no allocated size: their storage and backups are usage.
+//   - EC2 instances that do not set associatePublicIpAddress are assumed to get a public IPv4
+//     address (set it to false explicitly for private instances).
+//   - KMS keys with rotation: $1/month now; each of the first two yearly rotations adds $1/month
+//     later (said in the line, not added to the base).
+import { COMPUTED, SECRET, type PlanFile, type PlanResource, type PlanValue } from "../plan/types";
+import { PRICES, hourlyPrice, unitPrice, usd, type Price } from "./prices";
+
+// ---------------------------------------------------------------------------------------------
+// Reading plan values
+
+type PlanObject = { [key: string]: PlanValue };
+
+export function isObject(v: PlanValue | undefined): v is PlanObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** true when the value is present and known at plan time (not computed, not secret). */
+export function isKnown(v: PlanValue | undefined): boolean {
+  return v !== undefined && v !== null && v !== COMPUTED && v !== SECRET;
+}
+
+export function str(v: PlanValue | undefined): string | undefined {
+  return typeof v === "string" && v !== COMPUTED && v !== SECRET ? v : undefined;
+}
+
+/** Numbers, and numeric strings such as a task definition's cpu "1024". */
+export function num(v: PlanValue | undefined): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && /^\d+(\.\d+)?$/.test(v)) return Number(v);
+  return undefined;
+}
+
+export function bool(v: PlanValue | undefined): boolean | undefined {
+  return typeof v === "boolean" ? v : undefined;
+}
+
+export function obj(v: PlanValue | undefined): PlanObject | undefined {
+  return isObject(v) ? v : undefined;
+}
+
+export function list(v: PlanValue | undefined): PlanValue[] | undefined {
+  return Array.isArray(v) ? v : undefined;
+}
+
+/** A value nested in an object: get(props, "rootBlockDevice", "volumeSize"). */
+export function get(v: PlanValue | undefined, ...path: (string | number)[]): PlanValue | undefined {
+  let cur: PlanValue | undefined = v;
+  for (const key of path) {
+    if (typeof key === "number") {
+      if (!Array.isArray(cur)) return undefined;
+      cur = cur[key];
+    } else {
+      if (!isObject(cur)) return undefined;
+      cur = cur[key];
+    }
+  }
+  return cur;
+}
+
+/** A JSON-string input (e.g. a WAF ruleJson) parsed, or undefined. */
+export function parseJson(v: PlanValue | undefined): PlanValue | undefined {
+  const text = str(v);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PlanValue;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tag map with known string values only. */
+export function tagsOf(v: PlanValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const o = obj(v);
+  if (!o) return out;
+  for (const [k, val] of Object.entries(o)) {
+    const s = str(val);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan as a graph
+
+/** Lookups over one plan: by URN, by type, and along property dependencies. */
+export class PlanIndex {
+  private readonly byUrn = new Map<string, PlanResource>();
+
+  constructor(readonly plan: PlanFile) {
+    for (const r of plan.resources) this.byUrn.set(r.urn, r);
+  }
+
+  get(urn: string): PlanResource | undefined {
+    return this.byUrn.get(urn);
+  }
+
+  ofType(type: string): PlanResource[] {
+    return this.plan.resources.filter((r) => r.type === type);
+  }
+
+  /** The resources `r` takes property `prop` from (optionally only those of `type`). */
+  refs(r: PlanResource, prop: string, type?: string): PlanResource[] {
+    const urns = r.propertyDependencies[prop] ?? [];
+    const out: PlanResource[] = [];
+    for (const urn of urns) {
+      const dep = this.byUrn.get(urn);
+      if (dep && (type === undefined || dep.type === type) && !out.includes(dep)) out.push(dep);
+    }
+    return out;
+  }
+
+  /** The resources that take a property from `r` (optionally of `type`, through `prop`). */
+  referrers(r: PlanResource, type?: string, prop?: string): PlanResource[] {
+    return this.plan.resources.filter((other) => {
+      if (type !== undefined && other.type !== type) return false;
+      const entries =
+        prop === undefined
+          ? Object.values(other.propertyDependencies)
+          : [other.propertyDependencies[prop] ?? []];
+      return entries.some((urns) => urns.includes(r.urn));
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model output
+
+export interface ModelLine {
+  item: string;
+  /** Unrounded; the estimator rounds each line to cents. */
+  monthlyUsd: number;
+}
+
+export interface ModelUsage {
+  item: string;
+  unitPrice: string;
+}
+
+export class ModelOutput {
+  readonly lines: ModelLine[] = [];
+  readonly usage: ModelUsage[] = [];
+  readonly unpriced: string[] = [];
+
+  line(item: string, monthlyUsd: number): void {
+    this.lines.push({ item, monthlyUsd });
+  }
+
+  use(item: string, ...prices: Price[]): void {
+    this.usage.push({ item, unitPrice: prices.map(unitPrice).join("; ") });
+  }
+
+  miss(reason: string): void {
+    this.unpriced.push(reason);
+  }
+}
+
+export type CostModel = (r: PlanResource, plan: PlanIndex, out: ModelOutput) => void;
+
+const H = PRICES.hoursPerMonth;
+
+/** "2 × 730 h × $0.045" */
+function hoursText(count: number, price: number): string {
+  return count === 1 ? `${H} h × ${usd(price)}` : `${count} × ${H} h × ${usd(price)}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EBS volumes, wherever they are declared
+
+/** An EBS volume of the plan: an instance's root or inline device, or an aws:ebs/volume. */
+export interface PlanVolume {
+  /** The resource that declares it (instance or volume). */
+  owner: PlanResource;
+  /** The instance it belongs to or is attached to, when known. */
+  instance?: PlanResource;
+  label: string;
+  sizeGb?: number;
+  type?: string;
+  iops?: number;
+  throughput?: number;
+  encrypted?: boolean;
+  /** The KMS key input (ARN/id) as planned, or undefined for the AWS-managed key. */
+  kmsKeyInput?: PlanValue;
+  /** The property that carries the key (for property dependencies): "rootBlockDevice", ... */
+  kmsKeyProp: string;
+  tags: Record<string, string>;
+}
+
+export function planVolumes(plan: PlanIndex): PlanVolume[] {
+  const out: PlanVolume[] = [];
+  for (const inst of plan.ofType(INSTANCE)) {
+    const volumeTags = tagsOf(inst.props.volumeTags);
+    const root = obj(inst.props.rootBlockDevice);
+    out.push({
+      owner: inst,
+      instance: inst,
+      label: `root volume of ${inst.name}`,
+      sizeGb: num(root?.volumeSize),
+      type: str(root?.volumeType),
+      iops: num(root?.iops),
+      throughput: num(root?.throughput),
+      encrypted: bool(root?.encrypted),
+      kmsKeyInput: root?.kmsKeyId,
+      kmsKeyProp: "rootBlockDevice",
+      tags: { ...volumeTags, ...tagsOf(root?.tags) },
+    });
+    for (const dev of list(inst.props.ebsBlockDevices) ?? []) {
+      const d = obj(dev);
+      out.push({
+        owner: inst,
+        instance: inst,
+        label: `${str(d?.deviceName) ?? "device"} of ${inst.name}`,
+        sizeGb: num(d?.volumeSize),
+        type: str(d?.volumeType),
+        iops: num(d?.iops),
+        throughput: num(d?.throughput),
+        encrypted: bool(d?.encrypted),
+        kmsKeyInput: d?.kmsKeyId,
+        kmsKeyProp: "ebsBlockDevices",
+        tags: { ...volumeTags, ...tagsOf(d?.tags) },
+      });
+    }
+  }
+  for (const vol of plan.ofType(VOLUME)) {
+    const attachment = plan.referrers(vol, ATTACHMENT, "volumeId")[0];
+    const instance = attachment ? plan.refs(attachment, "instanceId", INSTANCE)[0] : undefined;
+    out.push({
+      owner: vol,
+      instance,
+      label: `volume ${vol.name}`,
+      sizeGb: num(vol.props.size),
+      type: str(vol.props.type),
+      iops: num(vol.props.iops),
+      throughput: num(vol.props.throughput),
+      encrypted: bool(vol.props.encrypted),
+      kmsKeyInput: vol.props.kmsKeyId,
+      kmsKeyProp: "kmsKeyId",
+      tags: tagsOf(vol.props.tags),
+    });
+  }
+  return out;
+}
+
+/** Prices a volume's storage; reports what the table cannot price. */
+function priceVolume(v: PlanVolume, out: ModelOutput, what: string): void {
+  if (v.sizeGb === undefined) {
+    out.miss(
+      `${what}: size not known at plan time (set it explicitly; the AMI default is unknown)`,
+    );
+    return;
+  }
+  if (v.type !== "gp3") {
+    out.miss(
+      `${what}: type ${v.type ?? "not set (AWS default gp2)"} has no price in the table (gp3 only)`,
+    );
+    return;
+  }
+  const price = PRICES.ebs.gp3GbMonth.usd;
+  out.line(`EBS gp3 ${what} ${v.sizeGb} GB (${v.sizeGb} GB × ${usd(price)})`, v.sizeGb * price);
+  if ((v.iops ?? 0) > PRICES.ebs.gp3IncludedIops) {
+    out.miss(
+      `${what}: ${v.iops} IOPS above the included ${PRICES.ebs.gp3IncludedIops} are not priced`,
+    );
+  }
+  if ((v.throughput ?? 0) > PRICES.ebs.gp3IncludedThroughputMBps) {
+    out.miss(
+      `${what}: ${v.throughput} MB/s above the included ${PRICES.ebs.gp3IncludedThroughputMBps} MB/s are not priced`,
+    );
+  }
+}
+
+function tagsMatch(tags: Record<string, string>, wanted: Record<string, string>): boolean {
+  const keys = Object.keys(wanted);
+  return keys.length > 0 && keys.every((k) => tags[k] === wanted[k]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type tokens
+
+export const INSTANCE = "aws:ec2/instance:Instance";
+export const VOLUME = "aws:ebs/volume:Volume";
+export const ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment";
+export const EIP = "aws:ec2/eip:Eip";
+export const EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation";
+export const AWSX_VPC = "awsx:ec2:Vpc";
+export const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
+export const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
+export const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
+export const LISTENER = "aws:lb/listener:Listener";
+export const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
+export const RDS_INSTANCE = "aws:rds/instance:Instance";
+export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+export const RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
+export const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
+export const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
+export const SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache";
+export const EFS = "aws:efs/fileSystem:FileSystem";
+export const EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy";
+export const ECS_CLUSTER = "aws:ecs/cluster:Cluster";
+export const ECS_SERVICE = "aws:ecs/service:Service";
+export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+export const SCALING_TARGET = "aws:appautoscaling/target:Target";
+export const SCALING_POLICY = "aws:appautoscaling/policy:Policy";
+export const KMS_KEY = "aws:kms/key:Key";
+export const KMS_ALIAS = "aws:kms/alias:Alias";
+export const SECRET_TYPE = "aws:secretsmanager/secret:Secret";
+export const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
+export const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
+export const WEB_ACL_RULE = "aws:wafv2/webAclRule:WebAclRule";
+export const WEB_ACL_RULE_GROUP_ASSOCIATION =
+  "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation";
+export const WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration";
+export const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+export const LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter";
+export const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+export const TRAIL = "aws:cloudtrail/trail:Trail";
+export const BUCKET = "aws:s3/bucket:Bucket";
+export const BUCKET_V2 = "aws:s3/bucketV2:BucketV2";
+export const BUCKET_SSE =
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+export const BUCKET_SSE_V2 =
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2";
+export const DLM_POLICY = "aws:dlm/lifecyclePolicy:LifecyclePolicy";
+export const BACKUP_PLAN = "aws:backup/plan:Plan";
+export const BACKUP_SELECTION = "aws:backup/selection:Selection";
+export const BACKUP_VAULT = "aws:backup/vault:Vault";
+export const ROUTE53_ZONE = "aws:route53/zone:Zone";
+export const ROUTE53_RECORD = "aws:route53/record:Record";
+export const IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+export const IAM_ROLE = "aws:iam/role:Role";
+export const IAM_INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile";
+export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+export const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+export const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
+
+// ---------------------------------------------------------------------------------------------
+// Compute and network
+
+const ec2Instance: CostModel = (r, plan, out) => {
+  const type = str(r.props.instanceType);
+  if (type === undefined) {
+    out.miss(`instance type not known at plan time`);
+  } else {
+    const hourly = hourlyPrice(PRICES.ec2, type);
+    if (hourly === undefined) out.miss(`EC2 instance type ${type} is not in the price table`);
+    else out.line(`EC2 ${type} (${hoursText(1, hourly)})`, H * hourly);
+    if (
+      /^t\d/.test(type) &&
+      str(get(r.props, "creditSpecification", "cpuCredits")) !== "standard"
+    ) {
+      out.use(
+        `EC2 ${type} unlimited mode: CPU above the baseline for long spells`,
+        PRICES.ec2UnlimitedSurplusVcpuHour,
+      );
+    }
+  }
+  if (str(r.props.tenancy) !== undefined && str(r.props.tenancy) !== "default") {
+    out.miss(`tenancy ${str(r.props.tenancy)} is not priced`);
+  }
+  if (isKnown(r.props.instanceMarketOptions)) out.miss(`spot/market options are not priced`);
+  if (bool(r.props.monitoring) === true) {
+    out.miss(`detailed monitoring (custom-metric charges) is not in the price table`);
+  }
+  for (const v of planVolumes(plan).filter((v) => v.owner === r)) {
+    priceVolume(v, out, v.label.startsWith("root") ? "root volume" : `volume ${v.label}`);
+  }
+  const hasEip =
+    plan.referrers(r, EIP, "instance").length > 0 ||
+    plan.referrers(r, EIP_ASSOCIATION, "instanceId").length > 0;
+  const assoc = bool(r.props.associatePublicIpAddress);
+  if (!hasEip && assoc !== false) {
+    const price = PRICES.publicIpv4Hour.usd;
+    const why = assoc === true ? "" : "; associatePublicIpAddress not set, assumed public";
+    out.line(`Public IPv4 address (${hoursText(1, price)}${why})`, H * price);
+  }
+};
+
+const ebsVolume: CostModel = (r, plan, out) => {
+  const v = planVolumes(plan).find((x) => x.owner === r);
+  if (v) priceVolume(v, out, "volume");
+};
+
+const elasticIp: CostModel = (_r, _plan, out) => {
+  const price = PRICES.publicIpv4Hour.usd;
+  out.line(`Elastic IP, public IPv4 address (${hoursText(1, price)})`, H * price);
+};
+
+/** NAT gateways of an awsx VPC: count from the strategy and the number of AZs. */
+export function awsxNatGateways(r: PlanResource): { count?: number; azs: number; why: string } {
+  const names = list(r.props.availabilityZoneNames);
+  const azs = num(r.props.numberOfAvailabilityZones) ?? names?.length ?? 3;
+  const nat = r.props.natGateways;
+  if (nat === undefined || nat === null) {
+    const specs = list(r.props.subnetSpecs);
+    const types = (specs ?? []).map((s) => str(get(s, "type")));
+    const defaultLayout = specs === undefined;
+    const both = defaultLayout || (types.includes("Public") && types.includes("Private"));
+    return both
+      ? { count: azs, azs, why: "natGateways not set: awsx default, one per AZ" }
+      : { count: 0, azs, why: "no private subnets" };
+  }
+  const strategy = str(get(nat, "strategy"));
+  switch (strategy) {
+    case "None":
+      return { count: 0, azs, why: "strategy None" };
+    case "Single":
+      return { count: 1, azs, why: "strategy Single" };
+    case "OnePerAz":
+      return { count: azs, azs, why: `strategy OnePerAz over ${azs} AZs` };
+    default:
+      return { count: undefined, azs, why: `NAT strategy ${strategy ?? "unknown"}` };
+  }
+}
+
+const awsxVpc: CostModel = (r, _plan, out) => {
+  const nat = awsxNatGateways(r);
+  if (nat.count === undefined) {
+    out.miss(`${nat.why}: cannot count NAT gateways`);
+  } else if (nat.count > 0) {
+    const hour = PRICES.nat.hour.usd;
+    out.line(
+      `NAT gateways ×${nat.count} (${nat.why}; ${hoursText(nat.count, hour)})`,
+      nat.count * H * hour,
+    );
+    const ownEips = list(get(r.props, "natGateways", "elasticIpAllocationIds"));
+    if (ownEips === undefined || ownEips.length === 0) {
+      const ip = PRICES.publicIpv4Hour.usd;
+      out.line(
+        `Public IPv4 addresses of the NAT gateways (${hoursText(nat.count, ip)})`,
+        nat.count * H * ip,
+      );
+    }
+    out.use(`NAT gateway data processed`, PRICES.nat.gbProcessed);
+  }
+  for (const spec of list(r.props.vpcEndpointSpecs) ?? []) {
+    if (str(get(spec, "vpcEndpointType")) !== "Interface") continue;
+    const subnets = list(get(spec, "subnetIds"))?.length ?? nat.azs;
+    const service = str(get(spec, "serviceName")) ?? "interface endpoint";
+    const price = PRICES.interfaceEndpoint.azHour.usd;
+    out.line(`Interface endpoint ${service} (${hoursText(subnets, price)})`, subnets * H * price);
+    out.use(`Interface endpoint ${service} data processed`, PRICES.interfaceEndpoint.gbProcessed);
+  }
+};
+
+const natGateway: CostModel = (r, plan, out) => {
+  const hour = PRICES.nat.hour.usd;
+  out.line(`NAT gateway (${hoursText(1, hour)})`, H * hour);
+  const privateNat = str(r.props.connectivityType) === "private";
+  if (!privateNat && plan.refs(r, "allocationId", EIP).length === 0) {
+    const ip = PRICES.publicIpv4Hour.usd;
+    out.line(`Public IPv4 address of the NAT gateway (${hoursText(1, ip)})`, H * ip);
+  }
+  out.use(`NAT gateway data processed`, PRICES.nat.gbProcessed);
+};
+
+const vpcEndpoint: CostModel = (r, _plan, out) => {
+  if (str(r.props.vpcEndpointType) !== "Interface") return; // Gateway endpoints are free
+  const subnets = list(r.props.subnetIds);
+  if (subnets === undefined) {
+    out.miss(`interface endpoint: number of subnets (AZs) not known at plan time`);
+    return;
+  }
+  const price = PRICES.interfaceEndpoint.azHour.usd;
+  const service = str(r.props.serviceName) ?? "(service unknown)";
+  out.line(
+    `Interface endpoint ${service} (${hoursText(subnets.length, price)})`,
+    subnets.length * H * price,
+  );
+  out.use(`Interface endpoint data processed`, PRICES.interfaceEndpoint.gbProcessed);
+};
+
+/** How many AZs (subnets) a load balancer spans, from its own inputs or its VPC's. */
+function loadBalancerAzs(r: PlanResource, plan: PlanIndex): number | undefined {
+  const subnets = list(r.props.subnets);
+  if (subnets !== undefined) return subnets.length;
+  const mappings = list(r.props.subnetMappings);
+  if (mappings !== undefined) return mappings.length;
+  const vpc = plan.refs(r, "subnets", AWSX_VPC)[0] ?? plan.refs(r, "subnetMappings", AWSX_VPC)[0];
+  return vpc ? awsxNatGateways(vpc).azs : undefined;
+}
+
+const loadBalancer: CostModel = (r, plan, out) => {
+  const kind = str(r.props.loadBalancerType) ?? "application";
+  if (kind !== "application") {
+    out.miss(`${kind} load balancers are not in the price table`);
+    return;
+  }
+  const hour = PRICES.alb.hour.usd;
+  const lcu = PRICES.alb.lcuHour.usd;
+  const base = PRICES.alb.baselineLcu;
+  out.line(`ALB (${hoursText(1, hour)})`, H * hour);
+  out.line(
+    `ALB LCU baseline (${base} LCU × ${H} h × ${usd(lcu)}; assumed floor, a small clinic uses less)`,
+    base * H * lcu,
+  );
+  out.use(`ALB LCUs above the 1-LCU baseline (traffic)`, PRICES.alb.lcuHour);
+  const internal = bool(r.props.internal) === true;
+  const noPublicV4 = str(r.props.ipAddressType) === "dualstack-without-public-ipv4";
+  if (!internal && !noPublicV4) {
+    const azs = loadBalancerAzs(r, plan);
+    if (azs === undefined) {
+      out.miss(`internet-facing ALB: number of subnets (public IPv4 addresses) unknown`);
+    } else {
+      const ip = PRICES.publicIpv4Hour.usd;
+      out.line(
+        `Public IPv4 addresses of the internet-facing ALB (one per AZ; ${hoursText(azs, ip)})`,
+        azs * H * ip,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Databases, cache, files
+
+const rdsInstance: CostModel = (r, _plan, out) => {
+  const engine = str(r.props.engine);
+  const cls = str(r.props.instanceClass);
+  const multiAz = bool(r.props.multiAz) === true;
+  const az = multiAz ? "Multi-AZ" : "Single-AZ";
+  if (engine !== "mysql") {
+    out.miss(`RDS engine ${engine ?? "unknown"}: the price table has MySQL only`);
+  } else if (cls === undefined) {
+    out.miss(`RDS instance class not known at plan time`);
+  } else {
+    const hourly = hourlyPrice(PRICES.rdsMysql, cls);
+    if (hourly === undefined) out.miss(`RDS class ${cls} is not in the price table`);
+    else {
+      const factor = multiAz ? PRICES.rdsMysql.multiAzFactor : 1;
+      const times = multiAz ? ` × ${factor}` : "";
+      out.line(`RDS MySQL ${cls} ${az} (${H} h × ${usd(hourly)}${times})`, H * hourly * factor);
+    }
+  }
+  const gb = num(r.props.allocatedStorage);
+  const storageType = str(r.props.storageType);
+  if (gb === undefined) out.miss(`RDS allocated storage not known at plan time`);
+  else if (storageType !== "gp3") {
+    out.miss(
+      `RDS storage type ${storageType ?? "not set (AWS default gp2)"} has no price in the table (gp3 only)`,
+    );
+  } else {
+    const price = (multiAz ? PRICES.rdsMysql.gp3MultiAzGbMonth : PRICES.rdsMysql.gp3GbMonth).usd;
+    const max = num(r.props.maxAllocatedStorage);
+    const grows = max !== undefined && max > gb ? `; autoscaling up to ${max} GB is usage` : "";
+    out.line(`RDS gp3 storage ${gb} GB ${az} (${gb} GB × ${usd(price)}${grows})`, gb * price);
+    if ((num(r.props.iops) ?? 0) > PRICES.rdsMysql.gp3IncludedIops) {
+      out.miss(`RDS provisioned IOPS above the included baseline are not priced`);
+    }
+  }
+  out.use(`RDS backup storage beyond 100% of the DB size`, PRICES.rdsMysql.backupBeyondFreeGbMonth);
+  performanceInsights(r, out);
+  rdsManagedSecret(r, out);
+};
+
+/** RDS-managed master passwords live in a Secrets Manager secret that RDS creates and bills. */
+function rdsManagedSecret(r: PlanResource, out: ModelOutput): void {
+  if (bool(r.props.manageMasterUserPassword) !== true) return;
+  const price = PRICES.secretsManager.secretMonth.usd;
+  out.line(
+    `Secrets Manager secret RDS creates for the master password (${usd(price)}/month)`,
+    price,
+  );
+}
+
+function performanceInsights(r: PlanResource, out: ModelOutput): void {
+  const days = num(r.props.performanceInsightsRetentionPeriod);
+  const free = PRICES.rdsMysql.performanceInsightsFreeRetentionDays;
+  if (bool(r.props.performanceInsightsEnabled) === true && days !== undefined && days > free) {
+    out.miss(
+      `Performance Insights retention of ${days} days (beyond the free ${free}) is not priced`,
+    );
+  }
+}
+
+const auroraCluster: CostModel = (r, _plan, out) => {
+  const engine = str(r.props.engine) ?? "";
+  if (!engine.startsWith("aurora")) {
+    out.miss(`RDS cluster engine ${engine || "unknown"} is not priced (Aurora only)`);
+    return;
+  }
+  if (str(r.props.storageType) === "aurora-iopt1") {
+    out.miss(`Aurora I/O-Optimized storage is not in the price table`);
+  }
+  if ((str(r.props.engineVersion) ?? "").startsWith("5.7")) {
+    out.miss(`Aurora MySQL 2 (5.7) is in paid Extended Support, which the table does not price`);
+  }
+  out.use(`Aurora cluster storage (no allocated size)`, PRICES.aurora.storageGbMonth);
+  out.use(`Aurora I/O requests`, PRICES.aurora.ioPerMillion);
+  out.use(`Aurora backup storage beyond 100% of the cluster size`, PRICES.backup.auroraGbMonth);
+  rdsManagedSecret(r, out);
+};
+
+const auroraClusterInstance: CostModel = (r, plan, out) => {
+  const cls = str(r.props.instanceClass);
+  if (cls !== "db.serverless") {
+    out.miss(
+      `Aurora instance class ${cls ?? "unknown"}: only Serverless v2 (db.serverless) is priced`,
+    );
+    return;
+  }
+  const cluster = plan.refs(r, "clusterIdentifier", RDS_CLUSTER)[0];
+  if (!cluster) {
+    out.miss(
+      `Aurora Serverless v2 instance: its cluster is not in the plan (no clusterIdentifier dependency)`,
+    );
+    return;
+  }
+  const min = num(get(cluster.props, "serverlessv2ScalingConfiguration", "minCapacity"));
+  if (min === undefined) {
+    out.miss(
+      `Aurora Serverless v2 minimum capacity not known (serverlessv2ScalingConfiguration.minCapacity)`,
+    );
+    return;
+  }
+  const price = PRICES.aurora.acuHour.usd;
+  const paused = min === 0 ? "; 0 = auto-pause, nothing while paused" : "";
+  out.line(
+    `Aurora Serverless v2 instance at its ${min} ACU minimum (${min} ACU × ${H} h × ${usd(price)}${paused})`,
+    min * H * price,
+  );
+  out.use(`Aurora capacity above the minimum`, PRICES.aurora.acuHour);
+  performanceInsights(r, out);
+};
+
+const serverlessCache: CostModel = (r, _plan, out) => {
+  const engine = str(r.props.engine);
+  const table =
+    engine === "valkey"
+      ? PRICES.elasticacheServerless.valkey
+      : engine === "redis"
+        ? PRICES.elasticacheServerless.redis
+        : undefined;
+  if (!table) {
+    out.miss(`ElastiCache Serverless engine ${engine ?? "unknown"} is not priced (valkey, redis)`);
+    return;
+  }
+  const name = engine === "valkey" ? "Valkey" : "Redis OSS";
+  const setMin = num(get(r.props, "cacheUsageLimits", "dataStorage", "minimum"));
+  const gb = Math.max(setMin ?? 0, table.minGb);
+  const why =
+    setMin !== undefined && setMin > table.minGb ? "configured minimum" : "billing minimum";
+  out.line(
+    `ElastiCache Serverless ${name} data storage ${why} (${gb} GB × ${H} h × ${usd(table.gbHour.usd)})`,
+    gb * H * table.gbHour.usd,
+  );
+  const ecpuMin = num(get(r.props, "cacheUsageLimits", "ecpuPerSeconds", 0, "minimum"));
+  if (ecpuMin !== undefined && ecpuMin > 0) {
+    const millions = (ecpuMin * 3600 * H) / 1e6;
+    out.line(
+      `ElastiCache Serverless ${name} ECPU minimum (${ecpuMin} ECPU/s × 3,600 s × ${H} h = ${millions} million × ${usd(table.ecpuPerMillion.usd)})`,
+      millions * table.ecpuPerMillion.usd,
+    );
+  }
+  out.use(`ElastiCache Serverless ${name} data above the minimum`, table.gbHour);
+  out.use(`ElastiCache Serverless ${name} requests (ECPUs)`, table.ecpuPerMillion);
+};
+
+const efsFileSystem: CostModel = (r, _plan, out) => {
+  const mode = str(r.props.throughputMode) ?? "bursting";
+  if (mode === "elastic") {
+    out.use(`EFS Elastic throughput`, PRICES.efsElastic.readGb, PRICES.efsElastic.writeGb);
+  } else if (mode !== "bursting") {
+    out.miss(`EFS ${mode} throughput charges are not in the price table`);
+  }
+  out.use(`EFS Standard storage (no allocated size)`, PRICES.efsStandardGbMonth);
+};
+
+const efsBackupPolicy: CostModel = (r, _plan, out) => {
+  if (str(get(r.props, "backupPolicy", "status")) === "ENABLED") {
+    out.use(`EFS automatic backups (AWS Backup)`, PRICES.backup.efsGbMonth);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Containers
+
+/** The number of tasks a service runs at rest: its desiredCount or its autoscaling minimum. */
+export function tasksAtRest(
+  service: PlanResource,
+  plan: PlanIndex,
+): { count?: number; why: string } {
+  const desired = service.props.desiredCount;
+  const desiredNum = desired === undefined || desired === null ? 0 : num(desired);
+  const target = plan.referrers(service, SCALING_TARGET, "resourceId")[0];
+  const min = target ? num(target.props.minCapacity) : undefined;
+  if (desiredNum === undefined) return { why: "desiredCount not known at plan time" };
+  if (target && min === undefined) return { why: "autoscaling minimum not known at plan time" };
+  if (min !== undefined && min > desiredNum) return { count: min, why: "autoscaling minimum" };
+  return { count: desiredNum, why: "desiredCount" };
+}
+
+const ecsService: CostModel = (r, plan, out) => {
+  const launch = str(r.props.launchType);
+  const providers = (list(r.props.capacityProviderStrategies) ?? []).map((s) =>
+    str(get(s, "capacityProvider")),
+  );
+  if (providers.some((p) => p !== "FARGATE")) {
+    out.miss(`capacity providers ${providers.join(", ")}: only FARGATE is priced`);
+    return;
+  }
+  if (providers.length === 0 && launch !== "FARGATE") {
+    out.miss(`launch type ${launch ?? "not set (EC2)"}: only Fargate services are priced`);
+    return;
+  }
+  const td = plan.refs(r, "taskDefinition", TASK_DEFINITION)[0];
+  if (!td) {
+    out.miss(`ECS service: its task definition is not in the plan (no taskDefinition dependency)`);
+    return;
+  }
+  const cpuUnits = num(td.props.cpu);
+  const memMiB = num(td.props.memory);
+  if (cpuUnits === undefined || memMiB === undefined) {
+    out.miss(`task definition ${td.name}: task-level cpu and memory must be known`);
+    return;
+  }
+  if ((str(get(td.props, "runtimePlatform", "operatingSystemFamily")) ?? "LINUX") !== "LINUX") {
+    out.miss(`task definition ${td.name}: only Linux Fargate tasks are priced`);
+    return;
+  }
+  const ephemeral = num(get(td.props, "ephemeralStorage", "sizeInGib"));
+  if (ephemeral !== undefined && ephemeral > PRICES.fargate.includedEphemeralGb) {
+    out.miss(`task definition ${td.name}: ephemeral storage above 20 GiB is not priced`);
+  }
+  const arm = str(get(td.props, "runtimePlatform", "cpuArchitecture")) === "ARM64";
+  const rates = arm ? PRICES.fargate.arm : PRICES.fargate.x86;
+  const tasks = tasksAtRest(r, plan);
+  if (tasks.count === undefined) {
+    out.miss(`ECS service: ${tasks.why}`);
+    return;
+  }
+  const vcpu = cpuUnits / 1024;
+  const gb = memMiB / 1024;
+  const n = tasks.count;
+  out.line(
+    `Fargate ${arm ? "ARM" : "x86"} ${plural(n, "task")} (${tasks.why}) × (${vcpu} vCPU × ${usd(rates.vcpuHour.usd)} + ${gb} GB × ${usd(rates.gbHour.usd)}) × ${H} h`,
+    n * H * (vcpu * rates.vcpuHour.usd + gb * rates.gbHour.usd),
+  );
+  out.use(`Fargate tasks added by autoscaling`, rates.vcpuHour, rates.gbHour);
+  if (bool(get(r.props, "networkConfiguration", "assignPublicIp")) === true && n > 0) {
+    const ip = PRICES.publicIpv4Hour.usd;
+    out.line(`Public IPv4 addresses of the tasks (${hoursText(n, ip)})`, n * H * ip);
+  }
+};
+
+const ecsCluster: CostModel = (r, _plan, out) => {
+  const settings = list(r.props.settings) ?? [];
+  const insights = settings
+    .filter((s) => str(get(s, "name")) === "containerInsights")
+    .map((s) => str(get(s, "value")))[0];
+  if (insights === "enabled") {
+    out.use(
+      `Container Insights: metrics billed as custom metrics, performance log events as ingestion`,
+      PRICES.cloudwatchCustomMetricMonth,
+      PRICES.logs.ingestGb,
+    );
+  } else if (insights === "enhanced") {
+    out.miss(
+      `Container Insights with enhanced observability is billed per observation; the table has no figure for it`,
+    );
+  }
+};
+
+const scalingPolicy: CostModel = (r, _plan, out) => {
+  if (str(r.props.policyType) !== "TargetTrackingScaling") return;
+  const price = PRICES.cloudwatchAlarm.standardMonth.usd;
+  out.line(
+    `CloudWatch alarms a target-tracking policy creates (2 × ${usd(price)}/month, assumed billed as standard alarms)`,
+    2 * price,
+  );
+};
+
+// ---------------------------------------------------------------------------------------------
+// Keys, secrets, WAF
+
+const kmsKey: CostModel = (r, _plan, out) => {
+  const price = PRICES.kms.keyMonth.usd;
+  const rotation =
+    bool(r.props.enableKeyRotation) === true
+      ? `; rotation on: +${usd(PRICES.kms.rotationAddsPerKeyMonth.usd)}/month after each of the first ${PRICES.kms.chargedRotations} rotations`
+      : "";
+  out.line(`KMS customer-managed key ${r.name} (${usd(price)}/month${rotation})`, price);
+  out.use(`KMS requests beyond the free tier`, PRICES.kms.per10kRequests);
+};
+
+const secret: CostModel = (r, _plan, out) => {
+  const replicas = list(r.props.replicas)?.length ?? 0;
+  const n = 1 + replicas;
+  const price = PRICES.secretsManager.secretMonth.usd;
+  const what = replicas > 0 ? ` with ${plural(replicas, "replica")}` : "";
+  out.line(`Secrets Manager secret ${r.name}${what} (${n} × ${usd(price)}/month)`, n * price);
+  out.use(`Secrets Manager API calls`, PRICES.secretsManager.per10kCalls);
+};
+
+const ssmParameter: CostModel = (r, _plan, out) => {
+  const tier = str(r.props.tier) ?? "Standard";
+  if (tier !== "Standard")
+    out.miss(`SSM parameter tier ${tier} is not in the price table (Standard is free)`);
+};
+
+const PAID_MANAGED_RULE_GROUPS = [
+  "AWSManagedRulesBotControlRuleSet",
+  "AWSManagedRulesATPRuleSet",
+  "AWSManagedRulesACFPRuleSet",
+  "AWSManagedRulesAntiDDoSRuleSet",
+];
+
+const webAcl: CostModel = (r, _plan, out) => {
+  const acl = PRICES.waf.webAclMonth.usd;
+  out.line(`WAF web ACL (${usd(acl)}/month)`, acl);
+  const rules = list(r.props.rules) ?? list(parseJson(r.props.ruleJson));
+  if (rules === undefined) {
+    if (isKnown(r.props.rules) || isKnown(r.props.ruleJson)) {
+      out.miss(`WAF rules not readable at plan time`);
+    }
+  } else if (rules.length > 0) {
+    const rule = PRICES.waf.ruleMonth.usd;
+    out.line(
+      `WAF rules and rule groups (${rules.length} × ${usd(rule)}/month)`,
+      rules.length * rule,
+    );
+    for (const rl of rules) {
+      const group = str(get(rl, "statement", "managedRuleGroupStatement", "name"));
+      if (group !== undefined && PAID_MANAGED_RULE_GROUPS.includes(group)) {
+        out.miss(`WAF managed rule group ${group} has subscription fees the table does not price`);
+      }
+    }
+  }
+  out.use(`WAF requests inspected`, PRICES.waf.perMillionRequests);
+};
+
+const webAclRule: CostModel = (_r, _plan, out) => {
+  const rule = PRICES.waf.ruleMonth.usd;
+  out.line(`WAF rule or rule group (${usd(rule)}/month)`, rule);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Logs, alarms, audit, storage
+
+const logGroup: CostModel = (r, _plan, out) => {
+  const cls = str(r.props.logGroupClass) ?? "STANDARD";
+  if (cls !== "STANDARD") out.miss(`log group class ${cls} is not in the price table`);
+  const name = str(r.props.name) ?? r.name;
+  out.use(
+    `CloudWatch Logs ${name}: ingestion and storage`,
+    PRICES.logs.ingestGb,
+    PRICES.logs.storageGbMonth,
+  );
+};
+
+const logMetricFilter: CostModel = (_r, _plan, out) => {
+  out.use(`Custom metric published by the metric filter`, PRICES.cloudwatchCustomMetricMonth);
+};
+
+const metricAlarm: CostModel = (r, _plan, out) => {
+  if (isKnown(r.props.thresholdMetricId)) {
+    out.miss(`anomaly-detection alarms are not in the price table`);
+    return;
+  }
+  const queries = list(r.props.metricQueries);
+  const metrics = queries ? queries.filter((q) => isKnown(get(q, "metric"))).length : 1;
+  const period = num(r.props.period) ?? num(get(queries, 0, "metric", "period")) ?? 60;
+  const price = (
+    period < 60 ? PRICES.cloudwatchAlarm.highResolutionMonth : PRICES.cloudwatchAlarm.standardMonth
+  ).usd;
+  const kind = period < 60 ? "high-resolution" : "standard";
+  const namespace = str(r.props.namespace);
+  if (namespace !== undefined && !namespace.startsWith("AWS/")) {
+    out.use(
+      `Custom metric ${namespace}/${str(r.props.metricName) ?? "?"} the alarm watches`,
+      PRICES.cloudwatchCustomMetricMonth,
+    );
+  }
+  out.line(
+    `CloudWatch ${kind} alarm (${plural(metrics, "metric")} × ${usd(price)}/month)`,
+    metrics * price,
+  );
+};
+
+const trail: CostModel = (r, _plan, out) => {
+  const selectors = list(r.props.eventSelectors) ?? [];
+  const dataEvents = selectors.some((s) => (list(get(s, "dataResources")) ?? []).length > 0);
+  const advanced = (list(r.props.advancedEventSelectors) ?? []).some((s) =>
+    (list(get(s, "fieldSelectors")) ?? []).some(
+      (f) =>
+        str(get(f, "field")) === "eventCategory" &&
+        (list(get(f, "equals")) ?? []).some((v) => str(v) === "Data"),
+    ),
+  );
+  if (dataEvents || advanced) out.miss(`CloudTrail data events are not in the price table`);
+  if ((list(r.props.insightSelectors) ?? []).length > 0) {
+    out.miss(`CloudTrail Insights events are not in the price table`);
+  }
+  out.use(
+    `CloudTrail management events: free as the account's first copy; billed if the account already has a trail`,
+    PRICES.cloudtrail.additionalManagementCopyPer100k,
+  );
+};
+
+const bucket: CostModel = (r, _plan, out) => {
+  out.use(`S3 storage in bucket ${str(r.props.bucket) ?? r.name}`, PRICES.s3StandardGbMonth);
+};
+
+const hostedZone: CostModel = (_r, _plan, out) => {
+  const price = PRICES.route53.hostedZoneMonth.usd;
+  out.line(`Route 53 hosted zone (${usd(price)}/month)`, price);
+  out.use(`Route 53 DNS queries`, PRICES.route53.perMillionQueries);
+};
+
+const dnsRecord: CostModel = (r, _plan, out) => {
+  if ((list(r.props.aliases) ?? []).length > 0) return; // alias queries to AWS resources are free
+  out.use(`Route 53 queries for ${str(r.props.name) ?? r.name}`, PRICES.route53.perMillionQueries);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots and backups
+
+const dlmPolicy: CostModel = (r, plan, out) => {
+  const details = obj(r.props.policyDetails);
+  const kinds = (list(details?.resourceTypes) ?? []).map((k) => str(k));
+  const wanted = tagsOf(details?.targetTags);
+  if (Object.keys(wanted).length === 0 || kinds.length === 0) {
+    out.miss(`DLM policy: target resource types or tags not known at plan time`);
+    return;
+  }
+  const schedules = list(details?.schedules) ?? [];
+  if (schedules.some((s) => (list(get(s, "crossRegionCopyRules")) ?? []).length > 0)) {
+    out.miss(`DLM cross-region snapshot copies are not priced`);
+  }
+  const volumes = planVolumes(plan).filter(
+    (v) =>
+      (kinds.includes("VOLUME") && tagsMatch(v.tags, wanted)) ||
+      (kinds.includes("INSTANCE") &&
+        v.instance !== undefined &&
+        tagsMatch(tagsOf(v.instance.props.tags), wanted)),
+  );
+  if (volumes.length === 0) {
+    out.miss(
+      `DLM policy targets ${JSON.stringify(wanted)}, which no volume or instance in the plan carries`,
+    );
+    return;
+  }
+  snapshotCopy(volumes, PRICES.ebs.snapshotGbMonth, "EBS snapshots (DLM)", out);
+  out.use(`EBS snapshot increments (changed blocks)`, PRICES.ebs.snapshotGbMonth);
+};
+
+function snapshotCopy(volumes: PlanVolume[], price: Price, what: string, out: ModelOutput): void {
+  const unknown = volumes.filter((v) => v.sizeGb === undefined);
+  for (const v of unknown) out.miss(`${what}: size of ${v.label} not known at plan time`);
+  const gb = volumes.reduce((sum, v) => sum + (v.sizeGb ?? 0), 0);
+  if (gb > 0) {
+    out.line(
+      `${what}: one full copy of ${gb} GB (${gb} GB × ${usd(price.usd)}; upper bound of the first snapshot)`,
+      gb * price.usd,
+    );
+  }
+}
+
+const backupPlan: CostModel = (r, _plan, out) => {
+  const rules = list(r.props.rules) ?? [];
+  if (rules.some((rule) => (list(get(rule, "copyActions")) ?? []).length > 0)) {
+    out.miss(`AWS Backup copy actions (copies to another vault or region) are not priced`);
+  }
+};
+
+/** The resources an AWS Backup selection covers: listed ones and tag matches. */
+export function backupSelectionTargets(r: PlanResource, plan: PlanIndex): PlanResource[] {
+  const listed = plan.refs(r, "resources").filter((x) => BACKUP_TARGET_TYPES.includes(x.type));
+  const byTag: PlanResource[] = [];
+  for (const cond of list(r.props.selectionTags) ?? []) {
+    const key = str(get(cond, "key"));
+    const value = str(get(cond, "value"));
+    if (str(get(cond, "type")) !== "STRINGEQUALS" || key === undefined || value === undefined)
+      continue;
+    for (const x of plan.plan.resources) {
+      if (BACKUP_TARGET_TYPES.includes(x.type) && tagsOf(x.props.tags)[key] === value)
+        byTag.push(x);
+    }
+  }
+  return [...new Set([...listed, ...byTag])];
+}
+
+const BACKUP_TARGET_TYPES = [VOLUME, INSTANCE, RDS_INSTANCE, RDS_CLUSTER, EFS];
+
+const backupSelection: CostModel = (r, plan, out) => {
+  const targets = backupSelectionTargets(r, plan);
+  if (targets.length === 0) {
+    out.miss(`AWS Backup selection covers nothing this estimator can find in the plan`);
+    return;
+  }
+  const listedButUnknown =
+    (list(r.props.resources) ?? []).length > plan.refs(r, "resources").length;
+  if (listedButUnknown)
+    out.miss(`AWS Backup selection lists resources outside the plan (or wildcards)`);
+  const volumes = planVolumes(plan);
+  for (const t of targets) {
+    switch (t.type) {
+      case VOLUME:
+      case INSTANCE: {
+        const covered = volumes.filter(
+          (v) => v.owner === t || (t.type === INSTANCE && v.instance === t),
+        );
+        snapshotCopy(covered, PRICES.backup.ebsGbMonth, `AWS Backup of ${t.name} (EBS)`, out);
+        break;
+      }
+      case RDS_INSTANCE: {
+        const gb = num(t.props.allocatedStorage);
+        const price = PRICES.backup.rdsGbMonth.usd;
+        if (gb === undefined) out.miss(`AWS Backup of ${t.name}: DB size not known at plan time`);
+        else {
+          out.line(
+            `AWS Backup of ${t.name} (RDS): one full copy of ${gb} GB (${gb} GB × ${usd(price)}; may partly fall in RDS's free backup allowance)`,
+            gb * price,
+          );
+        }
+        break;
+      }
+      case RDS_CLUSTER:
+        out.use(`AWS Backup of ${t.name} (Aurora, no allocated size)`, PRICES.backup.auroraGbMonth);
+        break;
+      case EFS:
+        out.use(`AWS Backup of ${t.name} (EFS, no allocated size)`, PRICES.backup.efsGbMonth);
+        break;
+    }
+  }
+  out.use(`AWS Backup increments and long-term copies (changed data)`, PRICES.backup.ebsGbMonth);
+};
+
+// ---------------------------------------------------------------------------------------------
+// The registry
+
+/** Cost models by resource type token. */
+export const MODELS: Readonly<Record<string, CostModel>> = {
+  [INSTANCE]: ec2Instance,
+  [VOLUME]: ebsVolume,
+  [EIP]: elasticIp,
+  [AWSX_VPC]: awsxVpc,
+  [NAT_GATEWAY]: natGateway,
+  [VPC_ENDPOINT]: vpcEndpoint,
+  [LOAD_BALANCER]: loadBalancer,
+  [RDS_INSTANCE]: rdsInstance,
+  [RDS_CLUSTER]: auroraCluster,
+  [RDS_CLUSTER_INSTANCE]: auroraClusterInstance,
+  [SERVERLESS_CACHE]: serverlessCache,
+  [EFS]: efsFileSystem,
+  [EFS_BACKUP_POLICY]: efsBackupPolicy,
+  [ECS_SERVICE]: ecsService,
+  [ECS_CLUSTER]: ecsCluster,
+  [SCALING_POLICY]: scalingPolicy,
+  [KMS_KEY]: kmsKey,
+  [SECRET_TYPE]: secret,
+  [SSM_PARAMETER]: ssmParameter,
+  [WEB_ACL]: webAcl,
+  [WEB_ACL_RULE]: webAclRule,
+  [WEB_ACL_RULE_GROUP_ASSOCIATION]: webAclRule,
+  [LOG_GROUP]: logGroup,
+  [LOG_METRIC_FILTER]: logMetricFilter,
+  [METRIC_ALARM]: metricAlarm,
+  [TRAIL]: trail,
+  [BUCKET]: bucket,
+  [BUCKET_V2]: bucket,
+  [ROUTE53_ZONE]: hostedZone,
+  [ROUTE53_RECORD]: dnsRecord,
+  [DLM_POLICY]: dlmPolicy,
+  [BACKUP_PLAN]: backupPlan,
+  [BACKUP_SELECTION]: backupSelection,
+};

@@ -1,0 +1,376 @@
+// The price table the cost estimator uses: AWS list prices for us-east-1 (US East, N. Virginia),
+// on-demand, Linux, in USD.
+//
+// Figures: ../shared/reference/prices.md ("2025 figures" as published on the AWS pricing pages).
+// They were transcribed on the date in `asOf` and have NOT been re-checked against the live pages
+// from this machine (no internet access). The Fargate figures agree with third-party copies of the
+// pricing page dated March 2026. Re-check every page below before relying on a figure, and move
+// `asOf` when you do.
+//
+// Items marked `supplemental: true` are not in prices.md; they come from the named AWS pricing page
+// as the maintainers know it and exist because the presets create something that would otherwise
+// go unpriced (CloudWatch alarms and custom metrics, KMS rotation, T-instance surplus credits,
+// EFS Elastic throughput, Route 53 queries).
+//
+// One month is 730 hours, as on the AWS pricing pages.
+
+export interface PriceSource {
+  /** The AWS page's title. */
+  readonly page: string;
+  readonly url: string;
+}
+
+export const SOURCES = {
+  ec2: {
+    page: "Amazon EC2 On-Demand Pricing (Linux, US East (N. Virginia))",
+    url: "https://aws.amazon.com/ec2/pricing/on-demand/",
+  },
+  ec2Burstable: {
+    page: "Amazon EC2 burstable performance instances: unlimited mode pricing",
+    url: "https://aws.amazon.com/ec2/pricing/on-demand/#T2.2FT3.2FT4g_Unlimited_Mode_Pricing",
+  },
+  ebs: { page: "Amazon EBS pricing", url: "https://aws.amazon.com/ebs/pricing/" },
+  vpc: {
+    page: "Amazon VPC pricing (NAT gateway, public IPv4 address)",
+    url: "https://aws.amazon.com/vpc/pricing/",
+  },
+  privatelink: {
+    page: "AWS PrivateLink pricing (interface endpoints)",
+    url: "https://aws.amazon.com/privatelink/pricing/",
+  },
+  rdsMysql: {
+    page: "Amazon RDS for MySQL pricing",
+    url: "https://aws.amazon.com/rds/mysql/pricing/",
+  },
+  aurora: { page: "Amazon Aurora pricing", url: "https://aws.amazon.com/rds/aurora/pricing/" },
+  elasticache: {
+    page: "Amazon ElastiCache pricing (serverless)",
+    url: "https://aws.amazon.com/elasticache/pricing/",
+  },
+  efs: { page: "Amazon EFS pricing", url: "https://aws.amazon.com/efs/pricing/" },
+  fargate: { page: "AWS Fargate pricing", url: "https://aws.amazon.com/fargate/pricing/" },
+  elb: {
+    page: "Elastic Load Balancing pricing (Application Load Balancer)",
+    url: "https://aws.amazon.com/elasticloadbalancing/pricing/",
+  },
+  kms: { page: "AWS Key Management Service pricing", url: "https://aws.amazon.com/kms/pricing/" },
+  secretsManager: {
+    page: "AWS Secrets Manager pricing",
+    url: "https://aws.amazon.com/secrets-manager/pricing/",
+  },
+  ssm: {
+    page: "AWS Systems Manager pricing (Parameter Store)",
+    url: "https://aws.amazon.com/systems-manager/pricing/",
+  },
+  waf: { page: "AWS WAF pricing", url: "https://aws.amazon.com/waf/pricing/" },
+  cloudwatch: {
+    page: "Amazon CloudWatch pricing (logs, alarms)",
+    url: "https://aws.amazon.com/cloudwatch/pricing/",
+  },
+  cloudtrail: { page: "AWS CloudTrail pricing", url: "https://aws.amazon.com/cloudtrail/pricing/" },
+  s3: { page: "Amazon S3 pricing", url: "https://aws.amazon.com/s3/pricing/" },
+  backup: { page: "AWS Backup pricing", url: "https://aws.amazon.com/backup/pricing/" },
+  dlm: {
+    page: "Amazon Data Lifecycle Manager (EBS pricing page: no charge)",
+    url: "https://aws.amazon.com/ebs/pricing/",
+  },
+  route53: { page: "Amazon Route 53 pricing", url: "https://aws.amazon.com/route53/pricing/" },
+} as const satisfies Record<string, PriceSource>;
+
+export type SourceKey = keyof typeof SOURCES;
+
+/** One unit price. */
+export interface Price {
+  readonly usd: number;
+  /** What one `usd` buys, e.g. "GB-month". */
+  readonly per: string;
+  readonly source: SourceKey;
+  /** true when the figure is not in shared/reference/prices.md (see the header). */
+  readonly supplemental: boolean;
+}
+
+/** A per-type hourly price list (instance types, DB classes). */
+export interface HourlyList {
+  readonly hourly: Readonly<Record<string, number>>;
+  readonly source: SourceKey;
+}
+
+const p = (usd: number, per: string, source: SourceKey, supplemental = false): Price => ({
+  usd,
+  per,
+  source,
+  supplemental,
+});
+
+export interface PriceTable {
+  readonly region: "us-east-1";
+  readonly currency: "USD";
+  /** The date the figures were transcribed into this file. */
+  readonly asOf: string;
+  /** One sentence on where the figures come from, printed with every comparison. */
+  readonly basis: string;
+  readonly hoursPerMonth: number;
+  readonly ec2: HourlyList;
+  readonly ec2UnlimitedSurplusVcpuHour: Price;
+  readonly ebs: {
+    readonly gp3GbMonth: Price;
+    readonly gp3IncludedIops: number;
+    readonly gp3IncludedThroughputMBps: number;
+    readonly snapshotGbMonth: Price;
+  };
+  readonly publicIpv4Hour: Price;
+  readonly rdsMysql: HourlyList & {
+    readonly multiAzFactor: number;
+    readonly gp3GbMonth: Price;
+    readonly gp3MultiAzGbMonth: Price;
+    readonly gp3IncludedIops: number;
+    readonly backupBeyondFreeGbMonth: Price;
+    readonly performanceInsightsFreeRetentionDays: number;
+  };
+  readonly aurora: {
+    readonly acuHour: Price;
+    readonly storageGbMonth: Price;
+    readonly ioPerMillion: Price;
+  };
+  readonly elasticacheServerless: {
+    readonly valkey: {
+      readonly gbHour: Price;
+      readonly minGb: number;
+      readonly ecpuPerMillion: Price;
+    };
+    readonly redis: {
+      readonly gbHour: Price;
+      readonly minGb: number;
+      readonly ecpuPerMillion: Price;
+    };
+  };
+  readonly efsStandardGbMonth: Price;
+  readonly efsElastic: { readonly readGb: Price; readonly writeGb: Price };
+  readonly fargate: {
+    readonly x86: { readonly vcpuHour: Price; readonly gbHour: Price };
+    readonly arm: { readonly vcpuHour: Price; readonly gbHour: Price };
+    readonly includedEphemeralGb: number;
+  };
+  readonly alb: {
+    readonly hour: Price;
+    readonly lcuHour: Price;
+    /** LCUs charged in the base estimate for every hour (see the ALB model). */
+    readonly baselineLcu: number;
+  };
+  readonly nat: { readonly hour: Price; readonly gbProcessed: Price };
+  readonly interfaceEndpoint: { readonly azHour: Price; readonly gbProcessed: Price };
+  readonly kms: {
+    readonly keyMonth: Price;
+    readonly per10kRequests: Price;
+    /** Each of the first two automatic rotations adds this much per key-month (May 2024 pricing). */
+    readonly rotationAddsPerKeyMonth: Price;
+    readonly chargedRotations: number;
+  };
+  readonly secretsManager: { readonly secretMonth: Price; readonly per10kCalls: Price };
+  readonly waf: {
+    readonly webAclMonth: Price;
+    readonly ruleMonth: Price;
+    readonly perMillionRequests: Price;
+  };
+  readonly logs: { readonly ingestGb: Price; readonly storageGbMonth: Price };
+  readonly cloudwatchAlarm: { readonly standardMonth: Price; readonly highResolutionMonth: Price };
+  readonly cloudwatchCustomMetricMonth: Price;
+  readonly cloudtrail: { readonly additionalManagementCopyPer100k: Price };
+  readonly s3StandardGbMonth: Price;
+  readonly backup: {
+    readonly ebsGbMonth: Price;
+    readonly efsGbMonth: Price;
+    readonly rdsGbMonth: Price;
+    readonly auroraGbMonth: Price;
+  };
+  readonly route53: { readonly hostedZoneMonth: Price; readonly perMillionQueries: Price };
+}
+
+export const PRICES: PriceTable = {
+  region: "us-east-1",
+  currency: "USD",
+  asOf: "2026-11-23",
+  basis:
+    "AWS list prices, us-east-1, on-demand, from shared/reference/prices.md (2025 figures), transcribed 2026-11-23 and not re-checked against the live pricing pages",
+  hoursPerMonth: 730,
+  ec2: {
+    hourly: {
+      "t4g.micro": 0.0084,
+      "t4g.small": 0.0168,
+      "t4g.medium": 0.0336,
+      "t4g.large": 0.0672,
+      "t4g.xlarge": 0.1344,
+      "t3.micro": 0.0104,
+      "t3.small": 0.0208,
+      "t3.medium": 0.0416,
+      "t3.large": 0.0832,
+    },
+    source: "ec2",
+  },
+  ec2UnlimitedSurplusVcpuHour: p(
+    0.04,
+    "vCPU-hour of surplus CPU credits (T instances in unlimited mode, Linux)",
+    "ec2Burstable",
+    true,
+  ),
+  ebs: {
+    gp3GbMonth: p(0.08, "GB-month (gp3; 3,000 IOPS and 125 MB/s included)", "ebs"),
+    gp3IncludedIops: 3000,
+    gp3IncludedThroughputMBps: 125,
+    snapshotGbMonth: p(0.05, "GB-month of snapshot data (standard tier)", "ebs"),
+  },
+  publicIpv4Hour: p(0.005, "hour per public IPv4 address, in use or idle", "vpc"),
+  rdsMysql: {
+    hourly: {
+      "db.t4g.micro": 0.016,
+      "db.t4g.small": 0.032,
+      "db.t4g.medium": 0.065,
+      "db.t4g.large": 0.129,
+    },
+    source: "rdsMysql",
+    multiAzFactor: 2,
+    gp3GbMonth: p(0.115, "GB-month (gp3, Single-AZ)", "rdsMysql"),
+    gp3MultiAzGbMonth: p(0.23, "GB-month (gp3, Multi-AZ)", "rdsMysql"),
+    gp3IncludedIops: 3000,
+    backupBeyondFreeGbMonth: p(
+      0.095,
+      "GB-month of backup storage beyond 100% of DB size",
+      "rdsMysql",
+    ),
+    performanceInsightsFreeRetentionDays: 7,
+  },
+  aurora: {
+    acuHour: p(0.12, "ACU-hour (Aurora Serverless v2, Aurora Standard)", "aurora"),
+    storageGbMonth: p(0.1, "GB-month of cluster storage (Aurora Standard)", "aurora"),
+    ioPerMillion: p(0.2, "million I/O requests (Aurora Standard)", "aurora"),
+  },
+  elasticacheServerless: {
+    valkey: {
+      gbHour: p(0.084, "GB-hour of data stored (Valkey, 100 MB minimum)", "elasticache"),
+      minGb: 0.1,
+      ecpuPerMillion: p(0.0023, "million ECPUs (Valkey)", "elasticache"),
+    },
+    redis: {
+      gbHour: p(0.125, "GB-hour of data stored (Redis OSS, 1 GB minimum)", "elasticache"),
+      minGb: 1,
+      ecpuPerMillion: p(0.0034, "million ECPUs (Redis OSS)", "elasticache"),
+    },
+  },
+  efsStandardGbMonth: p(0.3, "GB-month (EFS Standard)", "efs"),
+  efsElastic: {
+    readGb: p(0.03, "GB read (Elastic throughput)", "efs", true),
+    writeGb: p(0.06, "GB written (Elastic throughput)", "efs", true),
+  },
+  fargate: {
+    x86: {
+      vcpuHour: p(0.04048, "vCPU-hour (Linux/x86)", "fargate"),
+      gbHour: p(0.004445, "GB-hour of memory (Linux/x86)", "fargate"),
+    },
+    arm: {
+      vcpuHour: p(0.03238, "vCPU-hour (Linux/ARM, Graviton)", "fargate"),
+      gbHour: p(0.00356, "GB-hour of memory (Linux/ARM, Graviton)", "fargate"),
+    },
+    includedEphemeralGb: 20,
+  },
+  alb: {
+    hour: p(0.0225, "Application Load Balancer-hour", "elb"),
+    lcuHour: p(0.008, "LCU-hour", "elb"),
+    baselineLcu: 1,
+  },
+  nat: {
+    hour: p(0.045, "NAT gateway-hour", "vpc"),
+    gbProcessed: p(0.045, "GB processed by a NAT gateway", "vpc"),
+  },
+  interfaceEndpoint: {
+    azHour: p(0.01, "interface endpoint-hour per AZ", "privatelink"),
+    gbProcessed: p(0.01, "GB processed by an interface endpoint", "privatelink"),
+  },
+  kms: {
+    keyMonth: p(1.0, "customer-managed key-month", "kms"),
+    per10kRequests: p(0.03, "10,000 requests (20,000 a month free)", "kms"),
+    rotationAddsPerKeyMonth: p(
+      1.0,
+      "key-month per rotation, first two rotations only",
+      "kms",
+      true,
+    ),
+    chargedRotations: 2,
+  },
+  secretsManager: {
+    secretMonth: p(0.4, "secret-month", "secretsManager"),
+    per10kCalls: p(0.05, "10,000 API calls", "secretsManager"),
+  },
+  waf: {
+    webAclMonth: p(5.0, "web ACL-month", "waf"),
+    ruleMonth: p(1.0, "rule or rule group-month", "waf"),
+    perMillionRequests: p(0.6, "million requests inspected", "waf"),
+  },
+  logs: {
+    ingestGb: p(0.5, "GB ingested (Standard log class)", "cloudwatch"),
+    storageGbMonth: p(0.03, "GB-month stored (compressed)", "cloudwatch"),
+  },
+  cloudwatchAlarm: {
+    standardMonth: p(0.1, "standard-resolution alarm metric-month", "cloudwatch", true),
+    highResolutionMonth: p(0.3, "high-resolution alarm metric-month", "cloudwatch", true),
+  },
+  cloudwatchCustomMetricMonth: p(
+    0.3,
+    "custom metric-month (first 10,000 metrics; prorated by the hours it is published)",
+    "cloudwatch",
+    true,
+  ),
+  cloudtrail: {
+    additionalManagementCopyPer100k: p(
+      2.0,
+      "100,000 management events delivered by a trail that is not the account's first copy",
+      "cloudtrail",
+    ),
+  },
+  s3StandardGbMonth: p(0.023, "GB-month (S3 Standard, first 50 TB)", "s3"),
+  backup: {
+    ebsGbMonth: p(0.05, "GB-month of EBS backup (warm)", "backup"),
+    efsGbMonth: p(0.05, "GB-month of EFS backup (warm)", "backup"),
+    rdsGbMonth: p(0.095, "GB-month of RDS snapshot backup", "backup"),
+    auroraGbMonth: p(0.021, "GB-month of Aurora backup", "backup"),
+  },
+  route53: {
+    hostedZoneMonth: p(0.5, "hosted zone-month", "route53"),
+    perMillionQueries: p(
+      0.4,
+      "million standard queries (alias queries to AWS resources are free)",
+      "route53",
+      true,
+    ),
+  },
+};
+
+/** The hourly price of `key` in a per-type list, or undefined when the list has no such entry. */
+export function hourlyPrice(list: HourlyList, key: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(list.hourly, key) ? list.hourly[key] : undefined;
+}
+
+/** "$0.0168", "$1.00", "$0.115": a unit price with every significant digit, at least cents. */
+export function usd(amount: number): string {
+  const fixed = amount.toFixed(6).replace(/0+$/, "");
+  const [whole, frac = ""] = fixed.split(".");
+  return `$${whole}.${frac.padEnd(2, "0")}`;
+}
+
+/** "$0.08 per GB-month": a price as a unit-price string for usage entries. */
+export function unitPrice(price: Price): string {
+  return `${usd(price.usd)} per ${price.per}`;
+}
+
+/** Rounds to cents, half up, immune to binary noise such as 1.005 * 100 = 100.49999. */
+export function roundCents(amount: number): number {
+  return Math.round(Number((amount * 100).toPrecision(12))) / 100;
+}
+
+/** "$12.26": a monthly amount in dollars and cents. */
+export function money(amount: number): string {
+  const cents = Math.round(Number((amount * 100).toPrecision(12)));
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  const dollars = Math.floor(abs / 100).toLocaleString("en-US");
+  return `${sign}$${dollars}.${String(abs % 100).padStart(2, "0")}`;
+}

@@ -1,0 +1,156 @@
+// npm run policy -- --plan <file> [--config <file or inline JSON>]
+// Runs the policy pack over a plan file and prints its violations.
+// Exit codes: 0 no mandatory violation, 1 mandatory violation, 2 bad arguments or unreadable input.
+
+import { readFileSync } from "node:fs";
+import type { PlanFile, PlanResourceOptions, PolicyBlock } from "../plan/types";
+import { PolicyConfigError, runPolicyPack, violationResourceName } from "./run";
+
+const USAGE =
+  "usage: npm run policy -- --plan <plan.json> [--config <policy-config.json | '{...}'>]";
+
+class UsageError extends Error {}
+
+interface Writer {
+  write(text: string): unknown;
+}
+
+function parseArgs(argv: string[]): { plan: string; config?: string } {
+  const out: { plan?: string; config?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
+    if (flag !== "--plan" && flag !== "--config") {
+      throw new UsageError(`unknown argument "${arg}"`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === "") {
+      throw new UsageError(`${flag} needs a value`);
+    }
+    if (flag === "--plan") {
+      out.plan = value;
+    } else {
+      out.config = value;
+    }
+  }
+  if (out.plan === undefined) {
+    throw new UsageError("--plan is required");
+  }
+  return { plan: out.plan, config: out.config };
+}
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ${what} "${path}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${what} "${path}" is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function asPlan(value: unknown, path: string): PlanFile {
+  const plan = value as Partial<PlanFile> | null;
+  const ok =
+    plan !== null &&
+    typeof plan === "object" &&
+    Array.isArray(plan.resources) &&
+    plan.resources.every(
+      (r) =>
+        r !== null &&
+        typeof r === "object" &&
+        typeof r.urn === "string" &&
+        typeof r.type === "string" &&
+        typeof r.name === "string" &&
+        typeof r.props === "object" &&
+        typeof r.opts === "object" &&
+        typeof r.propertyDependencies === "object",
+    );
+  if (!ok) {
+    throw new UsageError(`"${path}" is not a plan file (see DESIGN.md "Plan file")`);
+  }
+  const full = value as PlanFile;
+  for (const r of full.resources) {
+    const o: Partial<PlanResourceOptions> = r.opts;
+    r.opts = {
+      protect: o.protect ?? false,
+      retainOnDelete: o.retainOnDelete ?? false,
+      dependsOn: o.dependsOn ?? [],
+      ignoreChanges: o.ignoreChanges ?? [],
+    };
+    r.parent ??= null;
+  }
+  return full;
+}
+
+function readConfig(value: string): Record<string, unknown> {
+  const inline = /^\s*[[{]/.test(value);
+  const parsed = inline ? parseInline(value) : readJson(value, "policy config");
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new UsageError("the policy config must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseInline(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (e) {
+    throw new UsageError(`--config is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function formatBlock(block: PolicyBlock, plan: PlanFile): string {
+  const lines: string[] = [];
+  const mandatory = block.violations.filter((v) => v.level === "mandatory");
+  const advisory = block.violations.filter((v) => v.level === "advisory");
+  lines.push(
+    `Policy pack ${block.pack} on stack ${plan.stack} (${plan.preset}), ${plan.resources.length} resources`,
+  );
+  for (const v of [...mandatory, ...advisory]) {
+    const resource = violationResourceName(v) || "(stack)";
+    lines.push(`  ${v.level.padEnd(9)} ${v.policy}  ${resource}`);
+    lines.push(`            ${v.message}`);
+  }
+  lines.push(
+    `${mandatory.length} mandatory, ${advisory.length} advisory violation(s): ${block.passed ? "passed" : "FAILED"}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+export async function main(
+  argv: string[],
+  out: Writer = process.stdout,
+  err: Writer = process.stderr,
+): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    const plan = asPlan(readJson(args.plan, "plan file"), args.plan);
+    const config = args.config === undefined ? undefined : readConfig(args.config);
+    const block = await runPolicyPack(plan, config);
+    out.write(formatBlock(block, plan));
+    return block.passed ? 0 : 1;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PolicyConfigError) {
+      err.write(`error: ${e.message}\n${e instanceof UsageError ? `${USAGE}\n` : ""}`);
+      return 2;
+    }
+    err.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
