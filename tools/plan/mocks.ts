@@ -1,6 +1,6 @@
 // Mock engine answers for the offline plan: plausible outputs for every resource and the invokes
 // the program makes. Anything the program invokes that is not listed here fails loudly.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
 
@@ -71,7 +71,8 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           const length = typeof inputs.length === "number" ? inputs.length : 24;
           const value = `Mock${hash(args.name)}9!`.padEnd(length, "x");
           opts.secretsProduced.push(value);
-          state.result = value;
+          // the real provider marks `result` secret (additionalSecretOutputs); so do the mocks
+          state.result = pulumi.secret(value);
           break;
         }
         case "random:index/randomId:RandomId":
