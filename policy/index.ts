@@ -2,10 +2,12 @@
 // pack's gRPC server, so tests and the offline runner import ./policies instead.
 
 import { PolicyPack } from "@pulumi/policy";
-import { packDescription, packEnforcementLevel, packName, policies } from "./policies";
+import { packDescription, packName, policies } from "./policies";
 
 new PolicyPack(packName, {
   description: packDescription,
-  enforcementLevel: packEnforcementLevel,
+  // Every policy without its own level is mandatory (the customer-managed-key policies, lb-hardening
+  // and the exemption reports declare "advisory").
+  enforcementLevel: "mandatory",
   policies,
 });

@@ -21,8 +21,8 @@ import {
   resourcePolicy,
   stackPolicy,
   label,
+  attachedToBucket,
 } from "./common";
-import { attachedToBucket } from "./encryption";
 
 function databaseKind(type: string): string {
   return type === T.rdsInstance ? "RDS instance" : "RDS cluster";

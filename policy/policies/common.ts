@@ -212,6 +212,20 @@ export function dependsVia(from: PolicyResource, prop: string, to: PolicyResourc
   return deps.some((d) => d.urn === to.urn || (to.parent !== undefined && d.urn === to.parent.urn));
 }
 
+/** Resources of `types` attached to `bucket` through their `bucket` input (or the same literal name). */
+export function attachedToBucket(
+  resources: PolicyResource[],
+  types: readonly string[],
+  bucket: PolicyResource,
+): PolicyResource[] {
+  const bucketName = peekString(bucket.props, "bucket");
+  return ofTypes(resources, types).filter(
+    (r) =>
+      dependsVia(r, "bucket", bucket) ||
+      (bucketName !== undefined && peekString(r.props, "bucket") === bucketName),
+  );
+}
+
 /** Resources of the given types. */
 export function ofTypes(resources: PolicyResource[], types: readonly string[]): PolicyResource[] {
   return resources.filter((r) => types.includes(r.type));

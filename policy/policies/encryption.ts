@@ -19,7 +19,6 @@ import {
   arrayOf,
   checkAll,
   configOf,
-  dependsVia,
   forEachChecked,
   forTypes,
   isSet,
@@ -31,6 +30,7 @@ import {
   resourcePolicy,
   stackPolicy,
   label,
+  attachedToBucket,
 } from "./common";
 
 export const ebsVolumeEncrypted = resourcePolicy({
@@ -263,20 +263,6 @@ export function sseS3Allowed(bucket: PolicyResource, config: S3EncryptionConfig)
     const re = new RegExp(pattern);
     return names.some((n) => n !== undefined && re.test(n));
   });
-}
-
-/** Resources of `types` attached to `bucket` through their `bucket` input (or the same literal name). */
-export function attachedToBucket(
-  resources: PolicyResource[],
-  types: readonly string[],
-  bucket: PolicyResource,
-): PolicyResource[] {
-  const bucketName = peekString(bucket.props, "bucket");
-  return ofTypes(resources, types).filter(
-    (r) =>
-      dependsVia(r, "bucket", bucket) ||
-      (bucketName !== undefined && peekString(r.props, "bucket") === bucketName),
-  );
 }
 
 function checkSseRules(

@@ -30,8 +30,8 @@ import {
   stackPolicy,
   touch,
   label,
+  attachedToBucket,
 } from "./common";
-import { attachedToBucket } from "./encryption";
 
 /** Six years: the HIPAA documentation retention period (45 CFR 164.316(b)(2)). */
 export const SIX_YEARS_DAYS = 2192;
@@ -499,7 +499,7 @@ export interface LogBucketConfig {
 export const LOG_BUCKET_DEFAULTS: LogBucketConfig = {
   minRetentionDays: SIX_YEARS_DAYS,
   logBucketTagKey: "openemr:purpose",
-  logBucketTagValues: ["lb-access-logs", "audit-logs", "access-logs", "flow-logs"],
+  logBucketTagValues: ["lb-access-logs", "audit-trail", "audit-logs", "access-logs", "flow-logs"],
 };
 
 /** Why a bucket holds logs (a reason for the message), or undefined. */

@@ -27,8 +27,8 @@ import {
   propsOf,
   resourcePolicy,
   stackPolicy,
+  attachedToBucket,
 } from "./common";
-import { attachedToBucket } from "./encryption";
 import { isHttpsRedirectOnly, listenerProtocol } from "./tls";
 
 // ------------------------------------------------------------------------------------------------

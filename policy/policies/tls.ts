@@ -27,8 +27,8 @@ import {
   type PropsOf,
   stackPolicy,
   label,
+  attachedToBucket,
 } from "./common";
-import { attachedToBucket } from "./encryption";
 
 // ------------------------------------------------------------------------------------------------
 // Load-balancer listeners

@@ -31,17 +31,21 @@ export async function presetBasePlans(planStack: PlanStack = planStackCli): Prom
     { name: "express (dev)", plan: await planStack("dev"), cmk: false },
     { name: "express-plus (staging)", plan: await planStack("staging"), cmk: true },
     {
-      name: "standard (prod stack, preset standard)",
-      plan: await planStack("prod", { "openemr:preset": "standard" }),
+      name: "standard with load balancer (dev stack, protected)",
+      plan: await planStack("dev", {
+        "openemr:preset": "standard",
+        "openemr:protectData": "true",
+        "openemr:certificateArn":
+          "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-4567-89ab-0123456789ab",
+      }),
       cmk: true,
     },
     { name: "fargate (prod)", plan: await planStack("prod"), cmk: true },
   ];
 }
 
-// The plans the suite mutates. To mutate the real presets instead of the fixtures (slower: it plans
-// four stacks), change fixtureBasePlans to presetBasePlans on the next line.
-const basePlans: () => Promise<BasePlan[]> = fixtureBasePlans;
+// The suite mutates the real presets' plans (shared with the tier tests through planStack's cache).
+const basePlans: () => Promise<BasePlan[]> = () => presetBasePlans();
 
 // ------------------------------------------------------------------------------------------------
 // Plan surgery
@@ -80,7 +84,7 @@ function purpose(bucket: PlanResource | undefined): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-const LOG_PURPOSES = ["lb-access-logs", "audit-logs", "access-logs", "flow-logs"];
+const LOG_PURPOSES = ["lb-access-logs", "audit-trail", "audit-logs", "access-logs", "flow-logs"];
 
 function isLogBucket(plan: PlanFile, bucket: PlanResource | undefined): boolean {
   if (!bucket) return false;
