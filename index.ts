@@ -50,14 +50,7 @@ function build(): TierOutputs {
   }
 }
 
-const outputs = build();
-export const preset = config.preset;
-export const url = outputs.url;
-export const adminUser = outputs.adminUser;
-export const adminPasswordLocation = outputs.adminPasswordLocation;
-export const adminPasswordCommand = outputs.adminPasswordCommand;
-export const instanceId = outputs.instanceId;
-export const adminShellCommand = outputs.adminShellCommand;
-export const databaseEndpoint = outputs.databaseEndpoint;
-export const backupLocation = outputs.backupLocation;
-export const logGroups = outputs.logGroups;
+// Stack outputs: the preset and what its tier provides, leaving out what a tier has not got (an
+// undefined export would make the engine warn on every run).
+const outputs: Record<string, unknown> = { preset: config.preset, ...build() };
+export = Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined));

@@ -16,6 +16,7 @@ import { diffPlans } from "../../tools/diff/diff";
 import { formatMarkdown } from "../../tools/diff/format";
 import { parsePlanFile } from "../../tools/diff/load";
 import { removeProtectedDatabasePair } from "../diff/scenarios";
+import { TS_REGISTER } from "../helpers/plan";
 import {
   ROOT,
   type Job,
@@ -494,7 +495,7 @@ describe("GitHub workflows", () => {
         const env = (planCode: string) => ({
           PATH: `${bin}:${process.env.PATH ?? ""}`,
           NODE: process.execPath,
-          TSX: require.resolve("tsx/cjs"),
+          TSX: TS_REGISTER,
           DIFF_CLI: join(ROOT, "tools", "diff", "cli.ts"),
           RUNNER_TEMP: temp,
           GITHUB_STEP_SUMMARY: summary,

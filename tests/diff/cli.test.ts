@@ -7,6 +7,7 @@ import { diffPlans } from "../../tools/diff/diff";
 import { formatMarkdown } from "../../tools/diff/format";
 import { USAGE, run } from "../../tools/diff/cli";
 import type { PlanFile } from "../../tools/plan/types";
+import { TS_REGISTER } from "../helpers/plan";
 import { removeProtectedDatabasePair, sizeChangePair } from "./scenarios";
 
 const ROOT = resolve(__dirname, "../..");
@@ -118,7 +119,7 @@ describe("npm run diff", () => {
         process.execPath,
         [
           "--require",
-          "tsx/cjs",
+          TS_REGISTER,
           "tools/diff/cli.ts",
           join(dir, "base.json"),
           join(dir, "head.json"),

@@ -1,12 +1,17 @@
-// Plans stacks through the real `npm run plan` command, each in its own process (the Pulumi runtime
-// is process-global), cached per argument set and at most two at a time.
+// Plans for the tests. `planStack` plans in this process through the same function `npm run plan`
+// uses (cached per argument set); `runPlanCli` runs the command itself in a child process, for the
+// tests of its exit codes, output and files.
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { planStack as planStackInProcess } from "../../tools/plan/plan-stack";
 import type { PlanFile } from "../../tools/plan/types";
 
 export const ROOT = path.resolve(__dirname, "../..");
+
+/** Node's `-r` module that runs the repository's TypeScript (what the npm scripts use). */
+export const TS_REGISTER = path.join(ROOT, "tools/runtime/register.js");
 
 export interface PlanRun {
   code: number;
@@ -15,60 +20,46 @@ export interface PlanRun {
   plan?: PlanFile;
 }
 
-const cache = new Map<string, Promise<PlanRun>>();
-let running = 0;
-const waiting: (() => void)[] = [];
-
-async function slot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+const cliRuns = new Map<string, Promise<PlanRun>>();
 
 /** Runs `npm run plan` (tools/plan/cli.ts) with the given arguments and reads its plan file. */
 export function runPlanCli(args: string[]): Promise<PlanRun> {
   const key = JSON.stringify(args);
-  let run = cache.get(key);
+  let run = cliRuns.get(key);
   if (!run) {
-    run = slot(
-      () =>
-        new Promise<PlanRun>((resolve) => {
-          const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "plan.json");
-          execFile(
-            process.execPath,
-            ["--import", "tsx", path.join(ROOT, "tools/plan/cli.ts"), ...args, "--json", json],
-            { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-            (err, stdout, stderr) => {
-              const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-              const plan = fs.existsSync(json)
-                ? (JSON.parse(fs.readFileSync(json, "utf8")) as PlanFile)
-                : undefined;
-              resolve({ code: typeof code === "number" ? code : 1, stdout, stderr, plan });
-            },
-          );
-        }),
-    );
-    cache.set(key, run);
+    run = new Promise<PlanRun>((resolve) => {
+      const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "plan.json");
+      execFile(
+        process.execPath,
+        ["-r", TS_REGISTER, path.join(ROOT, "tools/plan/cli.ts"), ...args, "--json", json],
+        { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+          const plan = fs.existsSync(json)
+            ? (JSON.parse(fs.readFileSync(json, "utf8")) as PlanFile)
+            : undefined;
+          resolve({ code: typeof code === "number" ? code : 1, stdout, stderr, plan });
+        },
+      );
+    });
+    cliRuns.set(key, run);
   }
   return run;
 }
 
-/** The plan of a stack file with `key=value` overrides; throws when the plan fails to run. */
-export async function planStack(
-  stack: string,
-  sets: Record<string, string> = {},
-): Promise<PlanFile> {
-  const args = [
-    "--stack",
-    stack,
-    ...Object.entries(sets).flatMap(([k, v]) => ["--set", `${k}=${v}`]),
-  ];
-  const run = await runPlanCli(args);
-  if (!run.plan) throw new Error(`plan ${args.join(" ")} exited ${run.code}: ${run.stderr}`);
-  return run.plan;
+const plans = new Map<string, Promise<PlanFile>>();
+
+/**
+ * The plan of a stack file with `key=value` overrides, as `npm run plan` makes it (policy verdict
+ * and cost included). Cached: treat the result as read-only.
+ */
+export function planStack(stack: string, sets: Record<string, string> = {}): Promise<PlanFile> {
+  const args = Object.entries(sets).map(([k, v]) => `${k}=${v}`);
+  const key = JSON.stringify([stack, args]);
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = planStackInProcess(stack, args).then((r) => r.plan);
+    plans.set(key, plan);
+  }
+  return plan;
 }

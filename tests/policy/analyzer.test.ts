@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { PlanFile, PlanResource, PolicyViolation } from "../../tools/plan/types";
 import { runPolicyPack, toEngineValue } from "../../tools/policy/run";
+import { TS_REGISTER } from "../helpers/plan";
 import {
   CMK_MANDATORY,
   expressPlusPlan,
@@ -224,7 +225,7 @@ describe("the pack served over the Pulumi analyzer protocol", function () {
 
   before(async () => {
     const packDir = join(__dirname, "..", "..", "policy");
-    const proc = spawn(process.execPath, ["--require", "tsx/cjs", "index.ts"], {
+    const proc = spawn(process.execPath, ["--require", TS_REGISTER, "index.ts"], {
       cwd: packDir,
       stdio: ["ignore", "pipe", "pipe"],
     });

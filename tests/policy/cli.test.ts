@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../tools/policy/cli";
 import { expressPlusPlan, single } from "./fixtures";
+import { TS_REGISTER } from "../helpers/plan";
 
 class Capture {
   text = "";
@@ -107,8 +108,8 @@ describe("npm run policy", () => {
   it("works as a command: exit status 1 and the report on stdout", function () {
     this.timeout(30000);
     const r = spawnSync(
-      join("node_modules", ".bin", "tsx"),
-      ["tools/policy/cli.ts", "--plan", bad],
+      process.execPath,
+      ["-r", TS_REGISTER, "tools/policy/cli.ts", "--plan", bad],
       { encoding: "utf8" },
     );
     expect(r.status, r.stderr).to.equal(1);

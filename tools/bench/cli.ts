@@ -36,7 +36,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   const runs = Number(argv[argv.indexOf("--runs") + 1] ?? 3) || 3;
   const node = process.execPath;
-  const tsx = ["--import", "tsx"];
+  const tsx = ["-r", path.join(ROOT, "tools/runtime/register.js")];
 
   const load = Array.from({ length: runs }, () => timed(node, ["-e", "require('@pulumi/aws')"]));
   const loadS = median(load.map((t) => t.seconds));

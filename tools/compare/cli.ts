@@ -47,9 +47,6 @@ async function main(): Promise<number> {
     for (const u of unpriced) process.stderr.write(`  ${u}\n`);
     return 1;
   }
-  if (planSource.isStub) {
-    process.stderr.write(`\nnote: plans come from ${planSource.description}\n`);
-  }
   if (args.writeReadme) {
     const result = writeReadmeSection(args.readme, markdown);
     process.stderr.write(`README ${result}: ${args.readme}\n`);

@@ -1,13 +1,7 @@
 // Where `npm run compare` (and the README staleness test) gets its plans: one function,
 // planPreset(preset, overrides), behind the PlanSource interface.
-//
-// WIRING (lead): `planSource` below is still the fixture stub. Once every preset plans, replace
-// `fixtureSource` in the `planSource` line with programSource(<stack>, <sets every preset needs>),
-// e.g. programSource("dev", { "openemr:certificateArn": "arn:aws:acm:...:certificate/..." }).
-// Nothing else here or in the tests changes.
 import type { PlanFile } from "../plan/types";
-import { FIXTURES } from "../../tests/cost/fixtures";
-import { planStack } from "../../tests/helpers/plan";
+import { planStack } from "../plan/plan-stack";
 
 export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -15,27 +9,12 @@ export type Preset = (typeof PRESETS)[number];
 export interface PlanSource {
   /** One sentence saying where the plans come from; printed under the comparison table. */
   readonly description: string;
-  /** true while the plans are hand-built fixtures rather than the program's own plans. */
-  readonly isStub: boolean;
   /** The plan of `preset` at its defaults, with `--set`-style overrides ("openemr:key" -> value). */
   planPreset(preset: Preset, overrides?: Record<string, string>): Promise<PlanFile>;
 }
 
-/** STUB: hand-built fixture plans (tests/cost/fixtures.ts) standing in for the program. */
-export const fixtureSource: PlanSource = {
-  description:
-    "hand-built fixture plans (tests/cost/fixtures.ts) shaped like the presets' defaults, standing in until the plan engine is wired into tools/compare/source.ts",
-  isStub: true,
-  planPreset(preset: Preset, overrides?: Record<string, string>): Promise<PlanFile> {
-    if (overrides && Object.keys(overrides).length > 0) {
-      return Promise.reject(new Error("the fixture plan source cannot apply config overrides"));
-    }
-    return Promise.resolve(FIXTURES[preset]());
-  },
-};
-
 /**
- * The real program, planned by `npm run plan` in a child process per preset: the stack file
+ * The real program, planned the way `npm run plan` plans (in this process, one after another): the stack file
  * `Pulumi.<stack>.yaml` with `openemr:preset` set to the preset and `sets` applied (config that
  * every preset must accept, such as a placeholder certificate ARN), then the caller's overrides.
  */
@@ -45,9 +24,14 @@ export function programSource(
 ): PlanSource {
   return {
     description: `the program's own plans (\`npm run plan -- --stack ${stack}\` with each preset at its defaults)`,
-    isStub: false,
-    planPreset: (preset, overrides = {}) =>
-      planStack(stack, { ...sets(preset), "openemr:preset": preset, ...overrides }),
+    planPreset: async (preset, overrides = {}) => {
+      const all = { ...sets(preset), "openemr:preset": preset, ...overrides };
+      const result = await planStack(
+        stack,
+        Object.entries(all).map(([k, v]) => `${k}=${v}`),
+      );
+      return result.plan;
+    },
   };
 }
 

@@ -1,14 +1,10 @@
 // npm run plan -- --stack <name> [--set key=value ...] [--json <file>]
-// Exit 0: no mandatory policy violation; 1: a mandatory violation; 2: bad arguments or config.
+// Exit 0: no mandatory policy violation; 1: a mandatory violation; 2: bad arguments or config;
+// 3: a generated secret would have reached the plan in clear text (a bug; nothing is written).
 import * as fs from "fs";
-import * as path from "path";
-import { ConfigError, parseConfig } from "../../config";
-import { enrichPlan } from "./enrich";
-import { runProgram } from "./run";
-import { DEFAULT_REGION, PROJECT, StackFileError, applyOverrides, readStackConfig } from "./stack";
-import { renderSummary } from "./summary";
-
-const ROOT = path.resolve(__dirname, "../..");
+import { ConfigError } from "../../config";
+import { SecretLeakError, type StackPlan, planStack } from "./plan-stack";
+import { StackFileError } from "./stack";
 
 class UsageError extends Error {}
 
@@ -32,47 +28,40 @@ function parseArgs(argv: string[]): { stack: string; sets: string[]; json?: stri
   return { stack, sets, json };
 }
 
+const USAGE = "usage: npm run plan -- --stack <name> [--set key=value ...] [--json <file>]";
+
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
-  let config: Record<string, string>;
   try {
     args = parseArgs(process.argv.slice(2));
-    config = applyOverrides(readStackConfig(args.stack, ROOT), args.sets);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof StackFileError) {
-      console.error(
-        `plan: ${err.message}\nusage: npm run plan -- --stack <name> [--set key=value ...] [--json <file>]`,
-      );
+    if (err instanceof UsageError) {
+      console.error(`plan: ${err.message}\n${USAGE}`);
       return 2;
     }
     throw err;
   }
-  let preset: string;
+  let result: StackPlan;
   try {
-    preset = parseConfig(config).preset;
+    result = await planStack(args.stack, args.sets);
   } catch (err) {
+    if (err instanceof StackFileError) {
+      console.error(`plan: ${err.message}\n${USAGE}`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       console.error(`plan: stack ${args.stack}: ${err.message}`);
       return 2;
     }
+    if (err instanceof SecretLeakError) {
+      console.error(`plan: ${err.message}`);
+      return 3;
+    }
     throw err;
   }
-  const region = config["aws:region"] ?? DEFAULT_REGION;
-  const run = await runProgram({ project: PROJECT, stack: args.stack, region, preset, config });
-  const plan = await enrichPlan(run.plan);
-
-  const text = JSON.stringify(plan, null, 2);
-  const summary = renderSummary(plan);
-  const leaked = run.secretsProduced.filter((s) => text.includes(s) || summary.includes(s));
-  if (leaked.length > 0) {
-    console.error(
-      `plan: BUG: ${leaked.length} generated secret(s) would appear in clear text; nothing written`,
-    );
-    return 3;
-  }
-  if (args.json) fs.writeFileSync(args.json, text + "\n");
-  console.log(summary);
-  return plan.policy && !plan.policy.passed ? 1 : 0;
+  if (args.json) fs.writeFileSync(args.json, result.json + "\n");
+  console.log(result.summary);
+  return result.plan.policy && !result.plan.policy.passed ? 1 : 0;
 }
 
 main().then(

@@ -132,8 +132,21 @@ export interface ProgramRun {
   secretsProduced: string[];
 }
 
-/** Runs the program once. The Pulumi runtime is process-global: call this once per process. */
-export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
+// The Pulumi runtime is process-global: programs run one after another, never interleaved.
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the program against the mock engine. Several runs in one process are fine: each resets the
+ * runtime's options and loads the program module afresh (measured: plans identical to one run per
+ * process); they are queued so that two never overlap.
+ */
+export function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
+  const run = queue.then(() => runOnce(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(opts: RunProgramOptions): Promise<ProgramRun> {
   const secretsProduced: string[] = [];
   pulumi.runtime.setAllConfig(opts.config);
   const monitor = new RecordingMonitor(createMocks({ region: opts.region, secretsProduced }));
@@ -145,7 +158,11 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
   store.supportsDeletedWith = true;
   store.supportsAliasSpecs = true;
 
-  const programPath = opts.programPath ?? path.resolve(__dirname, "../../index.ts");
+  const programPath = require.resolve(
+    opts.programPath ?? path.resolve(__dirname, "../../index.ts"),
+  );
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- reload the program every run
+  delete require.cache[programPath];
   await pulumi.runtime.runInPulumiStack(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(programPath) as Record<string, unknown>;
