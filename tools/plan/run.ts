@@ -161,7 +161,6 @@ async function runOnce(opts: RunProgramOptions): Promise<ProgramRun> {
   const programPath = require.resolve(
     opts.programPath ?? path.resolve(__dirname, "../../index.ts"),
   );
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- reload the program every run
   delete require.cache[programPath];
   await pulumi.runtime.runInPulumiStack(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
