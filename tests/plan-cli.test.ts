@@ -92,7 +92,7 @@ describe("npm run plan", () => {
       runPlanCli(["--stack", "staging"]),
     ]);
     expect(dev.plan!.preset).to.equal("express");
-    expect(staging.plan!.preset).to.equal("express-plus");
+    expect(staging.plan!.preset).to.equal("standard");
     expect(dev.plan!.resources.some((r) => r.urn.includes("openemr-staging"))).to.equal(false);
   });
 });

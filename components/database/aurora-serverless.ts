@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
+import { DatabaseCredentials } from "../secrets/database-credentials";
 import { allowTcp } from "../network/security-rules";
 
 /**
@@ -60,7 +61,7 @@ export interface AuroraServerlessArgs {
   clientSecurityGroupId: pulumi.Input<string>;
   /** Customer-managed key for storage, snapshots and Performance Insights. */
   kmsKeyArn: pulumi.Input<string>;
-  /** Customer-managed key for the RDS-managed master-user secret. */
+  /** Customer-managed key for the master user's secret. */
   secretKmsKeyArn: pulumi.Input<string>;
   /** Customer-managed key for the exported log groups. */
   logKmsKeyArn: pulumi.Input<string>;
@@ -79,7 +80,8 @@ export interface AuroraServerlessArgs {
  * Aurora MySQL Serverless v2: a provisioned-mode cluster with a serverless scaling range and
  * `db.serverless` instances (writer, optional reader), encrypted with the customer-managed key,
  * TLS required through the cluster parameter group, audit/error/general/slow-query logs exported to
- * log groups created here first (retention + key), master password managed by RDS in Secrets Manager.
+ * log groups created here first (retention + key), the master password generated in a set
+ * OpenEMR's installer takes and kept in Secrets Manager under the secrets key.
  */
 export class AuroraServerless extends pulumi.ComponentResource {
   public readonly cluster: aws.rds.Cluster;
@@ -91,7 +93,8 @@ export class AuroraServerless extends pulumi.ComponentResource {
   public readonly clusterIdentifier: string;
   public readonly endpoint: pulumi.Output<string>;
   public readonly readerEndpoint: pulumi.Output<string>;
-  /** The RDS-managed secret holding the master `username` and `password`. */
+  public readonly masterCredentials: DatabaseCredentials;
+  /** The secret holding the master `username` and `password`. */
   public readonly masterSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: AuroraServerlessArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -157,6 +160,17 @@ export class AuroraServerless extends pulumi.ComponentResource {
       ),
     );
 
+    this.masterCredentials = new DatabaseCredentials(
+      `${name}-master`,
+      {
+        secretName: `${this.clusterIdentifier}/master-credentials`,
+        username: args.masterUsername ?? "openemr_admin",
+        kmsKeyArn: args.secretKmsKeyArn,
+        protect: args.protect,
+      },
+      child,
+    );
+
     this.cluster = new aws.rds.Cluster(
       `${name}-cluster`,
       {
@@ -172,9 +186,8 @@ export class AuroraServerless extends pulumi.ComponentResource {
         },
         storageEncrypted: true,
         kmsKeyId: args.kmsKeyArn,
-        masterUsername: args.masterUsername ?? "openemr_admin",
-        manageMasterUserPassword: true,
-        masterUserSecretKmsKeyId: args.secretKmsKeyArn,
+        masterUsername: this.masterCredentials.username,
+        masterPassword: this.masterCredentials.password,
         port: MYSQL_PORT,
         dbSubnetGroupName: subnetGroup.name,
         vpcSecurityGroupIds: [this.securityGroup.id],
@@ -227,11 +240,7 @@ export class AuroraServerless extends pulumi.ComponentResource {
 
     this.endpoint = this.cluster.endpoint;
     this.readerEndpoint = this.cluster.readerEndpoint;
-    this.masterSecretArn = this.cluster.masterUserSecrets.apply((secrets) => {
-      const arn = secrets?.[0]?.secretArn;
-      if (!arn) throw new Error(`${name}: RDS did not report the master-user secret`);
-      return arn;
-    });
+    this.masterSecretArn = this.masterCredentials.secretArn;
     this.registerOutputs({ endpoint: this.endpoint, masterSecretArn: this.masterSecretArn });
   }
 }

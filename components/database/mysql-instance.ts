@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
+import { DatabaseCredentials } from "../secrets/database-credentials";
 
 /** The MySQL majors this component runs; RDS picks and upgrades the minor (see `engineVersion`). */
 export type MysqlMajor = "8.0" | "8.4";
@@ -36,7 +37,7 @@ export interface MysqlInstanceArgs {
   logRetentionDays: number;
   /** Deletion protection, a final snapshot, and Pulumi `protect` on the instance and its logs. */
   protect: boolean;
-  /** The master user's name; RDS generates and keeps its password. */
+  /** The master user's name; its generated password is kept in Secrets Manager under the key. */
   masterUsername?: string;
 }
 
@@ -58,7 +59,8 @@ export function mysqlParameters(): aws.types.input.rds.ParameterGroupParameter[]
 /**
  * RDS for MySQL in isolated subnets: encrypted with the customer-managed key, TLS 1.2+ required,
  * audit/error/slow-query logs exported into log groups created first with retention and the key,
- * the master password generated and kept by RDS in Secrets Manager, reachable on 3306 only from the
+ * the master password generated in a set OpenEMR's installer takes and kept in Secrets Manager under
+ * the key, reachable on 3306 only from the
  * security groups `allowMysqlClient` admits, and protected (deletion protection, final snapshot,
  * Pulumi `protect`).
  */
@@ -70,7 +72,8 @@ export class MysqlInstance extends pulumi.ComponentResource {
   public readonly logGroups: aws.cloudwatch.LogGroup[];
   public readonly address: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
-  /** The RDS-managed secret (JSON with username and password). */
+  public readonly masterCredentials: DatabaseCredentials;
+  /** The master user's secret (JSON with username and password). */
   public readonly masterSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: MysqlInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -155,6 +158,17 @@ export class MysqlInstance extends pulumi.ComponentResource {
       ),
     );
 
+    this.masterCredentials = new DatabaseCredentials(
+      `${name}-master`,
+      {
+        secretName: `${idPart}/master-credentials`,
+        username: args.masterUsername ?? "dbadmin",
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+      },
+      child,
+    );
+
     this.instance = new aws.rds.Instance(
       `${name}`,
       {
@@ -175,9 +189,8 @@ export class MysqlInstance extends pulumi.ComponentResource {
         storageEncrypted: true,
         kmsKeyId: args.kmsKeyArn,
         dbName: "openemr",
-        username: args.masterUsername ?? "dbadmin",
-        manageMasterUserPassword: true,
-        masterUserSecretKmsKeyId: args.kmsKeyArn,
+        username: this.masterCredentials.username,
+        password: this.masterCredentials.password,
         port: MYSQL_PORT,
         dbSubnetGroupName: subnetGroup.name,
         vpcSecurityGroupIds: [this.securityGroup.id],
@@ -208,11 +221,7 @@ export class MysqlInstance extends pulumi.ComponentResource {
 
     this.address = this.instance.address;
     this.arn = this.instance.arn;
-    this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
-      const arn = secrets?.[0]?.secretArn;
-      if (!arn) throw new Error(`${name}: RDS reported no managed master secret`);
-      return arn;
-    });
+    this.masterSecretArn = this.masterCredentials.secretArn;
     this.registerOutputs({ address: this.address, masterSecretArn: this.masterSecretArn });
   }
 }

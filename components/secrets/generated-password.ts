@@ -3,8 +3,10 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 
 /**
- * Special characters OpenEMR's installer and sqlconf.php writer accept, and that are safe in
- * Docker env files and shell: no quotes, backslash, dollar, backtick, space or hash.
+ * Special characters allowed in generated passwords: safe in openemr.sh's unquoted, word-split
+ * installer arguments and its `sh -c` (no globbing `*?[`, no `=`, `$`, `&`, `;`, quotes or
+ * backslash), in sqlconf.php's single-quoted strings, in Docker env files (no `#`, no spaces) and
+ * in ECS secrets.
  */
 export const PASSWORD_SPECIALS = "-_.~^!";
 
@@ -12,11 +14,12 @@ export const PASSWORD_SPECIALS = "-_.~^!";
 export function generatePassword(
   name: string,
   opts: pulumi.CustomResourceOptions,
+  length = 24,
 ): random.RandomPassword {
   return new random.RandomPassword(
     name,
     {
-      length: 24,
+      length,
       minUpper: 2,
       minLower: 2,
       minNumeric: 2,

@@ -96,10 +96,3 @@ export function openemrHealthCheckCommand(): string {
 function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
 }
-
-/**
- * Special characters allowed in generated OpenEMR passwords: safe in openemr.sh's unquoted,
- * word-split installer arguments (no globbing `*?[`, no `=`), in sqlconf.php's single-quoted strings
- * (no quotes or backslash), in PHP ini strings (no `$`) and in ECS secrets.
- */
-export const OPENEMR_PASSWORD_SPECIALS = "-_.~^!";

@@ -10,10 +10,10 @@ import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import { Network } from "../network/network";
+import { generatePassword } from "../secrets/generated-password";
 import { FargateService } from "../service/fargate-service";
 import {
   FIRST_BOOT_SECONDS,
-  OPENEMR_PASSWORD_SPECIALS,
   SITES_DIR,
   SSL_DIR,
   openemrBootScript,
@@ -178,36 +178,14 @@ export class FargateTier extends pulumi.ComponentResource {
     );
 
     // --- credentials: generated once, kept in Secrets Manager, handed to tasks as ECS secrets ---
-    const dbPassword = new random.RandomPassword(
-      `${name}-db-app-password`,
-      {
-        length: 32,
-        minUpper: 2,
-        minLower: 2,
-        minNumeric: 2,
-        minSpecial: 2,
-        overrideSpecial: OPENEMR_PASSWORD_SPECIALS,
-      },
-      child,
-    );
+    const dbPassword = generatePassword(`${name}-db-app-password`, child, 32);
     // it travels in a URL query string (session.save_path): letters and digits only
     const cachePassword = new random.RandomPassword(
       `${name}-cache-password`,
       { length: 40, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
       child,
     );
-    const adminPassword = new random.RandomPassword(
-      `${name}-admin-password`,
-      {
-        length: 20,
-        minUpper: 2,
-        minLower: 2,
-        minNumeric: 2,
-        minSpecial: 2,
-        overrideSpecial: OPENEMR_PASSWORD_SPECIALS,
-      },
-      child,
-    );
+    const adminPassword = generatePassword(`${name}-admin-password`, child, 20);
     const secret = (suffix: string, description: string, value: pulumi.Input<string>) => {
       const s = new aws.secretsmanager.Secret(
         `${name}-${suffix}`,

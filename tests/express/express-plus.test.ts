@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { runPolicyPack } from "../../tools/policy/run";
 import type { PlanFile, PlanResource } from "../../tools/plan/types";
-import { ROOT, planStack } from "../helpers/plan";
+import { EXPRESS_PLUS, ROOT, planStack } from "../helpers/plan";
 import { dependencyOf, ofType, one, prop } from "../helpers/resources";
 
 const KEY = "aws:kms/key:Key";
@@ -15,11 +15,11 @@ function keyUrnOf(plan: PlanFile, r: PlanResource, propName: string): string[] {
     .map((d) => d.urn);
 }
 
-describe("express-plus tier (staging stack)", function () {
+describe("express-plus tier (dev stack, protected)", function () {
   let plan: PlanFile;
   let key: PlanResource;
   before(async () => {
-    plan = await planStack("staging");
+    plan = await planStack("dev", EXPRESS_PLUS);
     key = one(plan, KEY);
   });
 
@@ -129,7 +129,7 @@ describe("express-plus tier (staging stack)", function () {
   });
 
   it("leaves the trail to the organization when auditTrail is existing", async () => {
-    const p = await planStack("staging", { "openemr:auditTrail": "existing" });
+    const p = await planStack("dev", { ...EXPRESS_PLUS, "openemr:auditTrail": "existing" });
     expect(ofType(p, "aws:cloudtrail/trail:Trail")).to.have.length(0);
   });
 

@@ -6,7 +6,6 @@ import * as path from "path";
 import {
   AMAZON_ROOT_CA_URL,
   FIRST_BOOT_SECONDS,
-  OPENEMR_PASSWORD_SPECIALS,
   RDS_CA_BUNDLE_URL,
   STAGED_MYSQL_CA,
   openemrBootScript,
@@ -58,11 +57,6 @@ describe("fargate tier parts", () => {
       expect(FIRST_BOOT_SECONDS).to.be.at.least(300);
       expect(openemrHealthCheckCommand()).to.contain(`-gt ${FIRST_BOOT_SECONDS}`);
       expect(openemrHealthCheckCommand()).to.contain("https://localhost/");
-    });
-
-    it("allows no password character that OpenEMR's scripts or config files would mangle", () => {
-      expect(OPENEMR_PASSWORD_SPECIALS).to.not.match(/[*?[\]=$`"'\\\s#&%/@:;|<>]/);
-      expect(OPENEMR_PASSWORD_SPECIALS.length).to.be.at.least(4);
     });
   });
 

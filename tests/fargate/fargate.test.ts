@@ -39,6 +39,7 @@ describe("fargate tier (prod stack)", function () {
     it("keeps generated credentials in Secrets Manager under the secrets key, values masked in the plan", () => {
       const secrets = ofType(plan, T.secret);
       expect(secrets.map((s) => prop(s, "name")).sort()).to.deep.equal([
+        "openemr-prod-db/master-credentials",
         "openemr-prod/admin-password",
         "openemr-prod/app-credentials",
       ]);
@@ -55,20 +56,24 @@ describe("fargate tier (prod stack)", function () {
       ).to.deep.equal(["<secret>"]);
     });
 
-    it("lets RDS manage the master password in Secrets Manager with the secrets key", () => {
+    it("generates the master password (not RDS: its set breaks the installer) and keeps it under the secrets key", () => {
       const cluster = one(plan, T.cluster);
-      expect(prop(cluster, "manageMasterUserPassword")).to.equal(true);
-      expect(cluster.props).to.not.have.property("masterPassword");
-      expect(keyNamed(plan, cluster, "masterUserSecretKmsKeyId")).to.deep.equal([
-        "openemr-prod-secrets-key",
+      expect(cluster.props).to.not.have.property("manageMasterUserPassword");
+      expect(prop(cluster, "masterPassword")).to.equal("<secret>");
+      expect(dependencyOf(plan, cluster, "masterPassword").map((r) => r.type)).to.deep.equal([
+        T.password,
       ]);
+      const secret = one(plan, T.secret, "-db-master-secret");
+      expect(keyNamed(plan, secret, "kmsKeyId")).to.deep.equal(["openemr-prod-secrets-key"]);
       const root = containerOf(plan).secrets.find((s) => s.name === "MYSQL_ROOT_PASS");
-      expect(root?.valueFrom).to.match(/:secret:rds!cluster-[0-9a-f]+:password::$/);
+      expect(root?.valueFrom).to.equal(
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-prod-db/master-credentials-AbCdEf:password::",
+      );
     });
 
     it("generates passwords with every character class and only specials OpenEMR's scripts accept", () => {
       const passwords = ofType(plan, T.password);
-      expect(passwords).to.have.length(3);
+      expect(passwords).to.have.length(4);
       for (const p of passwords) {
         for (const min of ["minUpper", "minLower", "minNumeric"]) {
           expect(prop<number>(p, min), `${p.name}.${min}`).to.be.at.least(1);

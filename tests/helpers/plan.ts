@@ -63,3 +63,13 @@ export function planStack(stack: string, sets: Record<string, string> = {}): Pro
   }
   return plan;
 }
+
+/**
+ * Express Plus as the tests plan it: the dev stack, protected as a clinic would run it, with a
+ * data-volume override (no example stack uses the preset since staging runs standard).
+ */
+export const EXPRESS_PLUS: Record<string, string> = {
+  "openemr:preset": "express-plus",
+  "openemr:protectData": "true",
+  "openemr:express-plus": JSON.stringify({ dataVolumeGb: 20 }),
+};

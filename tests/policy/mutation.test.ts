@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import type { PlanFile, PlanResource, PlanValue } from "../../tools/plan/types";
 import { runPolicyPack } from "../../tools/policy/run";
-import { planStack as planStackCli } from "../helpers/plan";
+import { EXPRESS_PLUS, planStack as planStackCli } from "../helpers/plan";
 import { CMK_MANDATORY, expressPlusPlan, fargatePlan, standardPlan } from "./fixtures";
 
 interface BasePlan {
@@ -29,15 +29,14 @@ function fixtureBasePlans(): Promise<BasePlan[]> {
 export async function presetBasePlans(planStack: PlanStack = planStackCli): Promise<BasePlan[]> {
   return [
     { name: "express (dev)", plan: await planStack("dev"), cmk: false },
-    { name: "express-plus (staging)", plan: await planStack("staging"), cmk: true },
     {
-      name: "standard with load balancer (dev stack, protected)",
-      plan: await planStack("dev", {
-        "openemr:preset": "standard",
-        "openemr:protectData": "true",
-        "openemr:certificateArn":
-          "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-4567-89ab-0123456789ab",
-      }),
+      name: "express-plus (dev stack, protected)",
+      plan: await planStack("dev", EXPRESS_PLUS),
+      cmk: true,
+    },
+    {
+      name: "standard behind a load balancer (staging)",
+      plan: await planStack("staging"),
       cmk: true,
     },
     { name: "fargate (prod)", plan: await planStack("prod"), cmk: true },

@@ -4,6 +4,7 @@ import { planStack } from "../helpers/plan";
 import { dependencyOf, ofType, one, prop } from "../helpers/resources";
 import type { PlanFile, PlanResource } from "../../tools/plan/types";
 import { mysqlParameters } from "../../components/database/mysql-instance";
+import { PASSWORD_SPECIALS } from "../../components/secrets/generated-password";
 
 const RDS = "aws:rds/instance:Instance";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -11,11 +12,11 @@ const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const KEY = "aws:kms/key:Key";
-const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-4567-89ab-0123456789ab";
+const SECRET = "aws:secretsmanager/secret:Secret";
+/** The certificate in Pulumi.staging.yaml. */
+const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000";
 
 const STANDARD = { "openemr:preset": "standard" };
-const PROTECTED = { ...STANDARD, "openemr:protectData": "true" };
-const WITH_LB = { ...PROTECTED, "openemr:certificateArn": CERT };
 
 /** true when `propName` of `r` is wired from the stack's customer-managed key. */
 function dependsOnKey(plan: PlanFile, r: PlanResource, propName: string): boolean {
@@ -82,21 +83,41 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(prop(db, "caCertIdentifier")).to.equal("rds-ca-rsa2048-g1");
   });
 
-  it("encrypts the database storage and its master secret with the customer-managed key", () => {
+  it("encrypts the database storage with the customer-managed key", () => {
     const db = one(plan, RDS);
     expect(prop(db, "storageEncrypted")).to.equal(true);
     expect(dependsOnKey(plan, db, "kmsKeyId")).to.equal(true);
-    expect(dependsOnKey(plan, db, "masterUserSecretKmsKeyId")).to.equal(true);
-    expect(prop(db, "kmsKeyId")).to.equal(prop(db, "masterUserSecretKmsKeyId"));
   });
 
-  it("lets RDS manage the master password: no password in the plan or the user data", () => {
+  it("generates the master password in the set OpenEMR's installer takes, never in clear text", () => {
     const db = one(plan, RDS);
-    expect(prop(db, "manageMasterUserPassword")).to.equal(true);
-    expect(db.props).to.not.have.property("password");
+    // RDS-managed passwords may contain characters openemr.sh mangles on the first install
+    expect(db.props).to.not.have.property("manageMasterUserPassword");
+    expect(prop(db, "username")).to.equal("dbadmin");
+    expect(prop(db, "password")).to.equal("<secret>");
+    const [generator] = dependencyOf(plan, db, "password");
+    expect(generator.type).to.equal("random:index/randomPassword:RandomPassword");
+    expect(prop(generator, "length")).to.equal(32);
+    expect(prop(generator, "overrideSpecial")).to.equal(PASSWORD_SPECIALS);
+    for (const min of ["minUpper", "minLower", "minNumeric", "minSpecial"]) {
+      expect(prop<number>(generator, min), min).to.be.at.least(1);
+    }
+  });
+
+  it("keeps the master credentials in Secrets Manager under the key, for the instance to read at boot", () => {
+    const secret = one(plan, SECRET);
+    expect(prop(secret, "name")).to.equal("openemr-dev-db/master-credentials");
+    expect(dependsOnKey(plan, secret, "kmsKeyId")).to.equal(true);
+    // a throwaway dev stack deletes it at once; protected stacks keep a recovery window
+    expect(prop(secret, "recoveryWindowInDays")).to.equal(0);
+    const version = one(plan, "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(prop(version, "secretString")).to.equal("<secret>");
+    expect(dependencyOf(plan, version, "secretId")[0].urn).to.equal(secret.urn);
     const { env } = deployEnv(plan);
     // deploy.env names where the secrets are; the bootstrap fetches them at boot
-    expect(env.DB_SECRET_ARN).to.match(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:rds!db-/);
+    expect(env.DB_SECRET_ARN).to.equal(
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-dev-db/master-credentials-AbCdEf",
+    );
     expect(Object.keys(env).filter((k) => /PASS(WORD)?$/.test(k))).to.deep.equal([]);
     const params = ofType(plan, "aws:ssm/parameter:Parameter");
     expect(params.map((p) => prop(p, "value"))).to.deep.equal(["<secret>", "<secret>"]);
@@ -112,8 +133,9 @@ describe("standard tier (dev stack with preset standard)", function () {
       Statement: { Action: string; Resource: string }[];
     };
     const read = doc.Statement.filter((s) => s.Action === "secretsmanager:GetSecretValue");
-    expect(read).to.have.length(1);
-    expect(read[0].Resource).to.match(/:secret:rds!db-/);
+    expect(read.map((s) => s.Resource)).to.deep.equal([
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-dev-db/master-credentials-AbCdEf",
+    ]);
     const decrypt = doc.Statement.filter((s) => s.Action === "kms:Decrypt");
     expect(decrypt).to.have.length(1);
     expect(decrypt[0].Resource).to.match(/^arn:aws:kms:us-east-1:\d{12}:key\//);
@@ -255,13 +277,16 @@ describe("standard tier (dev stack with preset standard)", function () {
   });
 });
 
-describe("standard tier with protectData and Multi-AZ", function () {
+describe("the staging stack: standard, protected, Multi-AZ, behind an HTTPS load balancer", function () {
   let plan: PlanFile;
   before(async () => {
-    plan = await planStack("dev", {
-      ...PROTECTED,
-      "openemr:standard": JSON.stringify({ multiAz: true, dbBackupRetentionDays: 14 }),
-    });
+    plan = await planStack("staging");
+  });
+
+  it("is the standard preset with every control on and no mandatory policy violation", () => {
+    expect(plan.preset).to.equal("standard");
+    expect(plan.policy?.passed).to.equal(true);
+    expect(plan.policy?.violations.filter((v) => v.level === "mandatory")).to.deep.equal([]);
   });
 
   it("turns on deletion protection, a final snapshot and Pulumi protect", () => {
@@ -278,8 +303,11 @@ describe("standard tier with protectData and Multi-AZ", function () {
     expect(prop(db, "backupRetentionPeriod")).to.equal(14);
   });
 
-  it("protects the documents volume, the vault and the RDS log groups", () => {
+  it("protects the documents volume, the vault, the master secret and the RDS log groups", () => {
     expect(one(plan, "aws:ebs/volume:Volume").opts.protect).to.equal(true);
+    const secret = one(plan, SECRET);
+    expect(secret.opts.protect).to.equal(true);
+    expect(prop(secret, "recoveryWindowInDays")).to.equal(30);
     expect(one(plan, "aws:backup/vault:Vault").opts.protect).to.equal(true);
     const rdsLogs = ofType(plan, LOG_GROUP).filter((g) =>
       prop<string>(g, "name").startsWith("/aws/rds/"),
@@ -298,13 +326,6 @@ describe("standard tier with protectData and Multi-AZ", function () {
     expect(dependsOnKey(pi, db, "performanceInsightsKmsKeyId")).to.equal(true);
     expect(prop(db, "engineVersion")).to.equal("8.0");
     expect(prop(one(pi, "aws:rds/parameterGroup:ParameterGroup"), "family")).to.equal("mysql8.0");
-  });
-});
-
-describe("standard tier behind an HTTPS load balancer (certificateArn set)", function () {
-  let plan: PlanFile;
-  before(async () => {
-    plan = await planStack("dev", WITH_LB);
   });
 
   it("serves only HTTPS with a TLS 1.2+ policy and redirects HTTP to HTTPS", () => {

@@ -127,13 +127,16 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             address: `${args.name}.abcdefgh.${region}.rds.amazonaws.com`,
             endpoint: `${args.name}.abcdefgh.${region}.rds.amazonaws.com:3306`,
             port: 3306,
-            masterUserSecrets: [
-              {
-                secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${hash(args.name)}`,
-                kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
-                secretStatus: "active",
-              },
-            ],
+            // RDS reports a managed master secret only when it manages the password
+            masterUserSecrets: inputs.manageMasterUserPassword
+              ? [
+                  {
+                    secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${hash(args.name)}`,
+                    kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                    secretStatus: "active",
+                  },
+                ]
+              : [],
             resourceId: `db-${hash(args.name)}`,
           });
           break;
@@ -143,13 +146,16 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             readerEndpoint: `${args.name}.cluster-ro-abcdefgh.${region}.rds.amazonaws.com`,
             port: 3306,
             clusterResourceId: `cluster-${hash(args.name)}`,
-            masterUserSecrets: [
-              {
-                secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!cluster-${hash(args.name)}`,
-                kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
-                secretStatus: "active",
-              },
-            ],
+            // RDS reports a managed master secret only when it manages the password
+            masterUserSecrets: inputs.manageMasterUserPassword
+              ? [
+                  {
+                    secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!cluster-${hash(args.name)}`,
+                    kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                    secretStatus: "active",
+                  },
+                ]
+              : [],
           });
           break;
         case "aws:lb/loadBalancer:LoadBalancer":

@@ -161,6 +161,7 @@ async function runOnce(opts: RunProgramOptions): Promise<ProgramRun> {
   const programPath = require.resolve(
     opts.programPath ?? path.resolve(__dirname, "../../index.ts"),
   );
+  // load the program afresh: a cached module would not register its resources again
   delete require.cache[programPath];
   await pulumi.runtime.runInPulumiStack(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
