@@ -50,7 +50,7 @@ export const FACTS: Readonly<Record<Preset, PresetFacts>> = {
     whoFor:
       "A practice that wants a managed database: RDS patches and backs it up, separate from the web server; Multi-AZ optional",
     restore:
-      "RDS point-in-time restore or AWS Backup restore (README runbook); not exercised automatically",
+      "RDS point-in-time or AWS Backup restore beside the live database, copied back (docs/standard.md runbook); not exercised automatically",
     instanceTls:
       "on the instance: OpenEMR's Apache on 443 (self-signed certificate; Let's Encrypt when openemr:domain is set), or an HTTPS load balancer when a certificate is configured",
     scaleNote: "one web instance; scale up the instance or the DB class; storage grows by itself",
@@ -59,7 +59,8 @@ export const FACTS: Readonly<Record<Preset, PresetFacts>> = {
     title: "Fargate",
     whoFor:
       "A health system or multi-site practice that needs high availability and autoscaling, with staff to run it",
-    restore: "AWS Backup restore of Aurora and EFS (README runbook); not exercised automatically",
+    restore:
+      "Aurora point-in-time or AWS Backup restore beside the live cluster, EFS restored into its own file system (docs/fargate.md runbook); not exercised automatically",
     scaleNote: "horizontal: tasks scale out on CPU/memory; Aurora scales in ACUs",
     adminNote: "ECS Exec when openemr:fargate.ecsExec is true",
   },
