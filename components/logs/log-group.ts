@@ -32,3 +32,35 @@ export function retainedLogGroup(
     { ...opts, protect: args.protect },
   );
 }
+
+export interface LogGroupSetArgs {
+  /** Each group is named `<prefix>/<suffix>`, e.g. /openemr/dev/apache-access. */
+  prefix: string;
+  retentionInDays: number;
+  kmsKeyArn?: pulumi.Input<string>;
+  protect: boolean;
+}
+
+/** Retained log groups `<prefix>/<suffix>`, one per key of `suffixes` (resource `<name>-<suffix>`). */
+export function retainedLogGroups<K extends string>(
+  name: string,
+  suffixes: Record<K, string>,
+  args: LogGroupSetArgs,
+  opts: pulumi.CustomResourceOptions,
+): Record<K, aws.cloudwatch.LogGroup> {
+  const groups = {} as Record<K, aws.cloudwatch.LogGroup>;
+  for (const key of Object.keys(suffixes) as K[]) {
+    const suffix = suffixes[key];
+    groups[key] = retainedLogGroup(
+      `${name}-${suffix}`,
+      {
+        logGroupName: `${args.prefix}/${suffix}`,
+        retentionInDays: args.retentionInDays,
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+      },
+      opts,
+    );
+  }
+  return groups;
+}

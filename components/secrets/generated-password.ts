@@ -57,3 +57,30 @@ export function secureParameter(
     opts,
   );
 }
+
+/**
+ * Generated passwords kept as SSM SecureString parameters `<prefix>/<suffix>` (resources
+ * `<name>-<key>-password` and `-password-value`); returns the parameter names by key.
+ */
+export function passwordParameters<K extends string>(
+  name: string,
+  suffixes: Record<K, string>,
+  args: { prefix: string; kmsKeyArn?: pulumi.Input<string> },
+  opts: pulumi.CustomResourceOptions,
+): Record<K, string> {
+  const names = {} as Record<K, string>;
+  for (const key of Object.keys(suffixes) as K[]) {
+    names[key] = `${args.prefix}/${suffixes[key]}`;
+    secureParameter(
+      `${name}-${key}-password`,
+      {
+        parameterName: names[key],
+        description: `${name}: generated ${key} password`,
+        value: generatePassword(`${name}-${key}-password-value`, opts).result,
+        kmsKeyArn: args.kmsKeyArn,
+      },
+      opts,
+    );
+  }
+  return names;
+}

@@ -8,9 +8,9 @@ import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { renderUserData } from "../compute/user-data";
 import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
-import { retainedLogGroup } from "../logs/log-group";
+import { retainedLogGroups } from "../logs/log-group";
 import { Network } from "../network/network";
-import { generatePassword, secureParameter } from "../secrets/generated-password";
+import { passwordParameters } from "../secrets/generated-password";
 import { SecureBucket } from "../storage/secure-bucket";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
@@ -75,44 +75,27 @@ export class ExpressTier extends pulumi.ComponentResource {
       child,
     );
 
-    const logGroup = (suffix: string) =>
-      retainedLogGroup(
-        `${name}-${suffix}`,
-        {
-          logGroupName: `${args.logGroupPrefix}/${suffix}`,
-          retentionInDays: args.logRetentionDays,
-          kmsKeyArn,
-          protect,
-        },
-        child,
-      );
-    const logs = {
-      containers: logGroup("containers"),
-      database: logGroup("database"),
-      access: logGroup("apache-access"),
-      error: logGroup("apache-error"),
-      system: logGroup("system"),
-    };
+    const logs = retainedLogGroups(
+      name,
+      {
+        containers: "containers",
+        database: "database",
+        access: "apache-access",
+        error: "apache-error",
+        system: "system",
+      },
+      { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
+      child,
+    );
 
     const stack = pulumi.getStack();
     const paramPrefix = `/openemr/${stack}`;
-    const params = {
-      dbRoot: `${paramPrefix}/db-root-password`,
-      dbUser: `${paramPrefix}/db-user-password`,
-      admin: `${paramPrefix}/admin-password`,
-    };
-    for (const [key, parameterName] of Object.entries(params)) {
-      secureParameter(
-        `${name}-${key}-password`,
-        {
-          parameterName,
-          description: `${name}: generated ${key} password`,
-          value: generatePassword(`${name}-${key}-password-value`, child).result,
-          kmsKeyArn,
-        },
-        child,
-      );
-    }
+    const params = passwordParameters(
+      name,
+      { dbRoot: "db-root-password", dbUser: "db-user-password", admin: "admin-password" },
+      { prefix: paramPrefix, kmsKeyArn },
+      child,
+    );
 
     if (args.plus) {
       this.backupBucket = new SecureBucket(
@@ -235,6 +218,7 @@ export class ExpressTier extends pulumi.ComponentResource {
           BACKUP_HOUR: args.plus?.backupHourUtc ?? 5,
           LOCAL_BACKUP_DAYS: 7,
           DOMAIN: args.hostedZoneId ? (args.domain ?? "") : "",
+          SITE_ADDRESS: args.hostedZoneId && args.domain ? `https://${args.domain}` : "",
           ACME_EMAIL: args.acmeEmail ?? "",
         }),
       );

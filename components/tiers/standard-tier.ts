@@ -9,9 +9,9 @@ import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
 import { MYSQL_PORT, MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { retainedLogGroup } from "../logs/log-group";
+import { retainedLogGroups } from "../logs/log-group";
 import { Network } from "../network/network";
-import { generatePassword, secureParameter } from "../secrets/generated-password";
+import { passwordParameters } from "../secrets/generated-password";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** Fetched at every boot into the path where the OpenEMR image looks for the MySQL CA. */
@@ -82,42 +82,26 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    const logGroup = (suffix: string) =>
-      retainedLogGroup(
-        `${name}-${suffix}`,
-        {
-          logGroupName: `${args.logGroupPrefix}/${suffix}`,
-          retentionInDays: args.logRetentionDays,
-          kmsKeyArn,
-          protect,
-        },
-        child,
-      );
-    const logs = {
-      containers: logGroup("containers"),
-      access: logGroup("apache-access"),
-      error: logGroup("apache-error"),
-      system: logGroup("system"),
-    };
+    const logs = retainedLogGroups(
+      name,
+      {
+        containers: "containers",
+        access: "apache-access",
+        error: "apache-error",
+        system: "system",
+      },
+      { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
+      child,
+    );
 
     const stack = pulumi.getStack();
     const paramPrefix = `/openemr/${stack}`;
-    const params = {
-      dbUser: `${paramPrefix}/db-user-password`,
-      admin: `${paramPrefix}/admin-password`,
-    };
-    for (const [key, parameterName] of Object.entries(params)) {
-      secureParameter(
-        `${name}-${key}-password`,
-        {
-          parameterName,
-          description: `${name}: generated ${key} password`,
-          value: generatePassword(`${name}-${key}-password-value`, child).result,
-          kmsKeyArn,
-        },
-        child,
-      );
-    }
+    const params = passwordParameters(
+      name,
+      { dbUser: "db-user-password", admin: "admin-password" },
+      { prefix: paramPrefix, kmsKeyArn },
+      child,
+    );
 
     if (args.auditTrail === "create") {
       new AuditTrail(
@@ -213,6 +197,7 @@ export class StandardTier extends pulumi.ComponentResource {
             BACKUP_MODE: "aws-backup",
             // TLS: the load balancer's ACM certificate, or the image's self-signed one
             DOMAIN: "",
+            SITE_ADDRESS: useLoadBalancer && args.domain ? `https://${args.domain}` : "",
           },
           // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
           // local backup, restore and certificate scripts are not installed

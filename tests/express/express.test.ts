@@ -187,6 +187,7 @@ describe("express tier options", function () {
     expect(prop(record, "name")).to.equal("emr.example.org");
     expect(plan.outputs.url).to.equal("https://emr.example.org/");
     expect(userDataOf(plan).env.DOMAIN).to.equal("emr.example.org");
+    expect(userDataOf(plan).env.SITE_ADDRESS).to.equal("https://emr.example.org");
     expect(
       ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => prop(a, "metricName")),
     ).to.include("CertificateDaysLeft");

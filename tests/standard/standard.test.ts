@@ -365,3 +365,42 @@ describe("the staging stack: standard, protected, Multi-AZ, behind an HTTPS load
     expect(plan.outputs.url).to.match(/^https:\/\/.*elb/);
   });
 });
+
+describe("standard tier with a domain and a hosted zone instead of a certificate ARN", function () {
+  let plan: PlanFile;
+  before(async () => {
+    plan = await planStack("dev", {
+      ...STANDARD,
+      "openemr:domain": "emr.example.org",
+      "openemr:hostedZoneId": "Z0123456789ABC",
+    });
+  });
+
+  it("puts a load balancer in front with an ACM certificate validated by DNS in the zone", () => {
+    const cert = one(plan, "aws:acm/certificate:Certificate");
+    expect(prop(cert, "domainName")).to.equal("emr.example.org");
+    expect(prop(cert, "validationMethod")).to.equal("DNS");
+    const validation = ofType(plan, "aws:route53/record:Record").find((r) =>
+      r.name.endsWith("-cert-validation"),
+    );
+    expect(prop(validation!, "zoneId")).to.equal("Z0123456789ABC");
+    const validated = one(plan, "aws:acm/certificateValidation:CertificateValidation");
+    const https = ofType(plan, "aws:lb/listener:Listener").find((l) => prop(l, "port") === 443)!;
+    expect(dependencyOf(plan, https, "certificateArn")).to.deep.equal([validated]);
+  });
+
+  it("points the domain at the load balancer and gives OpenEMR its public https address", () => {
+    const alias = ofType(plan, "aws:route53/record:Record").find((r) => r.name.endsWith("-alias"));
+    expect(prop(alias!, "name")).to.equal("emr.example.org");
+    expect(dependencyOf(plan, alias!, "aliases").map((r) => r.type)).to.deep.equal([
+      "aws:lb/loadBalancer:LoadBalancer",
+    ]);
+    expect(plan.outputs.url).to.equal("https://emr.example.org/");
+    expect(deployEnv(plan).env.SITE_ADDRESS).to.equal("https://emr.example.org");
+  });
+
+  it("leaves the site address to OpenEMR when no name is known", async () => {
+    const bare = await planStack("dev", STANDARD);
+    expect(deployEnv(bare).env.SITE_ADDRESS).to.equal("");
+  });
+});

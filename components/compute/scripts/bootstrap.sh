@@ -54,6 +54,8 @@ fi
 {
   printf 'MYSQL_USER=openemr\nMYSQL_PASS=%s\n' "$(param "${DB_USER_PARAM}")"
   printf 'OE_USER=admin\nOE_PASS=%s\n' "$(param "${ADMIN_PARAM}")"
+  # the public https address, for OAuth2/API links (openemr#8534) when the name is known
+  if [ -n "${SITE_ADDRESS:-}" ]; then printf 'OPENEMR_SETTING_site_addr_oath=%s\n' "${SITE_ADDRESS}"; fi
 } >>/etc/openemr/secrets/app.env
 umask 022
 
