@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { allowTcp } from "../network/security-rules";
+import { serverSecurityGroup } from "../network/security-rules";
 
 export const VALKEY_PORT = 6379;
 export const VALKEY_MAJOR = "8";
@@ -39,22 +39,14 @@ export class SessionCache extends pulumi.ComponentResource {
     const child = { parent: this };
     const id = name.toLowerCase();
 
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
+    this.securityGroup = serverSecurityGroup(
+      name,
       {
         vpcId: args.vpcId,
-        description: `${name}: Valkey from the OpenEMR tasks only`,
-        tags: { Name: `${name}-sg` },
-      },
-      child,
-    );
-    allowTcp(
-      `${name}-clients`,
-      {
-        fromSecurityGroupId: args.clientSecurityGroupId,
-        toSecurityGroupId: this.securityGroup.id,
+        description: "Valkey from the OpenEMR tasks only",
+        clientSecurityGroupId: args.clientSecurityGroupId,
         port: VALKEY_PORT,
-        description: "OpenEMR to Valkey sessions (TLS)",
+        pathDescription: "OpenEMR to Valkey sessions (TLS)",
       },
       child,
     );

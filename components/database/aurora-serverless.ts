@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
 import { DatabaseCredentials } from "../secrets/database-credentials";
-import { allowTcp } from "../network/security-rules";
+import { serverSecurityGroup } from "../network/security-rules";
 
 /**
  * Aurora MySQL 3 (MySQL 8.0 compatible), pinned by its major only: AWS resolves "8.0" to its current
@@ -105,22 +105,14 @@ export class AuroraServerless extends pulumi.ComponentResource {
     }
     this.clusterIdentifier = name.toLowerCase();
 
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
+    this.securityGroup = serverSecurityGroup(
+      name,
       {
         vpcId: args.vpcId,
-        description: `${name}: MySQL from the OpenEMR tasks only`,
-        tags: { Name: `${name}-sg` },
-      },
-      child,
-    );
-    allowTcp(
-      `${name}-clients`,
-      {
-        fromSecurityGroupId: args.clientSecurityGroupId,
-        toSecurityGroupId: this.securityGroup.id,
+        description: "MySQL from the OpenEMR tasks only",
+        clientSecurityGroupId: args.clientSecurityGroupId,
         port: MYSQL_PORT,
-        description: "OpenEMR to Aurora MySQL (TLS required)",
+        pathDescription: "OpenEMR to Aurora MySQL (TLS required)",
       },
       child,
     );

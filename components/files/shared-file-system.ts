@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { allowTcp } from "../network/security-rules";
+import { serverSecurityGroup } from "../network/security-rules";
 
 export const NFS_PORT = 2049;
 
@@ -44,22 +44,14 @@ export class SharedFileSystem extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child).partition;
 
-    this.securityGroup = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
+    this.securityGroup = serverSecurityGroup(
+      name,
       {
         vpcId: args.vpcId,
-        description: `${name}: NFS from the OpenEMR tasks only`,
-        tags: { Name: `${name}-sg` },
-      },
-      child,
-    );
-    allowTcp(
-      `${name}-clients`,
-      {
-        fromSecurityGroupId: args.clientSecurityGroupId,
-        toSecurityGroupId: this.securityGroup.id,
+        description: "NFS from the OpenEMR tasks only",
+        clientSecurityGroupId: args.clientSecurityGroupId,
         port: NFS_PORT,
-        description: "OpenEMR to EFS (NFS over TLS)",
+        pathDescription: "OpenEMR to EFS (NFS over TLS)",
       },
       child,
     );

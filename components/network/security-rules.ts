@@ -55,3 +55,45 @@ export function cidrSlug(cidr: string): string {
     .replace(/^-|-$/g, "")
     .toLowerCase();
 }
+
+export interface ServerSecurityGroupArgs {
+  vpcId: pulumi.Input<string>;
+  /** What the group admits, e.g. "MySQL from the OpenEMR tasks only". */
+  description: string;
+  /** The one client group admitted, on `port`. */
+  clientSecurityGroupId: pulumi.Input<string>;
+  port: number;
+  /** The rules' description, e.g. "OpenEMR to Aurora MySQL (TLS required)". */
+  pathDescription: string;
+}
+
+/**
+ * A data store's security group (`<name>-sg`): no inline rules, one TCP path from its client group
+ * (`allowTcp` as `<name>-clients`), nothing else in or out.
+ */
+export function serverSecurityGroup(
+  name: string,
+  args: ServerSecurityGroupArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.ec2.SecurityGroup {
+  const group = new aws.ec2.SecurityGroup(
+    `${name}-sg`,
+    {
+      vpcId: args.vpcId,
+      description: `${name}: ${args.description}`,
+      tags: { Name: `${name}-sg` },
+    },
+    opts,
+  );
+  allowTcp(
+    `${name}-clients`,
+    {
+      fromSecurityGroupId: args.clientSecurityGroupId,
+      toSecurityGroupId: group.id,
+      port: args.port,
+      description: args.pathDescription,
+    },
+    opts,
+  );
+  return group;
+}
