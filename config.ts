@@ -2,6 +2,8 @@
 // object. Components never read config; they receive what they need from here.
 import { z } from "zod";
 import { isWorldOpen, parseCidr } from "./components/network/cidr";
+import { stackNameProblem } from "./components/naming/aws-names";
+import { supportsPerformanceInsights } from "./components/database/mysql-versions";
 import { expressSettingsSchema, resolveExpress, type ExpressSettings } from "./presets/express";
 import {
   expressPlusSettingsSchema,
@@ -25,6 +27,15 @@ export const CLOUDWATCH_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
+
+/**
+ * The OpenEMR image the tiers run unless a stack pins another: the production build. In
+ * openemr-devops' build workflows (.github/workflows/, commit 06d32a5) `build-800.yml` is
+ * "Production 8.0.0 Docker Build" (tags 8.0.0, 8.0.0.3, latest) while 8.1.0 and 8.1.1 are
+ * "Development ... Nightly Build"s rebuilt every night from a moving branch. Production tags are
+ * re-pushed for patch releases, so production stacks should also pin openemrImageDigest.
+ */
+export const OPENEMR_PRODUCTION_VERSION = "8.0.0";
 
 const GRAVITON_FAMILY = /^(a1|[a-z]+\d+g[a-z]*)$/;
 
@@ -76,8 +87,7 @@ const commonSchema = z.strictObject({
   openemrVersion: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, {
-      message:
-        "must be a released OpenEMR image version such as 8.1.0 (moving tags like latest are refused)",
+      message: `must be a released OpenEMR image version such as ${OPENEMR_PRODUCTION_VERSION} (moving tags like latest are refused)`,
     })
     .optional(),
   openemrImageDigest: z
@@ -181,8 +191,13 @@ const STRING_KEYS = new Set([
  * Validates the raw `openemr:*` config map (as `pulumi.runtime.allConfig()` returns it) and returns
  * the typed config, or throws ConfigError listing every problem.
  */
-export function parseConfig(raw: Record<string, string>): OpenEmrConfig {
+export function parseConfig(
+  raw: Record<string, string>,
+  context: { stack?: string } = {},
+): OpenEmrConfig {
   const problems: string[] = [];
+  const stackProblem = context.stack === undefined ? undefined : stackNameProblem(context.stack);
+  if (stackProblem) throw new ConfigError([stackProblem]);
   const input: Record<string, unknown> = {};
   for (const [fullKey, value] of Object.entries(raw)) {
     // an empty value means unset (`pulumi new` writes template defaults of "")
@@ -298,9 +313,9 @@ export function parseConfig(raw: Record<string, string>): OpenEmrConfig {
     alarmEmail: c.alarmEmail,
     logRetentionDays: c.logRetentionDays ?? 2192,
     protectData: c.protectData ?? true,
-    openemrVersion: c.openemrVersion ?? "8.1.0",
+    openemrVersion: c.openemrVersion ?? OPENEMR_PRODUCTION_VERSION,
     openemrImageDigest: c.openemrImageDigest,
-    openemrImage: `openemr/openemr:${c.openemrVersion ?? "8.1.0"}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
+    openemrImage: `openemr/openemr:${c.openemrVersion ?? OPENEMR_PRODUCTION_VERSION}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
     auditTrail: c.auditTrail ?? "create",
   };
 
@@ -324,6 +339,11 @@ export function parseConfig(raw: Record<string, string>): OpenEmrConfig {
     case "standard": {
       const settings = resolveStandard(standardSettingsSchema.parse(settingsInput), architecture);
       checkInstanceArch(settings.instanceType);
+      if (settings.performanceInsights && !supportsPerformanceInsights(settings.dbInstanceClass)) {
+        problems.push(
+          `${NAMESPACE}:standard.performanceInsights: got true with dbInstanceClass ${show(settings.dbInstanceClass)}; RDS for MySQL offers Performance Insights only from db.t3.medium / db.t4g.medium up (not on t2/t3/t4g micro or small). Allowed: false, or a larger dbInstanceClass such as db.t4g.medium`,
+        );
+      }
       if (settings.dbMaxAllocatedStorageGb < settings.dbAllocatedStorageGb) {
         problems.push(
           `${NAMESPACE}:standard.dbMaxAllocatedStorageGb: got ${settings.dbMaxAllocatedStorageGb}; must be at least dbAllocatedStorageGb (${settings.dbAllocatedStorageGb})`,

@@ -8,7 +8,7 @@ import { StandardTier } from "./components/tiers/standard-tier";
 
 function loadConfig(): OpenEmrConfig {
   try {
-    return parseConfig(pulumi.runtime.allConfig());
+    return parseConfig(pulumi.runtime.allConfig(), { stack: pulumi.getStack() });
   } catch (err) {
     // RunError makes the CLI print the message alone, without a stack trace.
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

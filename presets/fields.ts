@@ -16,9 +16,6 @@ export const dbInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, {
   message: "must be an RDS instance class such as db.t4g.small",
 });
 
-/** MySQL majors RDS supports today; minors are left to AWS (auto minor upgrades). */
-export const MYSQL_MAJORS = ["8.0", "8.4"] as const;
-
 /** Backup-plan retention tiers shared by the tiers that use AWS Backup. */
 export const backupRetentionFields = {
   dailyBackupRetentionDays: int(7, 35, "days").optional(),

@@ -1,8 +1,12 @@
 // The standard preset: an EC2 web tier and a managed, encrypted RDS MySQL in isolated subnets.
 import { z } from "zod";
 import {
-  BACKUP_RETENTION_DEFAULTS,
   MYSQL_MAJORS,
+  MYSQL_RETIRED_MAJORS,
+  type MysqlMajor,
+} from "../components/database/mysql-versions";
+import {
+  BACKUP_RETENTION_DEFAULTS,
   backupRetentionFields,
   dbInstanceClass,
   ec2InstanceType,
@@ -16,7 +20,17 @@ export const standardSettingsSchema = z.strictObject({
   dbInstanceClass: dbInstanceClass.optional(),
   dbAllocatedStorageGb: int(20, 16384, "GiB").optional(),
   dbMaxAllocatedStorageGb: int(20, 65536, "GiB").optional(),
-  mysqlVersion: z.enum(MYSQL_MAJORS).optional(),
+  mysqlVersion: z
+    .string()
+    .refine((v) => (MYSQL_MAJORS as readonly string[]).includes(v), {
+      error: (issue) => {
+        const retired = MYSQL_RETIRED_MAJORS[String(issue.input)];
+        return retired
+          ? `MySQL ${String(issue.input)} reached the end of RDS standard support on ${retired}; RDS no longer creates it without paid Extended Support, which this program never enrols in. Allowed: ${MYSQL_MAJORS.join(", ")}`
+          : `allowed: ${MYSQL_MAJORS.join(", ")}`;
+      },
+    })
+    .optional(),
   multiAz: z.boolean().optional(),
   dbBackupRetentionDays: int(7, 35, "days").optional(),
   performanceInsights: z.boolean().optional(),
@@ -31,7 +45,7 @@ export interface StandardSettings {
   dbInstanceClass: string;
   dbAllocatedStorageGb: number;
   dbMaxAllocatedStorageGb: number;
-  mysqlVersion: (typeof MYSQL_MAJORS)[number];
+  mysqlVersion: MysqlMajor;
   multiAz: boolean;
   dbBackupRetentionDays: number;
   performanceInsights: boolean;
@@ -41,7 +55,9 @@ export interface StandardSettings {
   monthlyBackupRetentionDays: number;
 }
 
-type StandardOverrides = Partial<StandardSettings>;
+type StandardOverrides = Omit<Partial<StandardSettings>, "mysqlVersion"> & {
+  mysqlVersion?: string;
+};
 
 export function resolveStandard(
   overrides: StandardOverrides,
@@ -54,7 +70,7 @@ export function resolveStandard(
     dbInstanceClass: overrides.dbInstanceClass ?? "db.t4g.small",
     dbAllocatedStorageGb: overrides.dbAllocatedStorageGb ?? 20,
     dbMaxAllocatedStorageGb: overrides.dbMaxAllocatedStorageGb ?? 100,
-    mysqlVersion: overrides.mysqlVersion ?? "8.4",
+    mysqlVersion: (overrides.mysqlVersion as MysqlMajor | undefined) ?? "8.4",
     multiAz: overrides.multiAz ?? false,
     dbBackupRetentionDays: overrides.dbBackupRetentionDays ?? 7,
     performanceInsights: overrides.performanceInsights ?? false,

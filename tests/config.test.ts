@@ -21,7 +21,7 @@ describe("config validation", () => {
     expect(c.architecture).to.equal("arm64");
     expect(c.logRetentionDays).to.equal(2192);
     expect(c.protectData).to.equal(true);
-    expect(c.openemrImage).to.equal("openemr/openemr:8.1.0");
+    expect(c.openemrImage).to.equal("openemr/openemr:8.0.0");
     if (c.preset !== "express") throw new Error("preset");
     expect(c.settings).to.deep.equal({
       instanceType: "t4g.small",
@@ -153,7 +153,7 @@ describe("config validation", () => {
   it("pins the image by digest when one is given", () => {
     const digest = `sha256:${"a".repeat(64)}`;
     const c = parseConfig({ ...base, "openemr:openemrImageDigest": digest });
-    expect(c.openemrImage).to.equal(`openemr/openemr:8.1.0@${digest}`);
+    expect(c.openemrImage).to.equal(`openemr/openemr:8.0.0@${digest}`);
   });
 
   it("refuses settings for a preset other than the selected one", () => {

@@ -49,7 +49,8 @@ describe("npm run plan", () => {
   it("records explicit dependsOn separately from property dependencies", async () => {
     const plan = (await runPlanCli(["--stack", "dev"])).plan!;
     const web = plan.resources.find((r) => r.type === "openemr:compute:WebInstance")!;
-    expect(web.opts.dependsOn.length).to.equal(5);
+    // the three log groups the host ships to (containers, database, system)
+    expect(web.opts.dependsOn.length).to.equal(3);
   });
 
   it("applies --set overrides on top of the stack file", async () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 
 export interface BackupPlanArgs {
   /** Customer-managed key the vault encrypts recovery points with. */
@@ -26,7 +27,11 @@ export class BackupPlan extends pulumi.ComponentResource {
 
     this.vault = new aws.backup.Vault(
       `${name}-vault`,
-      { name: `${name}-vault`, kmsKeyArn: args.kmsKeyArn, forceDestroy: !args.protect },
+      {
+        name: fitName(`${name}-vault`, NAME_LIMITS.backup),
+        kmsKeyArn: args.kmsKeyArn,
+        forceDestroy: !args.protect,
+      },
       { ...child, protect: args.protect },
     );
     const rule = (
@@ -46,7 +51,7 @@ export class BackupPlan extends pulumi.ComponentResource {
     this.plan = new aws.backup.Plan(
       `${name}-plan`,
       {
-        name: `${name}-plan`,
+        name: fitName(`${name}-plan`, NAME_LIMITS.backup),
         rules: [
           rule("daily", "cron(0 5 * * ? *)", args.dailyRetentionDays),
           rule("weekly", "cron(0 5 ? * SAT *)", args.weeklyRetentionDays),
@@ -90,7 +95,7 @@ export class BackupPlan extends pulumi.ComponentResource {
     new aws.backup.Selection(
       `${name}-selection`,
       {
-        name: `${name}-selection`,
+        name: fitName(`${name}-selection`, NAME_LIMITS.backup),
         planId: this.plan.id,
         iamRoleArn: role.arn,
         resources: args.resourceArns,

@@ -44,7 +44,8 @@ export class SnapshotPolicy extends pulumi.ComponentResource {
     this.policy = new aws.dlm.LifecyclePolicy(
       `${name}`,
       {
-        description: `${name}: daily snapshots, ${args.retainCount} kept`,
+        // DLM CreateLifecyclePolicy Description: pattern [0-9A-Za-z _-]+, at most 500 characters
+        description: `${name} daily snapshots - ${args.retainCount} kept`,
         executionRoleArn: role.arn,
         state: "ENABLED",
         policyDetails: {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
+import * as random from "@pulumi/random";
 import { serverSecurityGroup } from "../network/security-rules";
 
 export const VALKEY_PORT = 6379;
@@ -37,7 +39,8 @@ export class SessionCache extends pulumi.ComponentResource {
   constructor(name: string, args: SessionCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:cache:SessionCache", name, {}, opts);
     const child = { parent: this };
-    const id = name.toLowerCase();
+    // ElastiCache names and ids: at most 40 characters (fitted; the stack name is lower case)
+    const id = (suffix: string) => fitName(`${name}${suffix}`, NAME_LIMITS.elasticache);
 
     this.securityGroup = serverSecurityGroup(
       name,
@@ -51,22 +54,31 @@ export class SessionCache extends pulumi.ComponentResource {
       child,
     );
 
-    // a user group must contain a user named "default": keep it, but switched off
+    // A user group must contain a user named "default", and ElastiCache admits into a Valkey
+    // user group only users that authenticate (password or IAM; "no-password-required" is refused:
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html). So the default
+    // user gets a generated password nobody is told, and stays switched off with no commands.
+    const defaultUserPassword = new random.RandomPassword(
+      `${name}-default-user-password`,
+      // ElastiCache passwords: 16 to 128 printable characters, no spaces, `"`, `/` or `@`
+      { length: 40, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
+      child,
+    );
     const defaultUser = new aws.elasticache.User(
       `${name}-default-user`,
       {
-        userId: `${id}-default`,
+        userId: id("-default"),
         userName: "default",
         engine: "valkey",
         accessString: "off -@all",
-        authenticationMode: { type: "no-password-required" },
+        authenticationMode: { type: "password", passwords: [defaultUserPassword.result] },
       },
       child,
     );
     const appUser = new aws.elasticache.User(
       `${name}-app-user`,
       {
-        userId: `${id}-app`,
+        userId: id("-app"),
         userName: args.username,
         engine: "valkey",
         accessString: "on ~* +@all",
@@ -77,7 +89,7 @@ export class SessionCache extends pulumi.ComponentResource {
     const userGroup = new aws.elasticache.UserGroup(
       `${name}-users`,
       {
-        userGroupId: `${id}-users`,
+        userGroupId: id("-users"),
         engine: "valkey",
         userIds: [defaultUser.userId, appUser.userId],
       },
@@ -87,7 +99,7 @@ export class SessionCache extends pulumi.ComponentResource {
     this.cache = new aws.elasticache.ServerlessCache(
       `${name}-valkey`,
       {
-        name: id,
+        name: id(""),
         description: `${name}: OpenEMR PHP sessions`,
         engine: "valkey",
         majorEngineVersion: VALKEY_MAJOR,
@@ -100,7 +112,7 @@ export class SessionCache extends pulumi.ComponentResource {
           dataStorage: { maximum: args.maxDataStorageGb ?? 5, unit: "GB" },
           ecpuPerSeconds: [{ maximum: args.maxEcpuPerSecond ?? 100_000 }],
         },
-        tags: { Name: id },
+        tags: { Name: id("") },
       },
       child,
     );

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { gzipSync } from "zlib";
 import { stringify } from "yaml";
 
 /** Non-secret settings the boot scripts read from /etc/openemr/deploy.env. */
@@ -38,10 +39,21 @@ function envLine(key: string, value: string | number): string {
  * Renders the cloud-init user data: the scripts as files, the deploy settings, and a single run of
  * the bootstrap. Secrets are never part of it: the bootstrap reads them from SSM at boot.
  */
+/** A generated file the host needs besides the scripts (e.g. the container's start script). */
+export interface HostFile {
+  path: string;
+  content: string;
+  permissions: "0644" | "0755";
+}
+
+/** Where the host keeps OpenEMR's container start script (mounted read-only into the container). */
+export const CONTAINER_START_SCRIPT = "/etc/openemr/container-start.sh";
+
 export function renderUserData(
   env: DeployEnv,
   /** Which helper scripts to install besides the bootstrap; default: all of them. */
   scripts: readonly string[] = Object.values(SCRIPTS),
+  extraFiles: readonly HostFile[] = [],
 ): string {
   const unknown = scripts.filter((f) => !Object.values(SCRIPTS).includes(f));
   if (unknown.length > 0) throw new Error(`user data: unknown scripts ${unknown.join(", ")}`);
@@ -60,8 +72,12 @@ export function renderUserData(
       .map(([target, file]) => ({
         path: target,
         permissions: "0755",
-        content: compactScript(readScript(file)),
+        // cloud-init decodes gz+b64 itself (write_files `encoding`); the scripts then fit EC2's
+        // 16 KiB user-data limit with room to grow
+        encoding: "gz+b64",
+        content: gzipSync(compactScript(readScript(file)), { level: 9 }).toString("base64"),
       })),
+    ...extraFiles,
   ];
   const doc = `#cloud-config\n${stringify(
     { write_files: files, runcmd: [["/usr/local/sbin/openemr-bootstrap"]] },

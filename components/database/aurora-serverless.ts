@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 import { DatabaseCredentials } from "../secrets/database-credentials";
 import { serverSecurityGroup } from "../network/security-rules";
@@ -15,7 +16,11 @@ export const AURORA_MYSQL_FAMILY = "aurora-mysql8.0";
 export const MYSQL_PORT = 3306;
 /** The RDS certificate authority the instances present (RSA 2048, valid to 2061). */
 export const RDS_CA = "rds-ca-rsa2048-g1";
-export const LOG_EXPORTS = ["audit", "error", "general", "slowquery"] as const;
+/**
+ * No `general`: the general query log records every statement with its values, patient data
+ * included; the audit log already records who connected and what they queried or changed.
+ */
+export const LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
 
 export interface ClusterParameter {
   name: string;
@@ -26,7 +31,12 @@ export interface ClusterParameter {
 /**
  * Pure: the cluster parameters. TLS is required for every connection (and only TLS 1.2+ offered);
  * the audit plugin records connections, queries and table access the way the reference deployment
- * does, and general/slow-query logs are written so they can be exported to CloudWatch Logs.
+ * does, and the slow-query log is written so it can be exported to CloudWatch Logs. The general log
+ * stays off (it would copy every statement, patient data included, into CloudWatch), and
+ * `server_audit_logs_upload` is not set: it is the legacy upload path that needs the
+ * `aws_default_logs_role` cluster role, while the cluster exports `audit` through
+ * `enabledCloudwatchLogsExports`
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Integrating.CloudWatch.html).
  */
 export function clusterParameters(): ClusterParameter[] {
   const now = (name: string, value: string): ClusterParameter => ({
@@ -38,9 +48,8 @@ export function clusterParameters(): ClusterParameter[] {
     now("require_secure_transport", "ON"),
     { name: "tls_version", value: "TLSv1.2,TLSv1.3", applyMethod: "pending-reboot" },
     now("server_audit_logging", "1"),
-    now("server_audit_logs_upload", "1"),
     now("server_audit_events", "CONNECT,QUERY,QUERY_DCL,QUERY_DDL,QUERY_DML,TABLE"),
-    now("general_log", "1"),
+    now("general_log", "0"),
     now("slow_query_log", "1"),
     now("log_queries_not_using_indexes", "1"),
     { name: "log_output", value: "FILE", applyMethod: "immediate" },
@@ -103,7 +112,7 @@ export class AuroraServerless extends pulumi.ComponentResource {
     if (args.minAcu > args.maxAcu) {
       throw new Error(`${name}: minAcu ${args.minAcu} is greater than maxAcu ${args.maxAcu}`);
     }
-    this.clusterIdentifier = name.toLowerCase();
+    this.clusterIdentifier = fitName(name, NAME_LIMITS.rdsIdentifier);
 
     this.securityGroup = serverSecurityGroup(
       name,
@@ -209,7 +218,7 @@ export class AuroraServerless extends pulumi.ComponentResource {
       new aws.rds.ClusterInstance(
         `${name}-${role}`,
         {
-          identifier: `${this.clusterIdentifier}-${role}`,
+          identifier: fitName(`${this.clusterIdentifier}-${role}`, NAME_LIMITS.rdsIdentifier),
           clusterIdentifier: this.cluster.id,
           engine: "aurora-mysql",
           instanceClass: "db.serverless",

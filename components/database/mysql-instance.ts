@@ -2,9 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
 import { DatabaseCredentials } from "../secrets/database-credentials";
-
-/** The MySQL majors this component runs; RDS picks and upgrades the minor (see `engineVersion`). */
-export type MysqlMajor = "8.0" | "8.4";
+import type { MysqlMajor } from "./mysql-versions";
 
 /** Logs exported to CloudWatch: `audit` comes from the MARIADB_AUDIT_PLUGIN option. */
 export const MYSQL_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
@@ -188,7 +186,9 @@ export class MysqlInstance extends pulumi.ComponentResource {
         maxAllocatedStorage: args.maxAllocatedStorageGb,
         storageEncrypted: true,
         kmsKeyId: args.kmsKeyArn,
-        dbName: "openemr",
+        // no dbName: OpenEMR's installer runs `create database` without IF NOT EXISTS
+        // (openemr library/classes/Installer.class.php, quick_install -> create_database) and
+        // openemr.sh retries auto_setup forever when it fails, so the database must not exist yet
         username: this.masterCredentials.username,
         password: this.masterCredentials.password,
         port: MYSQL_PORT,
@@ -216,7 +216,14 @@ export class MysqlInstance extends pulumi.ComponentResource {
         applyImmediately: false,
         tags: { Name: idPart },
       },
-      { ...child, protect: args.protect, dependsOn: this.logGroups },
+      {
+        ...child,
+        protect: args.protect,
+        dependsOn: this.logGroups,
+        // instances created before the program stopped setting dbName keep theirs: a change of
+        // dbName replaces the database
+        ignoreChanges: ["dbName"],
+      },
     );
 
     this.address = this.instance.address;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import { parseCidr } from "../network/cidr";
 import { allowTcp, cidrSlug } from "../network/security-rules";
 import { SecureBucket } from "../storage/secure-bucket";
@@ -171,6 +172,9 @@ export class HttpsLoadBalancer extends pulumi.ComponentResource {
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
+        // ELBv2 names: at most 32 characters (CreateLoadBalancer, Name). Left to the provider, the
+        // name would be `<logical name>-<7 random>`, over 32 for stack names of 10 characters
+        name: fitName(`${name}-alb`, NAME_LIMITS.elbv2),
         loadBalancerType: "application",
         internal: false,
         ipAddressType: "ipv4",
@@ -195,6 +199,10 @@ export class HttpsLoadBalancer extends pulumi.ComponentResource {
     this.targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,
       {
+        // 32 characters at most (CreateTargetGroup, Name) and unique in the account and region: the
+        // settings whose change replaces the group are part of it, so a replacement (created before
+        // the old group is deleted) never collides with the group it replaces
+        name: fitName(`${name}-tg-${args.targetType}-${targetPort}`, NAME_LIMITS.elbv2),
         vpcId: args.vpcId,
         targetType: args.targetType,
         port: targetPort,

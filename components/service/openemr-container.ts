@@ -17,6 +17,63 @@ export const STAGED_REDIS_CA = "/root/certs/redis/redis-ca";
 /** The image's pristine copy of /etc/ssl: its CA bundle verifies downloads before /etc/ssl is restored. */
 export const IMAGE_CA_BUNDLE = "/swarm-pieces/ssl/certs/ca-certificates.crt";
 
+/**
+ * The image's Apache site config. Its `ErrorLog` and `CustomLog` pipe through `rotatelogs -n 5`
+ * into access.log, access.log.1 ... .4 in turn (openemr-devops docker/openemr/7.0.4/openemr.conf,
+ * lines 22-23; the Dockerfile comments out every other log directive), which a log shipper that
+ * follows one file name loses four days in five of.
+ */
+export const APACHE_OPENEMR_CONF = "/etc/apache2/conf.d/openemr.conf";
+/** Sourced by openemr.sh; its setGlobalSettings() runs `mariadb --skip-ssl` (8.1.0 utilities/). */
+export const DEVTOOLS_LIBRARY = "/root/devtoolsLibrary.source";
+
+/**
+ * Shell lines that send Apache's error and access logs to the container's stderr and stdout, which
+ * the Docker and ECS `awslogs` drivers ship whole, instead of the image's rotating files.
+ */
+export function apacheLogsToStdio(conf: string = APACHE_OPENEMR_CONF): string[] {
+  return [
+    `sed -i -E -e 's#^([[:space:]]*)ErrorLog[[:space:]].*#\\1ErrorLog /proc/self/fd/2#' \\`,
+    `  -e 's#^([[:space:]]*)CustomLog[[:space:]]+("[^"]*"|[^[:space:]]+)#\\1CustomLog /proc/self/fd/1#' ${conf}`,
+    `if grep -q rotatelogs ${conf}; then echo "openemr-aws: Apache still logs through rotatelogs"; fi`,
+  ];
+}
+
+/**
+ * Shell lines that make the image's own `mariadb` calls verify TLS against `caPath` instead of
+ * `--skip-ssl`, which a server with require_secure_transport refuses (setGlobalSettings() would
+ * fail and openemr.sh would rerun the whole install, forever).
+ */
+export function verifiedMysqlTls(caPath: string, library: string = DEVTOOLS_LIBRARY): string[] {
+  return [`sed -i 's|--skip-ssl|--ssl-ca=${caPath}|g' ${library}`];
+}
+
+/**
+ * The start script of OpenEMR's container on an EC2 host, run by /bin/sh in place of the image's
+ * CMD: Apache logs to stdout/stderr (shipped by Docker's awslogs driver); with a TLS-only database
+ * (RDS), the CA bundle the host mounts at STAGED_MYSQL_CA replaces the site's copy at every start
+ * (openemr.sh copies it only when missing, so a refreshed bundle would never take effect) and the
+ * image's `mariadb` calls verify TLS; then the image's ./openemr.sh.
+ */
+export function openemrHostStartScript(opts: { tlsDatabase: boolean }): string {
+  return [
+    "#!/bin/sh",
+    "set -eu",
+    ...apacheLogsToStdio(),
+    ...(opts.tlsDatabase
+      ? [
+          `if [ -d ${CERTIFICATES_DIR} ] && [ -s ${STAGED_MYSQL_CA} ]; then`,
+          `  cp ${STAGED_MYSQL_CA} ${MYSQL_CA_PATH}.$$ && chmod 744 ${MYSQL_CA_PATH}.$$ && mv -f ${MYSQL_CA_PATH}.$$ ${MYSQL_CA_PATH}`,
+          "fi",
+          ...verifiedMysqlTls(STAGED_MYSQL_CA),
+        ]
+      : []),
+    `cd ${OPENEMR_ROOT}`,
+    "exec ./openemr.sh",
+    "",
+  ].join("\n");
+}
+
 /** The RDS certificate bundle for every region, fetched at each start (CAs rotate: 2020, 2024). */
 export const RDS_CA_BUNDLE_URL =
   "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
@@ -37,8 +94,9 @@ export const FIRST_BOOT_SECONDS = 1800;
  *    copies already on the shared volume (openemr.sh never replaces them);
  * 2. makes the image's `mariadb` calls verify TLS with the RDS bundle instead of `--skip-ssl`, which
  *    Aurora refuses under require_secure_transport (OPENEMR_SETTING_* would fail otherwise);
- * 3. clears a swarm-leader lock left by a task that died during first-time setup;
- * 4. hands over to ./openemr.sh.
+ * 3. sends Apache's logs to stdout/stderr, which the task's awslogs driver ships;
+ * 4. clears a swarm-leader lock left by a task that died during first-time setup;
+ * 5. hands over to ./openemr.sh.
  */
 export function openemrBootScript(): string {
   return [
@@ -66,7 +124,8 @@ export function openemrBootScript(): string {
     '    cp "$src" "$dst.$$" && chmod 744 "$dst.$$" && mv -f "$dst.$$" "$dst"',
     "  done",
     "fi",
-    `sed -i 's|--skip-ssl|--ssl-ca=${STAGED_MYSQL_CA}|g' /root/devtoolsLibrary.source`,
+    ...verifiedMysqlTls(STAGED_MYSQL_CA),
+    ...apacheLogsToStdio(),
     `if [ -f ${SITES_DIR}/docker-leader ] && [ ! -f ${SITES_DIR}/docker-completed ]; then`,
     `  age=$(( $(date +%s) - $(stat -c %Y ${SITES_DIR}/docker-leader) ))`,
     `  if [ "$age" -gt ${FIRST_BOOT_SECONDS} ]; then`,

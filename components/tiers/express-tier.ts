@@ -5,7 +5,8 @@ import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { alarmTopic } from "../alarms/alarm-topic";
 import { AuditTrail } from "../audit/audit-trail";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
-import { renderUserData } from "../compute/user-data";
+import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
+import { openemrHostStartScript } from "../service/openemr-container";
 import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { retainedLogGroups } from "../logs/log-group";
@@ -80,8 +81,6 @@ export class ExpressTier extends pulumi.ComponentResource {
       {
         containers: "containers",
         database: "database",
-        access: "apache-access",
-        error: "apache-error",
         system: "system",
       },
       { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
@@ -188,39 +187,46 @@ export class ExpressTier extends pulumi.ComponentResource {
         region,
         logs.containers.name,
         logs.database.name,
-        logs.access.name,
-        logs.error.name,
         logs.system.name,
         this.backupBucket?.bucketName ?? "",
         kmsKeyArn ?? "",
       ])
-      .apply(([r, containers, database, access, error, system, bucket, keyArn]) =>
-        renderUserData({
-          STACK: stack,
-          REGION: r,
-          OPENEMR_IMAGE: args.openemrImage,
-          MARIADB_IMAGE,
-          CERTBOT_IMAGE,
-          DATA_DIR: "/var/lib/openemr",
-          DATA_DEVICE: args.plus ? DATA_DEVICE : "",
-          SWAP_GB: args.swapGb,
-          DB_ROOT_PARAM: params.dbRoot,
-          DB_USER_PARAM: params.dbUser,
-          ADMIN_PARAM: params.admin,
-          LOG_GROUP_CONTAINERS: containers,
-          LOG_GROUP_DATABASE: database,
-          LOG_GROUP_ACCESS: access,
-          LOG_GROUP_ERROR: error,
-          LOG_GROUP_SYSTEM: system,
-          BACKUP_MODE: args.plus ? "s3" : "local",
-          BACKUP_BUCKET: bucket,
-          KMS_KEY_ARN: keyArn,
-          BACKUP_HOUR: args.plus?.backupHourUtc ?? 5,
-          LOCAL_BACKUP_DAYS: 7,
-          DOMAIN: args.hostedZoneId ? (args.domain ?? "") : "",
-          SITE_ADDRESS: args.hostedZoneId && args.domain ? `https://${args.domain}` : "",
-          ACME_EMAIL: args.acmeEmail ?? "",
-        }),
+      .apply(([r, containers, database, system, bucket, keyArn]) =>
+        renderUserData(
+          {
+            STACK: stack,
+            REGION: r,
+            OPENEMR_IMAGE: args.openemrImage,
+            MARIADB_IMAGE,
+            CERTBOT_IMAGE,
+            DATA_DIR: "/var/lib/openemr",
+            DATA_DEVICE: args.plus ? DATA_DEVICE : "",
+            SWAP_GB: args.swapGb,
+            DB_ROOT_PARAM: params.dbRoot,
+            DB_USER_PARAM: params.dbUser,
+            ADMIN_PARAM: params.admin,
+            LOG_GROUP_CONTAINERS: containers,
+            LOG_GROUP_DATABASE: database,
+            LOG_GROUP_SYSTEM: system,
+            CONTAINER_START: CONTAINER_START_SCRIPT,
+            BACKUP_MODE: args.plus ? "s3" : "local",
+            BACKUP_BUCKET: bucket,
+            KMS_KEY_ARN: keyArn,
+            BACKUP_HOUR: args.plus?.backupHourUtc ?? 5,
+            LOCAL_BACKUP_DAYS: 7,
+            DOMAIN: args.hostedZoneId ? (args.domain ?? "") : "",
+            SITE_ADDRESS: args.hostedZoneId && args.domain ? `https://${args.domain}` : "",
+            ACME_EMAIL: args.acmeEmail ?? "",
+          },
+          undefined,
+          [
+            {
+              path: CONTAINER_START_SCRIPT,
+              content: openemrHostStartScript({ tlsDatabase: false }),
+              permissions: "0644",
+            },
+          ],
+        ),
       );
 
     this.instance = new WebInstance(

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { StandardSettings } from "../../presets/standard";
 import { alarmTopic } from "../alarms/alarm-topic";
 import { AuditTrail } from "../audit/audit-trail";
 import { BackupPlan } from "../backup/backup-plan";
-import { renderUserData } from "../compute/user-data";
+import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
+import { RDS_CA_BUNDLE_URL, openemrHostStartScript } from "../service/openemr-container";
 import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
 import { MYSQL_PORT, MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
 import { EncryptionKey } from "../keys/encryption-key";
@@ -13,10 +15,6 @@ import { retainedLogGroups } from "../logs/log-group";
 import { Network } from "../network/network";
 import { passwordParameters } from "../secrets/generated-password";
 import type { TierCommonArgs, TierOutputs } from "./types";
-
-/** Fetched at every boot into the path where the OpenEMR image looks for the MySQL CA. */
-export const RDS_CA_BUNDLE_URL =
-  "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 
 export type StandardTierArgs = TierCommonArgs &
   StandardSettings & {
@@ -86,8 +84,6 @@ export class StandardTier extends pulumi.ComponentResource {
       name,
       {
         containers: "containers",
-        access: "apache-access",
-        error: "apache-error",
         system: "system",
       },
       { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
@@ -119,7 +115,7 @@ export class StandardTier extends pulumi.ComponentResource {
     this.database = new MysqlInstance(
       `${name}-db`,
       {
-        identifier: `${name}-db`,
+        identifier: fitName(`${name}-db`, NAME_LIMITS.rdsIdentifier),
         vpcId: this.network.vpcId,
         subnetIds: this.network.isolatedSubnetIds,
         kmsKeyArn,
@@ -167,16 +163,8 @@ export class StandardTier extends pulumi.ComponentResource {
       ]);
 
     const userData = pulumi
-      .all([
-        region,
-        logs.containers.name,
-        logs.access.name,
-        logs.error.name,
-        logs.system.name,
-        db.address,
-        db.masterSecretArn,
-      ])
-      .apply(([r, containers, access, error, system, dbHost, secretArn]) =>
+      .all([region, logs.containers.name, logs.system.name, db.address, db.masterSecretArn])
+      .apply(([r, containers, system, dbHost, secretArn]) =>
         renderUserData(
           {
             STACK: stack,
@@ -191,9 +179,8 @@ export class StandardTier extends pulumi.ComponentResource {
             DB_USER_PARAM: params.dbUser,
             ADMIN_PARAM: params.admin,
             LOG_GROUP_CONTAINERS: containers,
-            LOG_GROUP_ACCESS: access,
-            LOG_GROUP_ERROR: error,
             LOG_GROUP_SYSTEM: system,
+            CONTAINER_START: CONTAINER_START_SCRIPT,
             BACKUP_MODE: "aws-backup",
             // TLS: the load balancer's ACM certificate, or the image's self-signed one
             DOMAIN: "",
@@ -202,6 +189,13 @@ export class StandardTier extends pulumi.ComponentResource {
           // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
           // local backup, restore and certificate scripts are not installed
           ["bootstrap.sh"],
+          [
+            {
+              path: CONTAINER_START_SCRIPT,
+              content: openemrHostStartScript({ tlsDatabase: true }),
+              permissions: "0644",
+            },
+          ],
         ),
       );
 

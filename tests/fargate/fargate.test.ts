@@ -73,7 +73,8 @@ describe("fargate tier (prod stack)", function () {
 
     it("generates passwords with every character class and only specials OpenEMR's scripts accept", () => {
       const passwords = ofType(plan, T.password);
-      expect(passwords).to.have.length(4);
+      // database app user, admin, Valkey app user, Valkey default user (never told to anyone)
+      expect(passwords).to.have.length(5);
       for (const p of passwords) {
         for (const min of ["minUpper", "minLower", "minNumeric"]) {
           expect(prop<number>(p, min), `${p.name}.${min}`).to.be.at.least(1);
@@ -247,7 +248,7 @@ describe("fargate tier (prod stack)", function () {
       expect(prop(td, "cpu")).to.equal("1024");
       expect(prop(td, "memory")).to.equal("2048");
       expect(prop(td, "requiresCompatibilities")).to.deep.equal(["FARGATE"]);
-      expect(containerOf(plan).image).to.equal("openemr/openemr:8.1.0");
+      expect(containerOf(plan).image).to.equal("openemr/openemr:8.0.0");
     });
 
     it("mounts both EFS file systems through access points with transit encryption and IAM", () => {
@@ -434,17 +435,18 @@ describe("fargate tier (prod stack)", function () {
         require_secure_transport: "ON",
         server_audit_logging: "1",
         server_audit_events: "CONNECT,QUERY,QUERY_DCL,QUERY_DDL,QUERY_DML,TABLE",
-        general_log: "1",
+        general_log: "0",
         slow_query_log: "1",
       });
+      // the legacy audit upload needs aws_default_logs_role; the cluster exports audit itself
+      expect(params).to.not.have.property("server_audit_logs_upload");
     });
 
-    it("exports audit, error, general and slow-query logs into log groups created first", () => {
+    it("exports audit, error and slow-query logs (never the general log's statements) into log groups created first", () => {
       const cluster = one(plan, T.cluster);
       expect(prop(cluster, "enabledCloudwatchLogsExports")).to.deep.equal([
         "audit",
         "error",
-        "general",
         "slowquery",
       ]);
       const names = ofType(plan, T.logGroup)
@@ -453,7 +455,6 @@ describe("fargate tier (prod stack)", function () {
       expect(names).to.deep.equal([
         "/aws/rds/cluster/openemr-prod-db/audit",
         "/aws/rds/cluster/openemr-prod-db/error",
-        "/aws/rds/cluster/openemr-prod-db/general",
         "/aws/rds/cluster/openemr-prod-db/slowquery",
       ]);
       expect(prop(cluster, "clusterIdentifier")).to.equal("openemr-prod-db");
@@ -485,6 +486,20 @@ describe("fargate tier (prod stack)", function () {
       expect(dependencyOf(plan, cache, "userGroupId").map((r) => r.type)).to.deep.equal([
         "aws:elasticache/userGroup:UserGroup",
       ]);
+    });
+
+    it("lets every Valkey user authenticate: ElastiCache refuses password-less users in a Valkey group", () => {
+      // ElastiCache RBAC: a Valkey user group takes only users with a password or IAM auth
+      for (const user of ofType(plan, T.cacheUser)) {
+        const auth = prop<{ type: string; passwords?: string[] }>(user, "authenticationMode");
+        expect(auth.type, user.name).to.be.oneOf(["password", "iam"]);
+        if (auth.type === "password") {
+          expect(auth.passwords, user.name).to.deep.equal(["<secret>"]);
+        }
+      }
+      const defaultUser = one(plan, T.cacheUser, "-default-user");
+      expect(prop(defaultUser, "userName")).to.equal("default");
+      expect(prop(defaultUser, "accessString")).to.equal("off -@all");
     });
 
     it("keeps sites and TLS material on two encrypted, protected EFS file systems in both AZs", () => {
@@ -549,7 +564,8 @@ describe("fargate tier (prod stack)", function () {
 
     it("gives every log group the configured retention and a customer-managed key, protected", () => {
       const groups = ofType(plan, T.logGroup);
-      expect(groups.length).to.equal(9);
+      // no general-query log group: the general log stays off
+      expect(groups.length).to.equal(8);
       for (const g of groups) {
         expect(prop(g, "retentionInDays"), g.name).to.equal(2192);
         expect(keyNamed(plan, g, "kmsKeyId"), g.name).to.have.length(1);

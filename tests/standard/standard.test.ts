@@ -71,6 +71,13 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(dependencyOf(plan, db, "dbSubnetGroupName")[0].urn).to.equal(subnetGroup.urn);
   });
 
+  it("leaves the database to OpenEMR's installer: RDS creates none", () => {
+    // Installer.class.php quick_install -> create_database runs `create database` without
+    // IF NOT EXISTS; if RDS had created it, openemr.sh's `while ! auto_setup` would loop forever
+    expect(one(plan, RDS).props).to.not.have.property("dbName");
+    expect(one(plan, RDS).props).to.not.have.property("name");
+  });
+
   it("runs RDS MySQL on the pinned major with automatic minor upgrades, Graviton, gp3 with autoscaling", () => {
     const db = one(plan, RDS);
     expect(prop(db, "engine")).to.equal("mysql");
@@ -237,7 +244,7 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(dependsOnKey(plan, volume, "kmsKeyId")).to.equal(true);
   });
 
-  it("boots OpenEMR against RDS over TLS: no MariaDB container, CA bundle fetched at boot", () => {
+  it("boots OpenEMR against RDS over TLS: no MariaDB container, CA bundle refreshed before each start", () => {
     const { env, files } = deployEnv(plan);
     expect(env.DB_HOST).to.equal(one(plan, RDS).name + ".abcdefgh.us-east-1.rds.amazonaws.com");
     expect(env.RDS_CA_BUNDLE_URL).to.equal(
@@ -246,7 +253,11 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(env).to.not.have.property("MARIADB_IMAGE");
     expect(env).to.not.have.property("DB_ROOT_PARAM");
     expect(env.BACKUP_MODE).to.equal("aws-backup");
-    expect(files).to.deep.equal(["/etc/openemr/deploy.env", "/usr/local/sbin/openemr-bootstrap"]);
+    expect(files).to.deep.equal([
+      "/etc/openemr/deploy.env",
+      "/usr/local/sbin/openemr-bootstrap",
+      "/etc/openemr/container-start.sh",
+    ]);
   });
 
   it("encrypts the alarm topic with the key and alarms on database and backup trouble", () => {
@@ -319,13 +330,16 @@ describe("the staging stack: standard, protected, Multi-AZ, behind an HTTPS load
   it("encrypts Performance Insights with the key when it is turned on", async () => {
     const pi = await planStack("dev", {
       ...STANDARD,
-      "openemr:standard": JSON.stringify({ performanceInsights: true, mysqlVersion: "8.0" }),
+      "openemr:standard": JSON.stringify({
+        performanceInsights: true,
+        dbInstanceClass: "db.t4g.medium",
+      }),
     });
     const db = one(pi, RDS);
     expect(prop(db, "performanceInsightsEnabled")).to.equal(true);
     expect(dependsOnKey(pi, db, "performanceInsightsKmsKeyId")).to.equal(true);
-    expect(prop(db, "engineVersion")).to.equal("8.0");
-    expect(prop(one(pi, "aws:rds/parameterGroup:ParameterGroup"), "family")).to.equal("mysql8.0");
+    expect(prop(db, "engineVersion")).to.equal("8.4");
+    expect(prop(one(pi, "aws:rds/parameterGroup:ParameterGroup"), "family")).to.equal("mysql8.4");
   });
 
   it("serves only HTTPS with a TLS 1.2+ policy and redirects HTTP to HTTPS", () => {

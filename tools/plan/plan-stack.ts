@@ -32,7 +32,7 @@ export async function planStack(
   root: string = ROOT,
 ): Promise<StackPlan> {
   const config = applyOverrides(readStackConfig(stack, root), sets);
-  const preset = parseConfig(config).preset;
+  const preset = parseConfig(config, { stack }).preset;
   const region = config["aws:region"] ?? DEFAULT_REGION;
   const run = await runProgram({ project: PROJECT, stack, region, preset, config });
   const plan = await enrichPlan(run.plan);

@@ -163,12 +163,36 @@ async function runOnce(opts: RunProgramOptions): Promise<ProgramRun> {
   );
   // load the program afresh: a cached module would not register its resources again
   delete require.cache[programPath];
-  await pulumi.runtime.runInPulumiStack(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require(programPath) as Record<string, unknown>;
-    return Promise.resolve({ ...program });
-  });
-  await runtimeSettings.waitForRPCs();
+  // An error thrown inside an apply (e.g. user data over EC2's limit) rejects a promise nobody
+  // awaits, sometimes after the registrations have settled, sometimes leaving a dependent waiting
+  // forever; the real engine fails the update with it, so the plan fails too.
+  let failure: { reason: unknown } | undefined;
+  let failNow: ((reason: unknown) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => (failNow = reject));
+  failed.catch(() => undefined);
+  const onRejection = (reason: unknown) => {
+    failure ??= { reason };
+    failNow?.(reason);
+  };
+  process.on("unhandledRejection", onRejection);
+  try {
+    await Promise.race([
+      (async () => {
+        await pulumi.runtime.runInPulumiStack(() => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const program = require(programPath) as Record<string, unknown>;
+          return Promise.resolve({ ...program });
+        });
+        await runtimeSettings.waitForRPCs();
+        // let rejections of the last registrations surface
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      })(),
+      failed,
+    ]);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failure) throw failure.reason;
 
   return {
     plan: {

@@ -1,0 +1,24 @@
+import { expect } from "chai";
+import * as path from "path";
+import { runProgram } from "../tools/plan/run";
+
+describe("plan engine", () => {
+  it("fails the plan, rather than waiting forever, when the program throws inside an apply", async () => {
+    const started = Date.now();
+    let error: unknown;
+    try {
+      await runProgram({
+        project: "openemr-aws",
+        stack: "dev",
+        region: "us-east-1",
+        preset: "express",
+        config: {},
+        programPath: path.join(__dirname, "fixtures/apply-throws-program.ts"),
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(String(error)).to.contain("too big for AWS");
+    expect(Date.now() - started).to.be.below(20_000);
+  });
+});
