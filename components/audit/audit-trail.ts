@@ -3,6 +3,56 @@ import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
 import { SecureBucket } from "../storage/secure-bucket";
 
+/** The ARN a trail will have, known before it exists (CloudTrail checks the bucket policy first). */
+export function trailArn(partition: string, region: string, account: string, trailName: string) {
+  return `arn:${partition}:cloudtrail:${region}:${account}:trail/${trailName}`;
+}
+
+/** A bucket-policy statement with plain values (what the builder returns; an aws.iam.PolicyStatement). */
+export interface TrailBucketStatement extends aws.iam.PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Principal: { Service: string };
+  Action: string;
+  Resource: string;
+  Condition: Record<string, Record<string, string>>;
+}
+
+/**
+ * Pure: the bucket-policy statements that let CloudTrail deliver this account's logs for this trail
+ * only: aws:SourceArn is the trail's ARN, objects go under AWSLogs/<account>/ and stay the bucket
+ * owner's. https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+ */
+export function cloudTrailBucketStatements(
+  bucketArn: string,
+  account: string,
+  sourceTrailArn: string,
+): TrailBucketStatement[] {
+  return [
+    {
+      Sid: "CloudTrailChecksBucketAcl",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:GetBucketAcl",
+      Resource: bucketArn,
+      Condition: { StringEquals: { "aws:SourceArn": sourceTrailArn } },
+    },
+    {
+      Sid: "CloudTrailWritesThisAccountsLogs",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/AWSLogs/${account}/*`,
+      Condition: {
+        StringEquals: {
+          "s3:x-amz-acl": "bucket-owner-full-control",
+          "aws:SourceArn": sourceTrailArn,
+        },
+      },
+    },
+  ];
+}
+
 export interface AuditTrailArgs {
   /** Customer-managed key for the trail, its bucket and its log group (must allow cloudtrail, logs, s3). */
   kmsKeyArn: pulumi.Input<string>;
@@ -24,6 +74,8 @@ export class AuditTrail extends pulumi.ComponentResource {
     super("openemr:audit:AuditTrail", name, {}, opts);
     const child = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, child);
+    const region = aws.getRegionOutput({}, child).region;
+    const partition = aws.getPartitionOutput({}, child).partition;
     const trailName = `${name}-trail`;
 
     this.bucket = new SecureBucket(
@@ -35,23 +87,12 @@ export class AuditTrail extends pulumi.ComponentResource {
         expireAfterDays: args.retentionDays + 1,
         noncurrentExpireAfterDays: 30,
         protect: args.protect,
-        extraStatements: (bucketArn) => [
-          {
-            Sid: "CloudTrailChecksBucketAcl",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:GetBucketAcl",
-            Resource: bucketArn,
-          },
-          {
-            Sid: "CloudTrailWritesThisAccountsLogs",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/AWSLogs/*`,
-            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
-          },
-        ],
+        extraStatements: (bucketArn) =>
+          pulumi.all([identity.accountId, region, partition]).apply(([account, r, p]) => {
+            const arn = trailArn(p, r, account, trailName);
+            // SecureBucket takes plain records
+            return cloudTrailBucketStatements(bucketArn, account, arn).map((st) => ({ ...st }));
+          }),
       },
       child,
     );

@@ -80,7 +80,7 @@ export class FargateTier extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions`,
-        users: ["logs", "cloudtrail", "s3"],
+        users: ["logs", "cloudtrail", "s3", ...(args.ecsExec ? ["session-manager" as const] : [])],
         protect,
       },
       child,

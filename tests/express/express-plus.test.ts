@@ -34,6 +34,7 @@ describe("express-plus tier (dev stack, protected)", function () {
       Statement: {
         Sid: string;
         Principal: Record<string, string>;
+        Action: string[];
         Condition?: Record<string, Record<string, string>>;
       }[];
     };
@@ -51,6 +52,26 @@ describe("express-plus tier (dev stack, protected)", function () {
     expect(logs.Condition!.ArnLike["kms:EncryptionContext:aws:logs:arn"]).to.equal(
       "arn:aws:logs:us-east-1:123456789012:log-group:*",
     );
+    // the account administers the key but uses it only through the services above
+    const admin = policy.Statement.find((s) => s.Sid === "AccountAdministersKey")!;
+    expect(admin.Action).to.include("kms:PutKeyPolicy");
+    for (const use of ["kms:*", "kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant"]) {
+      expect(admin.Action).to.not.include(use);
+    }
+    for (const s of policy.Statement.filter((x) => x.Principal.AWS && x !== admin)) {
+      expect(s.Condition?.StringEquals["kms:CallerAccount"], s.Sid).to.equal("123456789012");
+      if (s.Sid === "CloudTrailLogsReadableInThisAccount") {
+        // the one direct use: Decrypt of data keys bound to a trail (AWS's default trail policy)
+        expect(s.Action).to.deep.equal(["kms:Decrypt"]);
+        expect(s.Condition?.Null).to.deep.equal({
+          "kms:EncryptionContext:aws:cloudtrail:arn": "false",
+        });
+        continue;
+      }
+      expect(s.Condition?.StringEquals["kms:ViaService"], s.Sid).to.match(
+        /^[a-z0-9]+\.us-east-1\.amazonaws\.com$/,
+      );
+    }
   });
 
   it("encrypts the root and the separate gp3 data volume with the key", () => {
