@@ -21,4 +21,23 @@ describe("plan engine", () => {
     expect(String(error)).to.contain("too big for AWS");
     expect(Date.now() - started).to.be.below(20_000);
   });
+
+  it("leaves nothing of a failed program to fail the next plan in the same process", async () => {
+    await runProgram({
+      project: "openemr-aws",
+      stack: "dev",
+      region: "us-east-1",
+      preset: "express",
+      config: {},
+      programPath: path.join(__dirname, "fixtures/apply-throws-program.ts"),
+    }).catch(() => undefined);
+    const next = await runProgram({
+      project: "openemr-aws",
+      stack: "dev",
+      region: "us-east-1",
+      preset: "express",
+      config: { "openemr:preset": "express" },
+    });
+    expect(next.plan.resources.some((r) => r.type === "aws:ec2/instance:Instance")).to.equal(true);
+  });
 });

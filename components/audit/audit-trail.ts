@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 import { SecureBucket } from "../storage/secure-bucket";
 
@@ -110,6 +111,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-delivery-role`,
       {
+        name: nameWithin(`${name}-delivery-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: identity.accountId.apply((account) =>
           JSON.stringify({
             Version: "2012-10-17",

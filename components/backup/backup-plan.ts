@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { NAME_LIMITS, fitName } from "../naming/aws-names";
+import { fitName, NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface BackupPlanArgs {
   /** Customer-managed key the vault encrypts recovery points with. */
@@ -63,6 +63,7 @@ export class BackupPlan extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface SnapshotPolicyArgs {
   /** Volumes tagged `openemr:snapshot=<tagValue>` are snapshotted. */
@@ -20,6 +21,7 @@ export class SnapshotPolicy extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [

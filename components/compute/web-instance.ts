@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface WebInstanceArgs {
   vpcId: pulumi.Input<string>;
@@ -62,6 +63,7 @@ export class WebInstance extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [

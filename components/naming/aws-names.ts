@@ -26,6 +26,8 @@ export const NAME_LIMITS = {
   backup: 50,
   /** RDS DB instance, cluster and cluster instance identifiers: at most 63. */
   rdsIdentifier: 63,
+  /** IAM CreateRole `RoleName`: at most 64 (the provider's autoname limit too). */
+  iamRole: 64,
 } as const;
 
 const HASH_LENGTH = 7;
@@ -41,6 +43,18 @@ export function fitName(base: string, max: number): string {
   const digest = createHash("sha256").update(base).digest("hex").slice(0, HASH_LENGTH);
   const prefix = base.slice(0, max - HASH_LENGTH - 1).replace(/-+$/, "");
   return `${prefix}-${digest}`;
+}
+
+/** What the provider appends when it autonames: a hyphen and 7 random characters. */
+const AUTONAME_SUFFIX = 8;
+
+/**
+ * For resources the provider may autoname (`<logical name>-<7 random>`): undefined, leaving the
+ * provider to name it, when that fits in `max`; otherwise an explicit fitted name. Stacks whose
+ * autonames fit keep them (no replacement); a long stack name still gets names AWS accepts.
+ */
+export function nameWithin(logicalName: string, max: number): string | undefined {
+  return logicalName.length + AUTONAME_SUFFIX <= max ? undefined : fitName(logicalName, max);
 }
 
 /** Returns a problem message for a stack name the program cannot use, or undefined. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import * as awsx from "@pulumi/awsx";
 import { retainedLogGroup } from "../logs/log-group";
 
@@ -79,6 +80,7 @@ export class Network extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-flow-logs-role`,
       {
+        name: nameWithin(`${name}-flow-logs-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 
 export interface EfsVolume {
@@ -157,7 +158,11 @@ export class FargateService extends pulumi.ComponentResource {
       );
     this.executionRole = new aws.iam.Role(
       `${name}-execution-role`,
-      { assumeRolePolicy: assumeRole, description: `${name}: starts tasks, reads their secrets` },
+      {
+        name: nameWithin(`${name}-execution-role`, NAME_LIMITS.iamRole),
+        assumeRolePolicy: assumeRole,
+        description: `${name}: starts tasks, reads their secrets`,
+      },
       child,
     );
     new aws.iam.RolePolicy(
@@ -198,7 +203,11 @@ export class FargateService extends pulumi.ComponentResource {
 
     this.taskRole = new aws.iam.Role(
       `${name}-task-role`,
-      { assumeRolePolicy: assumeRole, description: `${name}: what the running containers may do` },
+      {
+        name: nameWithin(`${name}-task-role`, NAME_LIMITS.iamRole),
+        assumeRolePolicy: assumeRole,
+        description: `${name}: what the running containers may do`,
+      },
       child,
     );
     new aws.iam.RolePolicy(

@@ -35,8 +35,6 @@ export const OPENEMR_HTTPS_PORT = 443;
 export const ADMIN_USER = "admin";
 /** The MySQL and Valkey user OpenEMR runs as (the master user only sets it up). */
 export const APP_USER = "openemr";
-/** AWS limits some of the names derived from the tier's name (ElastiCache ids, 40 characters). */
-export const MAX_TIER_NAME_LENGTH = 28;
 
 /**
  * OpenEMR on ECS Fargate: tasks in private subnets behind an HTTPS-only load balancer and WAF,
@@ -55,11 +53,6 @@ export class FargateTier extends pulumi.ComponentResource {
     super("openemr:tiers:Fargate", name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    if (name.length > MAX_TIER_NAME_LENGTH) {
-      throw new Error(
-        `${name}: the name is ${name.length} characters; at most ${MAX_TIER_NAME_LENGTH} fit the AWS names derived from it (use a shorter stack name)`,
-      );
-    }
     const regionName = args.region ?? aws.config.region;
     if (!regionName) {
       throw new Error(`${name}: set aws:region; the fargate tier needs to know its region`);

@@ -1,8 +1,10 @@
 // npm run plan -- --stack <name> [--set key=value ...] [--json <file>]
-// Exit 0: no mandatory policy violation; 1: a mandatory violation; 2: bad arguments or config;
-// 3: a generated secret would have reached the plan in clear text (a bug; nothing is written).
+// Exit 0: no mandatory policy violation; 1: a mandatory violation; 2: bad arguments or config, or a
+// name, identifier or description AWS would refuse (tools/aws-rules); 3: a generated secret would
+// have reached the plan in clear text (a bug; nothing is written).
 import * as fs from "fs";
 import { ConfigError } from "../../config";
+import { AwsRuleError } from "../aws-rules/check";
 import { SecretLeakError, type StackPlan, planStack } from "./plan-stack";
 import { StackFileError } from "./stack";
 
@@ -51,6 +53,10 @@ async function main(): Promise<number> {
     }
     if (err instanceof ConfigError) {
       console.error(`plan: stack ${args.stack}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof AwsRuleError) {
+      console.error(`plan: ${err.message}`);
       return 2;
     }
     if (err instanceof SecretLeakError) {

@@ -3,6 +3,7 @@
 // `npm run compare` and the tests all come through here.
 import * as path from "path";
 import { parseConfig } from "../../config";
+import { AwsRuleError, checkAwsRules } from "../aws-rules/check";
 import { enrichPlan } from "./enrich";
 import { runProgram } from "./run";
 import { DEFAULT_REGION, PROJECT, applyOverrides, readStackConfig } from "./stack";
@@ -23,18 +24,20 @@ export interface StackPlan {
 }
 
 /**
- * Plans `Pulumi.<stack>.yaml` with `key=value` overrides. Throws StackFileError (stack file or
- * override), ConfigError (invalid config) or SecretLeakError; plans run one at a time.
+ * Plans `Pulumi.<stack>.yaml` with `key=value` overrides, as the stack `stackName` (default: the
+ * file's). Throws StackFileError (stack file or override), ConfigError (invalid config),
+ * SecretLeakError or AwsRuleError (a name AWS would refuse); plans run one at a time.
  */
 export async function planStack(
   stack: string,
   sets: string[] = [],
   root: string = ROOT,
+  stackName: string = stack,
 ): Promise<StackPlan> {
   const config = applyOverrides(readStackConfig(stack, root), sets);
-  const preset = parseConfig(config, { stack }).preset;
+  const preset = parseConfig(config, { stack: stackName }).preset;
   const region = config["aws:region"] ?? DEFAULT_REGION;
-  const run = await runProgram({ project: PROJECT, stack, region, preset, config });
+  const run = await runProgram({ project: PROJECT, stack: stackName, region, preset, config });
   const plan = await enrichPlan(run.plan);
   const json = JSON.stringify(plan, null, 2);
   const summary = renderSummary(plan);
@@ -44,5 +47,7 @@ export async function planStack(
       `BUG: ${leaked.length} generated secret(s) would appear in clear text; nothing written`,
     );
   }
+  const violations = checkAwsRules(plan);
+  if (violations.length > 0) throw new AwsRuleError(stackName, violations, plan);
   return { plan, summary, json };
 }

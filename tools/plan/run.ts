@@ -189,7 +189,12 @@ async function runOnce(opts: RunProgramOptions): Promise<ProgramRun> {
       })(),
       failed,
     ]);
+  } catch (err) {
+    failure ??= { reason: err };
   } finally {
+    // a failed program leaves registrations that reject a moment later: let them surface here,
+    // not in the next plan of this process
+    if (failure) await new Promise((resolve) => setTimeout(resolve, 200));
     process.off("unhandledRejection", onRejection);
   }
   if (failure) throw failure.reason;
