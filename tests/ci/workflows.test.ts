@@ -292,13 +292,13 @@ describe("GitHub workflows", () => {
     }
   });
 
-  it("the pull request runs npm ci, lint and test, then plans each stack on head and base", () => {
+  it("the pull request runs .ci/run (packages, npm ci, npm test), then plans each stack on head and base", () => {
     const check = job(pr(), "check");
-    expect(check.steps.map((s) => s.run).filter(Boolean)).to.deep.equal([
-      "npm ci --no-audit --no-fund",
-      "npm run lint",
-      "npm test",
-    ]);
+    expect(check.steps.map((s) => s.run).filter(Boolean)).to.deep.equal(["bash .ci/run"]);
+    const ciRun = readFileSync(join(ROOT, ".ci/run"), "utf8");
+    for (const needed of ["shellcheck", "mariadb-server", "npm ci", "npm test"]) {
+      expect(ciRun).to.contain(needed);
+    }
     const plan = job(pr(), "plan");
     expect(plan.needs).to.deep.equal(["check"]);
     const base = plan.steps.find(

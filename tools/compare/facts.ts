@@ -1,7 +1,10 @@
 // What the plans cannot show: per-preset facts about things that are not resources (who a tier is
 // for, what happens on the instance, whether restores are exercised). Everything else in the
 // comparison is read from the plans. Keep each entry true to what the program does today.
+import { MARIADB_IMAGE } from "../../components/tiers/express-tier";
 import type { Preset } from "./source";
+
+const MARIADB_VERSION = MARIADB_IMAGE.split(":")[1];
 
 export interface PresetFacts {
   /** Column title. */
@@ -25,24 +28,25 @@ export const FACTS: Readonly<Record<Preset, PresetFacts>> = {
     whoFor:
       "A pilot, a dev stack, or a small practice that accepts one instance and AWS-managed keys (no customer-managed key, no CloudTrail trail of its own)",
     restore:
-      "a volume from a snapshot, or `openemr-restore --local` on the instance (README); not exercised automatically",
+      "a volume from a snapshot, or `openemr-restore --local` on the instance (README); the scripts are drilled against a real MariaDB (`npm run restore-drill`), not on AWS",
     onInstanceBackups:
       "daily consistent database dump kept on the instance for the snapshots to capture",
     instanceTls:
       "on the instance: OpenEMR's Apache on 443 (self-signed certificate; Let's Encrypt when openemr:domain is set)",
-    localDatabase: "MySQL in a container on the same instance",
+    localDatabase: `MariaDB ${MARIADB_VERSION} in a container on the same instance`,
     scaleNote: "one instance; scale up by changing the instance type (restart)",
   },
   "express-plus": {
     title: "Express Plus",
     whoFor:
       "A small practice in production: customer-managed key, CloudTrail, off-instance encrypted backups, at about the cost of one server",
-    restore: "`openemr-restore` into a new stack (README runbook); not exercised automatically",
+    restore:
+      "`openemr-restore` into a new stack (README runbook); the scripts are drilled against a real MariaDB (`npm run restore-drill`), not on AWS",
     onInstanceBackups:
       "daily from the instance to the S3 backup bucket with the stack's key: database dump + sites, TLS and certificate files, full weekly and incremental daily; an alarm when a backup fails or does not run",
     instanceTls:
       "on the instance: OpenEMR's Apache on 443 (self-signed certificate; Let's Encrypt when openemr:domain is set)",
-    localDatabase: "MySQL in a container on the same instance (data on the encrypted data volume)",
+    localDatabase: `MariaDB ${MARIADB_VERSION} in a container on the same instance (data on the encrypted data volume)`,
     scaleNote: "one instance; scale up by changing the instance type (restart)",
   },
   standard: {

@@ -1,15 +1,17 @@
 #!/bin/bash
-# Daily backup of OpenEMR: a consistent database dump (single transaction) plus the site files,
-# TLS material and certificates.
+# Daily backup of OpenEMR: a consistent dump of the application database (single transaction) plus
+# the site files, TLS material and certificates. Only the openemr database is dumped: the users and
+# passwords in the mysql database belong to the stack, and a restore into another stack keeps its own.
 #   BACKUP_MODE=s3:    weekly full + daily incremental file archives and a daily dump, uploaded to
 #                      the backup bucket encrypted with the customer-managed key (SSE-KMS).
 #   BACKUP_MODE=local: dumps kept on the instance for the daily EBS snapshots to capture.
 # With DB_HOST set the database is RDS, backed up by RDS and AWS Backup: no dump is taken here.
 # Reports OpenEMR/BackupSucceeded (1 or 0) to CloudWatch; an alarm fires when it is 0 or missing.
 set -euo pipefail
-exec >>/var/log/openemr-backup.log 2>&1
+# tests point OPENEMR_LOG_DIR and OPENEMR_ETC elsewhere
+exec >>"${OPENEMR_LOG_DIR:-/var/log}/openemr-backup.log" 2>&1
 # shellcheck source=/dev/null
-. /etc/openemr/deploy.env
+. "${OPENEMR_ETC:-/etc/openemr}/deploy.env"
 DB_HOST="${DB_HOST:-}"
 
 report() {
@@ -25,7 +27,7 @@ echo "$(date -Is) backup ${stamp} start (mode ${BACKUP_MODE})"
 
 if [ -z "${DB_HOST}" ]; then
   # shellcheck disable=SC2016 # expanded inside the container, where the password lives
-  docker exec openemr-db sh -c 'exec mariadb-dump -uroot -p"${MARIADB_ROOT_PASSWORD}" --single-transaction --quick --routines --events --triggers --all-databases' \
+  docker exec openemr-db sh -c 'exec mariadb-dump -uroot -p"${MARIADB_ROOT_PASSWORD}" --single-transaction --quick --routines --events --triggers --add-drop-database --databases openemr' \
     | gzip >"${stage}/database.sql.gz"
   gzip -t "${stage}/database.sql.gz"
 fi

@@ -1,0 +1,227 @@
+// A stand-in for the express instance, in a temporary directory: deploy.env and the secrets (the
+// scripts read them from OPENEMR_ETC), the data directory, one directory per Docker volume, a local
+// directory for S3, and fake docker, systemctl and aws commands first on PATH that record their
+// calls. `docker exec openemr-db sh -c ...` runs the command on this machine against the private
+// MariaDB server, with MARIADB_ROOT_PASSWORD from db.env as the container would have it.
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { MariaDbServer } from "./server";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const SCRIPTS_DIR = path.join(ROOT, "components/compute/scripts");
+/** The volumes the backup archives (bootstrap.sh also creates openemr-logs and openemr-db). */
+export const VOLUMES = ["openemr-sites", "openemr-ssl", "openemr-letsencrypt"] as const;
+
+export interface StackSettings {
+  stack: string;
+  mode: "s3" | "local";
+  bucket: string;
+  rootPassword: string;
+  userPassword: string;
+  adminPassword: string;
+  domain?: string;
+}
+
+export interface ScriptRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Single-quoted for sh. */
+function sh(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The fake commands, shell scripts beside this file. */
+const FAKE_DIR = path.join(__dirname, "fake");
+
+export class FakeHost {
+  readonly etc: string;
+  readonly logDir: string;
+  readonly dataDir: string;
+  readonly bin: string;
+  /** Where run() finds the scripts: components/compute/scripts unless a drill swaps them. */
+  scriptsDir = SCRIPTS_DIR;
+  private settings?: StackSettings;
+
+  constructor(
+    readonly dir: string,
+    private readonly server?: MariaDbServer,
+  ) {
+    this.etc = path.join(dir, "etc");
+    this.logDir = path.join(dir, "log");
+    this.dataDir = path.join(dir, "data");
+    this.bin = path.join(dir, "bin");
+    fs.mkdirSync(dir, { recursive: true });
+    this.writeCommands();
+    this.wipe();
+  }
+
+  private writeCommands(): void {
+    fs.mkdirSync(this.bin, { recursive: true });
+    for (const name of ["docker", "systemctl", "aws"]) {
+      fs.copyFileSync(path.join(FAKE_DIR, `${name}.sh`), path.join(this.bin, name));
+      fs.chmodSync(path.join(this.bin, name), 0o755);
+    }
+    if (this.server) {
+      // what `mariadb` and `mariadb-dump` are inside the database container
+      const dbBin = path.join(this.dir, "db-bin");
+      fs.mkdirSync(dbBin, { recursive: true });
+      for (const [name, real] of [
+        ["mariadb", this.server.bin.client],
+        ["mariadb-dump", this.server.bin.dump],
+      ]) {
+        fs.writeFileSync(
+          path.join(dbBin, name),
+          `#!/bin/sh\nexec ${sh(real)} --no-defaults --socket=${sh(this.server.socket)} "$@"\n`,
+          { mode: 0o755 },
+        );
+      }
+    }
+  }
+
+  /** A fresh instance: empty data directory, volumes, logs and call records. S3 is kept. */
+  wipe(): void {
+    for (const sub of ["data", "log", "calls", "state", "volumes"]) {
+      fs.rmSync(path.join(this.dir, sub), { recursive: true, force: true });
+      fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
+    }
+    for (const volume of VOLUMES) fs.mkdirSync(this.volume(volume), { recursive: true });
+    fs.mkdirSync(path.join(this.dir, "s3"), { recursive: true });
+  }
+
+  volume(name: string): string {
+    return path.join(this.dir, "volumes", name);
+  }
+
+  bucketDir(bucket: string): string {
+    return path.join(this.dir, "s3", bucket);
+  }
+
+  /** Writes deploy.env and the secrets as bootstrap.sh would, and creates the stack's bucket. */
+  configure(s: StackSettings): void {
+    this.settings = s;
+    fs.mkdirSync(path.join(this.etc, "secrets"), { recursive: true });
+    const env: Record<string, string> = {
+      STACK: s.stack,
+      REGION: "us-east-1",
+      DATA_DIR: this.dataDir,
+      DATA_DEVICE: "",
+      BACKUP_MODE: s.mode,
+      BACKUP_BUCKET: s.mode === "s3" ? s.bucket : "",
+      KMS_KEY_ARN: s.mode === "s3" ? `arn:aws:kms:us-east-1:111122223333:key/${s.stack}` : "",
+      LOCAL_BACKUP_DAYS: "7",
+      DOMAIN: s.domain ?? "",
+      ACME_EMAIL: "",
+      CERTBOT_IMAGE: "certbot/dns-route53:v3.0.1",
+    };
+    fs.writeFileSync(
+      path.join(this.etc, "deploy.env"),
+      Object.entries(env)
+        .map(([k, v]) => `${k}='${v}'\n`)
+        .join(""),
+    );
+    fs.writeFileSync(
+      path.join(this.etc, "secrets/db.env"),
+      `MARIADB_ROOT_PASSWORD=${s.rootPassword}\n`,
+      { mode: 0o600 },
+    );
+    fs.writeFileSync(
+      path.join(this.etc, "secrets/app.env"),
+      `MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=${s.rootPassword}\nMYSQL_USER=openemr\nMYSQL_PASS=${s.userPassword}\nOE_USER=admin\nOE_PASS=${s.adminPassword}\n`,
+      { mode: 0o600 },
+    );
+    if (s.mode === "s3") fs.mkdirSync(this.bucketDir(s.bucket), { recursive: true });
+  }
+
+  get stack(): StackSettings {
+    if (!this.settings) throw new Error("host not configured");
+    return this.settings;
+  }
+
+  /** Runs a script (by default one of components/compute/scripts) as the timer or an operator would. */
+  run(script: string, args: string[] = []): ScriptRun {
+    const file = path.isAbsolute(script) ? script : path.join(this.scriptsDir, script);
+    const r = spawnSync("bash", [file, ...args], {
+      encoding: "utf8",
+      timeout: 60000,
+      env: {
+        PATH: `${this.bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+        HOME: process.env.HOME ?? this.dir,
+        LANG: "C.UTF-8",
+        TMPDIR: path.join(this.dir, "state"),
+        OPENEMR_ETC: this.etc,
+        OPENEMR_LOG_DIR: this.logDir,
+        FAKE_HOST: this.dir,
+      },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The recorded calls of a fake command, one per line. */
+  calls(command: "docker" | "systemctl" | "aws"): string[] {
+    const file = path.join(this.dir, "calls", command);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  clearCalls(): void {
+    fs.rmSync(path.join(this.dir, "calls"), { recursive: true, force: true });
+    fs.mkdirSync(path.join(this.dir, "calls"));
+  }
+
+  /** Values reported for a CloudWatch metric, in order. */
+  metric(name: string): number[] {
+    const file = path.join(this.dir, "calls", "metrics");
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .map((line) => line.split(" "))
+      .filter(([metric]) => metric === name)
+      .map(([, value]) => Number(value));
+  }
+
+  log(name: string): string {
+    const file = path.join(this.logDir, name);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  }
+
+  /** Whether OpenEMR's Apache runs in the fake openemr-app container (`pidof httpd`). */
+  setApacheRunning(running: boolean): void {
+    const flag = path.join(this.dir, "state/httpd-running");
+    if (running) fs.writeFileSync(flag, "");
+    else fs.rmSync(flag, { force: true });
+  }
+
+  /** The exit status of the next `docker run` (certbot). */
+  setRunStatus(status: number): void {
+    fs.writeFileSync(path.join(this.dir, "state/run-status"), String(status));
+  }
+
+  /** Every file, directory and symlink of the archived volumes: volume/path → kind, mode and sha256. */
+  files(): Map<string, string> {
+    const out = new Map<string, string>();
+    const walk = (base: string, rel: string): void => {
+      for (const entry of fs.readdirSync(path.join(base, rel), { withFileTypes: true })) {
+        const relPath = path.join(rel, entry.name);
+        const full = path.join(base, relPath);
+        const key = `${path.basename(base)}/${relPath}`;
+        const st = fs.lstatSync(full);
+        const mode = (st.mode & 0o7777).toString(8);
+        if (entry.isSymbolicLink()) out.set(key, `link ${fs.readlinkSync(full)}`);
+        else if (entry.isDirectory()) {
+          out.set(key, `dir ${mode}`);
+          walk(base, relPath);
+        } else {
+          const hash = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+          out.set(key, `file ${mode} ${hash}`);
+        }
+      }
+    };
+    for (const volume of VOLUMES) walk(this.volume(volume), "");
+    return out;
+  }
+}
