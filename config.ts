@@ -2,6 +2,15 @@
 // object. Components never read config; they receive what they need from here.
 import { z } from "zod";
 import { isWorldOpen, parseCidr } from "./components/network/cidr";
+import {
+  CLOUDWATCH_RETENTION_DAYS,
+  OPENEMR_PRODUCTION_VERSION,
+  PRESETS,
+  type CommonSettings,
+  type PresetName,
+  commonSettingDocs,
+  commonSettingsSchema,
+} from "./presets/common";
 import { stackNameProblem } from "./components/naming/aws-names";
 import { supportsPerformanceInsights } from "./components/database/mysql-versions";
 import { expressSettingsSchema, resolveExpress, type ExpressSettings } from "./presets/express";
@@ -11,31 +20,10 @@ import {
   type ExpressPlusSettings,
 } from "./presets/express-plus";
 import { resolveStandard, standardSettingsSchema, type StandardSettings } from "./presets/standard";
-import {
-  checkFargate,
-  fargateSettingsSchema,
-  resolveFargate,
-  type FargateSettings,
-} from "./presets/fargate";
+import { checkFargate, fargateSettingsSchema, type FargateSettings } from "./presets/fargate";
 
 export const NAMESPACE = "openemr";
-export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
-export type PresetName = (typeof PRESETS)[number];
-
-/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
-export const CLOUDWATCH_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
-
-/**
- * The OpenEMR image the tiers run unless a stack pins another: the production build. In
- * openemr-devops' build workflows (.github/workflows/, commit 06d32a5) `build-800.yml` is
- * "Production 8.0.0 Docker Build" (tags 8.0.0, 8.0.0.3, latest) while 8.1.0 and 8.1.1 are
- * "Development ... Nightly Build"s rebuilt every night from a moving branch. Production tags are
- * re-pushed for patch releases, so production stacks should also pin openemrImageDigest.
- */
-export const OPENEMR_PRODUCTION_VERSION = "8.0.0";
+export { CLOUDWATCH_RETENTION_DAYS, OPENEMR_PRODUCTION_VERSION, PRESETS, type PresetName };
 
 const GRAVITON_FAMILY = /^(a1|[a-z]+\d+g[a-z]*)$/;
 
@@ -44,81 +32,18 @@ export function isGravitonInstanceType(instanceType: string): boolean {
   return GRAVITON_FAMILY.test(instanceType.split(".")[0]);
 }
 
-const settingsSchemas = {
-  express: expressSettingsSchema,
-  "express-plus": expressPlusSettingsSchema,
-  standard: standardSettingsSchema,
-  fargate: fargateSettingsSchema,
-} as const;
-
-const commonSchema = z.strictObject({
-  preset: z.enum(PRESETS),
-  allowedCidrs: z.array(z.string()).max(60, { message: "at most 60 CIDR blocks" }).optional(),
-  allowWorldIngress: z.boolean().optional(),
-  architecture: z.enum(["arm64", "x86_64"]).optional(),
-  vpcCidr: z.string().optional(),
-  domain: z
-    .string()
-    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-      message: "must be a lower-case DNS name such as emr.example.org",
-    })
-    .optional(),
-  hostedZoneId: z
-    .string()
-    .regex(/^Z[A-Z0-9]{4,32}$/, {
-      message: "must be a Route 53 hosted zone id such as Z0123456789ABC",
-    })
-    .optional(),
-  certificateArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
-      message: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)",
-    })
-    .optional(),
-  acmeEmail: z.email({ message: "must be an e-mail address" }).optional(),
-  alarmEmail: z.email({ message: "must be an e-mail address" }).optional(),
-  logRetentionDays: z
-    .number()
-    .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), {
-      message: `must be a value CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-    })
-    .optional(),
-  protectData: z.boolean().optional(),
-  openemrVersion: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/, {
-      message: `must be a released OpenEMR image version such as ${OPENEMR_PRODUCTION_VERSION} (moving tags like latest are refused)`,
-    })
-    .optional(),
-  openemrImageDigest: z
-    .string()
-    .regex(/^sha256:[0-9a-f]{64}$/, { message: "must be an image digest sha256:<64 hex>" })
-    .optional(),
-  auditTrail: z.enum(["create", "existing"]).optional(),
+// the preset objects are validated by their preset's own schema, once the preset is known
+const commonSchema = commonSettingsSchema.extend({
   express: z.unknown().optional(),
   "express-plus": z.unknown().optional(),
   standard: z.unknown().optional(),
   fargate: z.unknown().optional(),
 });
 
-interface CommonConfig {
-  allowedCidrs: string[];
-  allowWorldIngress: boolean;
-  architecture: "arm64" | "x86_64";
-  vpcCidr: string;
-  domain?: string;
-  hostedZoneId?: string;
-  certificateArn?: string;
-  acmeEmail?: string;
-  alarmEmail?: string;
-  logRetentionDays: number;
-  protectData: boolean;
-  openemrVersion: string;
-  openemrImageDigest?: string;
+type CommonConfig = Omit<CommonSettings, "preset"> & {
   /** The image reference the tiers run: tag, plus digest when one is pinned. */
   openemrImage: string;
-  auditTrail: "create" | "existing";
-}
+};
 
 export type OpenEmrConfig = CommonConfig &
   (
@@ -173,19 +98,21 @@ function decode(value: string): unknown {
   }
 }
 
-const STRING_KEYS = new Set([
-  "preset",
-  "vpcCidr",
-  "domain",
-  "hostedZoneId",
-  "certificateArn",
-  "acmeEmail",
-  "alarmEmail",
-  "openemrVersion",
-  "openemrImageDigest",
-  "auditTrail",
-  "architecture",
-]);
+/** The common settings alone (the preset objects are validated by their own schemas). */
+function commonSettingsOf(data: z.output<typeof commonSchema>): Omit<CommonSettings, "preset"> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(commonSettingsSchema.shape)) {
+    if (key !== "preset") out[key] = data[key as keyof typeof data];
+  }
+  return out as Omit<CommonSettings, "preset">;
+}
+
+/** Keys whose stack-config value is the string itself, not JSON text. */
+const STRING_KEYS = new Set(
+  commonSettingDocs()
+    .filter((d) => d.isString)
+    .map((d) => d.key),
+);
 
 /**
  * Validates the raw `openemr:*` config map (as `pulumi.runtime.allConfig()` returns it) and returns
@@ -232,11 +159,9 @@ export function parseConfig(
     }
     throw new ConfigError(problems);
   }
-  const c = common.data;
-  const architecture = c.architecture ?? "arm64";
-
-  const allowWorldIngress = c.allowWorldIngress ?? false;
-  const allowedCidrs = c.allowedCidrs ?? [];
+  const preset = common.data.preset;
+  const c = commonSettingsOf(common.data);
+  const { architecture, allowWorldIngress, allowedCidrs, vpcCidr } = c;
   allowedCidrs.forEach((text, i) => {
     const key = `${NAMESPACE}:allowedCidrs[${i}]`;
     const cidr = parseCidr(text);
@@ -255,7 +180,6 @@ export function parseConfig(
     }
   });
 
-  const vpcCidr = c.vpcCidr ?? "10.20.0.0/16";
   const vpc = parseCidr(vpcCidr);
   if (!vpc || vpc.version !== 4 || vpc.hostBitsSet || vpc.prefix < 16 || vpc.prefix > 22) {
     problems.push(
@@ -276,68 +200,54 @@ export function parseConfig(
 
   // Settings of another preset are almost always a copy-paste mistake: refuse them.
   for (const other of PRESETS) {
-    if (other !== c.preset && input[other] !== undefined) {
+    if (other !== preset && input[other] !== undefined) {
       problems.push(
-        `${NAMESPACE}:${other}: settings for preset "${other}" but ${NAMESPACE}:preset is "${c.preset}"; remove them or change the preset`,
+        `${NAMESPACE}:${other}: settings for preset "${other}" but ${NAMESPACE}:preset is "${preset}"; remove them or change the preset`,
       );
     }
   }
 
-  const settingsInput = input[c.preset] ?? {};
-  const parsedSettings = settingsSchemas[c.preset].safeParse(settingsInput, { reportInput: true });
-  if (!parsedSettings.success) {
-    for (const issue of parsedSettings.error.issues) {
-      problems.push(describeIssue(`${NAMESPACE}:${c.preset}`, issue));
+  const settingsInput = input[preset] ?? {};
+  /** Validates the preset's object once; its problems end the check (later ones would follow). */
+  const parseSettings = <S extends z.ZodType>(schema: S): z.output<S> => {
+    const parsed = schema.safeParse(settingsInput, { reportInput: true });
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      problems.push(describeIssue(`${NAMESPACE}:${preset}`, issue));
     }
     throw new ConfigError(problems);
-  }
+  };
 
   const checkInstanceArch = (instanceType: string) => {
     const graviton = isGravitonInstanceType(instanceType);
     if (graviton !== (architecture === "arm64")) {
       problems.push(
-        `${NAMESPACE}:${c.preset}.instanceType: got ${show(instanceType)}; ${NAMESPACE}:architecture is ${architecture}, allowed: ${architecture === "arm64" ? "Graviton types such as t4g.micro, t4g.small, m7g.large" : "x86_64 types such as t3.small, t3a.small, m7i.large"}`,
+        `${NAMESPACE}:${preset}.instanceType: got ${show(instanceType)}; ${NAMESPACE}:architecture is ${architecture}, allowed: ${architecture === "arm64" ? "Graviton types such as t4g.micro, t4g.small, m7g.large" : "x86_64 types such as t3.small, t3a.small, m7i.large"}`,
       );
     }
   };
 
   const commonConfig: CommonConfig = {
-    allowedCidrs,
-    allowWorldIngress,
-    architecture,
-    vpcCidr,
-    domain: c.domain,
-    hostedZoneId: c.hostedZoneId,
-    certificateArn: c.certificateArn,
-    acmeEmail: c.acmeEmail,
-    alarmEmail: c.alarmEmail,
-    logRetentionDays: c.logRetentionDays ?? 2192,
-    protectData: c.protectData ?? true,
-    openemrVersion: c.openemrVersion ?? OPENEMR_PRODUCTION_VERSION,
-    openemrImageDigest: c.openemrImageDigest,
-    openemrImage: `openemr/openemr:${c.openemrVersion ?? OPENEMR_PRODUCTION_VERSION}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
-    auditTrail: c.auditTrail ?? "create",
+    ...c,
+    openemrImage: `openemr/openemr:${c.openemrVersion}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
   };
 
   let config: OpenEmrConfig;
-  switch (c.preset) {
+  switch (preset) {
     case "express": {
-      const settings = resolveExpress(expressSettingsSchema.parse(settingsInput), architecture);
+      const settings = resolveExpress(parseSettings(expressSettingsSchema), architecture);
       checkInstanceArch(settings.instanceType);
       config = { ...commonConfig, preset: "express", settings };
       break;
     }
     case "express-plus": {
-      const settings = resolveExpressPlus(
-        expressPlusSettingsSchema.parse(settingsInput),
-        architecture,
-      );
+      const settings = resolveExpressPlus(parseSettings(expressPlusSettingsSchema), architecture);
       checkInstanceArch(settings.instanceType);
       config = { ...commonConfig, preset: "express-plus", settings };
       break;
     }
     case "standard": {
-      const settings = resolveStandard(standardSettingsSchema.parse(settingsInput), architecture);
+      const settings = resolveStandard(parseSettings(standardSettingsSchema), architecture);
       checkInstanceArch(settings.instanceType);
       if (settings.performanceInsights && !supportsPerformanceInsights(settings.dbInstanceClass)) {
         problems.push(
@@ -353,7 +263,7 @@ export function parseConfig(
       break;
     }
     case "fargate": {
-      const settings = resolveFargate(fargateSettingsSchema.parse(settingsInput));
+      const settings = parseSettings(fargateSettingsSchema);
       problems.push(...checkFargate(settings).map((p) => `${NAMESPACE}:fargate.${p}`));
       if (vpc && vpc.prefix > 20) {
         problems.push(

@@ -1,10 +1,22 @@
 // openemr-aws: read and validate the stack config, build the preset's tier, export its outputs.
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, type OpenEmrConfig } from "./config";
 import type { TierCommonArgs, TierOutputs } from "./components/tiers/types";
 import { ExpressTier } from "./components/tiers/express-tier";
 import { FargateTier } from "./components/tiers/fargate-tier";
 import { StandardTier } from "./components/tiers/standard-tier";
+
+/** The AWS provider's region: names, ARNs and the load balancer's log delivery depend on it. */
+function loadRegion(): string {
+  const region = aws.config.region;
+  if (!region) {
+    throw new pulumi.RunError(
+      "Invalid stack configuration (1 problem):\n  - aws:region: is required; set it with `pulumi config set aws:region us-east-1`",
+    );
+  }
+  return region;
+}
 
 function loadConfig(): OpenEmrConfig {
   try {
@@ -19,20 +31,12 @@ function loadConfig(): OpenEmrConfig {
 const config = loadConfig();
 const stack = pulumi.getStack();
 const name = `openemr-${stack}`;
+// the common settings pass down as they are; the preset and its settings pick the tier
+const { preset, settings, ...commonConfig } = config;
 const common: TierCommonArgs = {
-  allowedCidrs: config.allowedCidrs,
-  architecture: config.architecture,
-  vpcCidr: config.vpcCidr,
-  logRetentionDays: config.logRetentionDays,
-  protectData: config.protectData,
-  openemrImage: config.openemrImage,
-  openemrVersion: config.openemrVersion,
-  domain: config.domain,
-  hostedZoneId: config.hostedZoneId,
-  certificateArn: config.certificateArn,
-  acmeEmail: config.acmeEmail,
-  alarmEmail: config.alarmEmail,
-  auditTrail: config.auditTrail,
+  ...commonConfig,
+  stack,
+  region: loadRegion(),
   logGroupPrefix: `/openemr/${stack}`,
 };
 

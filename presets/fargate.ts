@@ -1,6 +1,6 @@
 // The fargate preset: OpenEMR on ECS Fargate with Aurora Serverless v2, Valkey, EFS, ALB and WAF.
 import { z } from "zod";
-import { BACKUP_RETENTION_DEFAULTS, backupRetentionFields, int } from "./fields";
+import { backupRetentionFields, int } from "./fields";
 
 /**
  * Fargate's task sizes: CPU units -> the memory values (MiB) allowed with them. From the ECS task
@@ -46,70 +46,35 @@ export const fargateSettingsSchema = z.strictObject({
     .refine((v) => v in FARGATE_TASK_SIZES, {
       message: `must be one of ${Object.keys(FARGATE_TASK_SIZES).join(", ")} CPU units`,
     })
-    .optional(),
-  memory: int(512, 122880, "MiB").optional(),
-  minTasks: int(1, 1000, "tasks").optional(),
-  maxTasks: int(1, 1000, "tasks").optional(),
-  cpuTargetPercent: int(10, 90, "percent").optional(),
-  memoryTargetPercent: int(10, 90, "percent").optional(),
-  auroraMinAcu: acu.optional(),
-  auroraMaxAcu: acu.optional(),
-  auroraReader: z.boolean().optional(),
-  natStrategy: z.enum(["single", "perAz"]).optional(),
-  ecsExec: z.boolean().optional(),
-  wafRateLimit: int(100, 2_000_000_000, "requests per 5 minutes").optional(),
-  wafMode: z.enum(["block", "count"]).optional(),
-  dbBackupRetentionDays: int(7, 35, "days").optional(),
+    .default(1024)
+    .describe("Task CPU units."),
+  memory: int(512, 122880, "MiB").default(2048).describe("Task memory (MiB), per Fargate's table."),
+  minTasks: int(1, 1000, "tasks").default(2).describe("Fewest tasks (spread over two AZs)."),
+  maxTasks: int(1, 1000, "tasks").default(100).describe("Most tasks autoscaling may run."),
+  cpuTargetPercent: int(10, 90, "percent").default(40).describe("CPU target of autoscaling."),
+  memoryTargetPercent: int(10, 90, "percent").default(40).describe("Memory target of autoscaling."),
+  // 0.5 ACU is Aurora's lowest non-pausing minimum: a paused (0 ACU) database takes minutes to
+  // resume and OpenEMR's tasks time out waiting for it.
+  auroraMinAcu: acu.default(0.5).describe("Aurora Serverless v2 minimum capacity (ACU)."),
+  auroraMaxAcu: acu.default(16).describe("Aurora Serverless v2 maximum capacity (ACU)."),
+  auroraReader: z.boolean().default(false).describe("A reader instance that can take over."),
+  natStrategy: z
+    .enum(["single", "perAz"])
+    .default("single")
+    .describe("One NAT gateway, or one per AZ."),
+  ecsExec: z.boolean().default(false).describe("ECS Exec shells, encrypted and logged."),
+  // clinics often share one public IP; keep the per-IP limit generous
+  wafRateLimit: int(100, 2_000_000_000, "requests per 5 minutes")
+    .default(3000)
+    .describe("WAF requests per IP per 5 minutes."),
+  wafMode: z.enum(["block", "count"]).default("block").describe("WAF rules block, or only count."),
+  dbBackupRetentionDays: int(7, 35, "days")
+    .default(14)
+    .describe("Aurora continuous backups (point-in-time recovery), days."),
   ...backupRetentionFields,
 });
 
-export interface FargateSettings {
-  cpu: number;
-  memory: number;
-  minTasks: number;
-  maxTasks: number;
-  cpuTargetPercent: number;
-  memoryTargetPercent: number;
-  auroraMinAcu: number;
-  auroraMaxAcu: number;
-  auroraReader: boolean;
-  natStrategy: "single" | "perAz";
-  ecsExec: boolean;
-  wafRateLimit: number;
-  wafMode: "block" | "count";
-  dbBackupRetentionDays: number;
-  dailyBackupRetentionDays: number;
-  weeklyBackupRetentionDays: number;
-  monthlyBackupRetentionDays: number;
-}
-
-export function resolveFargate(overrides: Partial<FargateSettings>): FargateSettings {
-  return {
-    cpu: overrides.cpu ?? 1024,
-    memory: overrides.memory ?? 2048,
-    minTasks: overrides.minTasks ?? 2,
-    maxTasks: overrides.maxTasks ?? 100,
-    cpuTargetPercent: overrides.cpuTargetPercent ?? 40,
-    memoryTargetPercent: overrides.memoryTargetPercent ?? 40,
-    // 0.5 ACU is Aurora's lowest non-pausing minimum: a paused (0 ACU) database takes minutes to
-    // resume and OpenEMR's tasks time out waiting for it.
-    auroraMinAcu: overrides.auroraMinAcu ?? 0.5,
-    auroraMaxAcu: overrides.auroraMaxAcu ?? 16,
-    auroraReader: overrides.auroraReader ?? false,
-    natStrategy: overrides.natStrategy ?? "single",
-    ecsExec: overrides.ecsExec ?? false,
-    // clinics often share one public IP; keep the per-IP limit generous
-    wafRateLimit: overrides.wafRateLimit ?? 3000,
-    wafMode: overrides.wafMode ?? "block",
-    dbBackupRetentionDays: overrides.dbBackupRetentionDays ?? 14,
-    dailyBackupRetentionDays:
-      overrides.dailyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.dailyBackupRetentionDays,
-    weeklyBackupRetentionDays:
-      overrides.weeklyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.weeklyBackupRetentionDays,
-    monthlyBackupRetentionDays:
-      overrides.monthlyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.monthlyBackupRetentionDays,
-  };
-}
+export type FargateSettings = z.output<typeof fargateSettingsSchema>;
 
 /** Cross-field checks zod cannot express per field. Returns problems as "field: message". */
 export function checkFargate(s: FargateSettings): string[] {

@@ -16,16 +16,16 @@ export const dbInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, {
   message: "must be an RDS instance class such as db.t4g.small",
 });
 
-/** Backup-plan retention tiers shared by the tiers that use AWS Backup. */
+/** AWS Backup retention tiers shared by the tiers that use AWS Backup. */
 export const backupRetentionFields = {
-  dailyBackupRetentionDays: int(7, 35, "days").optional(),
-  weeklyBackupRetentionDays: int(7, 365, "days").optional(),
-  monthlyBackupRetentionDays: int(30, 3650, "days").optional(),
-};
-
-export const BACKUP_RETENTION_DEFAULTS = {
-  dailyBackupRetentionDays: 35,
-  weeklyBackupRetentionDays: 90,
+  dailyBackupRetentionDays: int(7, 35, "days")
+    .default(35)
+    .describe("AWS Backup: days a daily recovery point is kept."),
+  weeklyBackupRetentionDays: int(7, 365, "days")
+    .default(90)
+    .describe("AWS Backup: days a weekly recovery point is kept."),
   // seven years: the reference deployment's long-term tier
-  monthlyBackupRetentionDays: 2555,
+  monthlyBackupRetentionDays: int(30, 3650, "days")
+    .default(2555)
+    .describe("AWS Backup: days a monthly recovery point is kept (seven years)."),
 };

@@ -5,21 +5,22 @@ import {
   MYSQL_RETIRED_MAJORS,
   type MysqlMajor,
 } from "../components/database/mysql-versions";
-import {
-  BACKUP_RETENTION_DEFAULTS,
-  backupRetentionFields,
-  dbInstanceClass,
-  ec2InstanceType,
-  int,
-} from "./fields";
+import { defaultInstanceType } from "./express";
+import { backupRetentionFields, dbInstanceClass, ec2InstanceType, int } from "./fields";
 
 export const standardSettingsSchema = z.strictObject({
-  instanceType: ec2InstanceType.optional(),
-  rootVolumeGb: int(20, 1024, "GiB").optional(),
-  documentsVolumeGb: int(10, 16384, "GiB").optional(),
-  dbInstanceClass: dbInstanceClass.optional(),
-  dbAllocatedStorageGb: int(20, 16384, "GiB").optional(),
-  dbMaxAllocatedStorageGb: int(20, 65536, "GiB").optional(),
+  instanceType: ec2InstanceType
+    .optional()
+    .describe("EC2 web server type; its architecture must match openemr:architecture."),
+  rootVolumeGb: int(20, 1024, "GiB").default(20).describe("Encrypted gp3 root volume."),
+  documentsVolumeGb: int(10, 16384, "GiB")
+    .default(10)
+    .describe("Encrypted gp3 volume for OpenEMR's sites and documents."),
+  dbInstanceClass: dbInstanceClass.default("db.t4g.small").describe("RDS instance class."),
+  dbAllocatedStorageGb: int(20, 16384, "GiB").default(20).describe("RDS gp3 storage."),
+  dbMaxAllocatedStorageGb: int(20, 65536, "GiB")
+    .default(100)
+    .describe("RDS storage autoscaling limit."),
   mysqlVersion: z
     .string()
     .refine((v) => (MYSQL_MAJORS as readonly string[]).includes(v), {
@@ -30,56 +31,33 @@ export const standardSettingsSchema = z.strictObject({
           : `allowed: ${MYSQL_MAJORS.join(", ")}`;
       },
     })
-    .optional(),
-  multiAz: z.boolean().optional(),
-  dbBackupRetentionDays: int(7, 35, "days").optional(),
-  performanceInsights: z.boolean().optional(),
-  detailedMonitoring: z.boolean().optional(),
+    .default("8.4")
+    .describe("MySQL major; RDS applies minor versions itself (8.0 is past standard support)."),
+  multiAz: z.boolean().default(false).describe("A standby in a second availability zone."),
+  dbBackupRetentionDays: int(7, 35, "days")
+    .default(7)
+    .describe("RDS automated backups (point-in-time recovery), days."),
+  performanceInsights: z
+    .boolean()
+    .default(false)
+    .describe("Performance Insights, encrypted with the stack's key (db.t4g.medium and up)."),
+  detailedMonitoring: z.boolean().default(false).describe("EC2 detailed (1-minute) monitoring."),
   ...backupRetentionFields,
 });
 
-export interface StandardSettings {
-  instanceType: string;
-  rootVolumeGb: number;
-  documentsVolumeGb: number;
-  dbInstanceClass: string;
-  dbAllocatedStorageGb: number;
-  dbMaxAllocatedStorageGb: number;
-  mysqlVersion: MysqlMajor;
-  multiAz: boolean;
-  dbBackupRetentionDays: number;
-  performanceInsights: boolean;
-  detailedMonitoring: boolean;
-  dailyBackupRetentionDays: number;
-  weeklyBackupRetentionDays: number;
-  monthlyBackupRetentionDays: number;
-}
-
-type StandardOverrides = Omit<Partial<StandardSettings>, "mysqlVersion"> & {
-  mysqlVersion?: string;
-};
+export type StandardSettings = Omit<
+  z.output<typeof standardSettingsSchema>,
+  "instanceType" | "mysqlVersion"
+> & { instanceType: string; mysqlVersion: MysqlMajor };
 
 export function resolveStandard(
-  overrides: StandardOverrides,
+  parsed: z.output<typeof standardSettingsSchema>,
   architecture: "arm64" | "x86_64",
 ): StandardSettings {
   return {
-    instanceType: overrides.instanceType ?? (architecture === "arm64" ? "t4g.small" : "t3.small"),
-    rootVolumeGb: overrides.rootVolumeGb ?? 20,
-    documentsVolumeGb: overrides.documentsVolumeGb ?? 10,
-    dbInstanceClass: overrides.dbInstanceClass ?? "db.t4g.small",
-    dbAllocatedStorageGb: overrides.dbAllocatedStorageGb ?? 20,
-    dbMaxAllocatedStorageGb: overrides.dbMaxAllocatedStorageGb ?? 100,
-    mysqlVersion: (overrides.mysqlVersion as MysqlMajor | undefined) ?? "8.4",
-    multiAz: overrides.multiAz ?? false,
-    dbBackupRetentionDays: overrides.dbBackupRetentionDays ?? 7,
-    performanceInsights: overrides.performanceInsights ?? false,
-    detailedMonitoring: overrides.detailedMonitoring ?? false,
-    dailyBackupRetentionDays:
-      overrides.dailyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.dailyBackupRetentionDays,
-    weeklyBackupRetentionDays:
-      overrides.weeklyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.weeklyBackupRetentionDays,
-    monthlyBackupRetentionDays:
-      overrides.monthlyBackupRetentionDays ?? BACKUP_RETENTION_DEFAULTS.monthlyBackupRetentionDays,
+    ...parsed,
+    instanceType: parsed.instanceType ?? defaultInstanceType(architecture),
+    // the schema admits only MYSQL_MAJORS
+    mysqlVersion: parsed.mysqlVersion as MysqlMajor,
   };
 }

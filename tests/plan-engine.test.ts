@@ -36,8 +36,20 @@ describe("plan engine", () => {
       stack: "dev",
       region: "us-east-1",
       preset: "express",
-      config: { "openemr:preset": "express" },
+      config: { "openemr:preset": "express", "aws:region": "us-east-1" },
     });
     expect(next.plan.resources.some((r) => r.type === "aws:ec2/instance:Instance")).to.equal(true);
+  });
+
+  it("refuses a stack without aws:region, naming the key and how to set it", async () => {
+    let error: unknown;
+    await runProgram({
+      project: "openemr-aws",
+      stack: "dev",
+      region: "us-east-1",
+      preset: "express",
+      config: { "openemr:preset": "express" },
+    }).catch((err: unknown) => (error = err));
+    expect(String(error)).to.contain("aws:region: is required; set it with `pulumi config set");
   });
 });

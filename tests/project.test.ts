@@ -4,6 +4,7 @@ import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 import { parseConfig } from "../config";
+import { commonSettingDocs } from "../presets/common";
 import { ROOT } from "./helpers/plan";
 
 const schema = JSON.parse(
@@ -44,23 +45,9 @@ describe("Pulumi.yaml", () => {
     );
     const keys = documented.map(([k]) => k.slice("openemr:".length)).sort();
     expect(keys).to.deep.equal(
-      [
-        "preset",
-        "allowedCidrs",
-        "allowWorldIngress",
-        "architecture",
-        "vpcCidr",
-        "domain",
-        "hostedZoneId",
-        "certificateArn",
-        "acmeEmail",
-        "alarmEmail",
-        "logRetentionDays",
-        "protectData",
-        "openemrVersion",
-        "openemrImageDigest",
-        "auditTrail",
-      ].sort(),
+      commonSettingDocs()
+        .map((d) => d.key)
+        .sort(),
     );
     const raw: Record<string, string> = {};
     for (const [k, v] of documented) {

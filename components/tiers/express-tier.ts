@@ -87,7 +87,7 @@ export class ExpressTier extends pulumi.ComponentResource {
       child,
     );
 
-    const stack = pulumi.getStack();
+    const stack = args.stack;
     const paramPrefix = `/openemr/${stack}`;
     const params = passwordParameters(
       name,

@@ -22,11 +22,7 @@ import {
 import { WebFirewall } from "../waf/web-firewall";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
-export type FargateTierArgs = TierCommonArgs &
-  FargateSettings & {
-    /** The deployment region; defaults to the `aws:region` the AWS provider is configured with. */
-    region?: string;
-  };
+export type FargateTierArgs = TierCommonArgs & FargateSettings;
 
 /** Availability zones the tier spreads over (subnets, mount targets, tasks, database). */
 export const FARGATE_AZS = 2;
@@ -53,10 +49,7 @@ export class FargateTier extends pulumi.ComponentResource {
     super("openemr:tiers:Fargate", name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    const regionName = args.region ?? aws.config.region;
-    if (!regionName) {
-      throw new Error(`${name}: set aws:region; the fargate tier needs to know its region`);
-    }
+    const regionName = args.region;
     const region = aws.getRegionOutput({}, child).region;
 
     // --- keys: one per kind of data, each usable only by the services that need it ---

@@ -18,8 +18,6 @@ import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
   StandardSettings & {
-    /** The deployment region; defaults to the `aws:region` the AWS provider is configured with. */
-    region?: string;
     /** IAM database authentication on the RDS instance (off: OpenEMR uses a password). */
     iamDatabaseAuthentication?: boolean;
   };
@@ -90,7 +88,7 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    const stack = pulumi.getStack();
+    const stack = args.stack;
     const paramPrefix = `/openemr/${stack}`;
     const params = passwordParameters(
       name,
@@ -242,10 +240,7 @@ export class StandardTier extends pulumi.ComponentResource {
     );
 
     if (useLoadBalancer) {
-      const regionName = args.region ?? aws.config.region;
-      if (!regionName) {
-        throw new Error(`${name}: set aws:region; the load balancer's log delivery depends on it`);
-      }
+      const regionName = args.region;
       this.loadBalancer = new HttpsLoadBalancer(
         `${name}-lb`,
         {

@@ -2,6 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** What every tier is given besides its own sizing settings (validated config, never read here). */
 export interface TierCommonArgs {
+  /** The stack's name (validated: lower-case letters, digits, single hyphens). */
+  stack: string;
+  /** The deployment region (`aws:region`). */
+  region: string;
   /** CIDR blocks allowed to reach the front door; empty means nobody. */
   allowedCidrs: string[];
   architecture: "arm64" | "x86_64";

@@ -1,0 +1,160 @@
+// The settings every preset shares, declared once: each key's type, default and description. The
+// config types, the keys documented in Pulumi.yaml and the README's configuration table all come
+// from here (`npm run config-docs -- --write`; a test fails when they are stale).
+import { z } from "zod";
+
+export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/**
+ * The OpenEMR image the tiers run unless a stack pins another: the production build. In
+ * openemr-devops' build workflows (.github/workflows/, commit 06d32a5) `build-800.yml` is
+ * "Production 8.0.0 Docker Build" (tags 8.0.0, 8.0.0.3, latest) while 8.1.0 and 8.1.1 are
+ * "Development ... Nightly Build"s rebuilt every night from a moving branch. Production tags are
+ * re-pushed for patch releases, so production stacks should also pin openemrImageDigest.
+ */
+export const OPENEMR_PRODUCTION_VERSION = "8.0.0";
+
+export const commonSettingsSchema = z.strictObject({
+  preset: z
+    .enum(PRESETS)
+    .describe("Tier to deploy: express | express-plus | standard | fargate (required)."),
+  allowedCidrs: z
+    .array(z.string())
+    .max(60, { message: "at most 60 CIDR blocks" })
+    .default([])
+    .describe("IPv4/IPv6 CIDR blocks allowed to reach OpenEMR over HTTPS; empty means nobody."),
+  allowWorldIngress: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Explicit opt-in for 0.0.0.0/0, ::/0 or blocks broader than /8 (IPv4) or /16 (IPv6) in allowedCidrs.",
+    ),
+  architecture: z
+    .enum(["arm64", "x86_64"])
+    .default("arm64")
+    .describe("CPU architecture: arm64 (Graviton) or x86_64; instance types must match."),
+  vpcCidr: z.string().default("10.20.0.0/16").describe("IPv4 block for the VPC, /16 to /22."),
+  domain: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      message: "must be a lower-case DNS name such as emr.example.org",
+    })
+    .optional()
+    .describe(
+      "DNS name OpenEMR is served at; with hostedZoneId the stack creates its record and a certificate.",
+    ),
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{4,32}$/, {
+      message: "must be a Route 53 hosted zone id such as Z0123456789ABC",
+    })
+    .optional()
+    .describe("Route 53 public hosted zone of domain (DNS record and certificate validation)."),
+  certificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+      message: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)",
+    })
+    .optional()
+    .describe(
+      "ACM certificate for the load balancer (standard, fargate); alternative to domain + hostedZoneId.",
+    ),
+  acmeEmail: z
+    .email({ message: "must be an e-mail address" })
+    .optional()
+    .describe("Contact e-mail for Let's Encrypt (express tiers with a domain)."),
+  alarmEmail: z
+    .email({ message: "must be an e-mail address" })
+    .optional()
+    .describe("E-mail address that receives alarm notifications."),
+  logRetentionDays: z
+    .number()
+    .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), {
+      message: `must be a value CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(2192)
+    .describe(
+      "CloudWatch Logs retention in days (a value CloudWatch accepts); six years by default.",
+    ),
+  protectData: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Deletion protection and Pulumi protect on databases, volumes, buckets, keys and vaults; false only for throwaway stacks.",
+    ),
+  openemrVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, {
+      message: `must be a released OpenEMR image version such as ${OPENEMR_PRODUCTION_VERSION} (moving tags like latest are refused)`,
+    })
+    .default(OPENEMR_PRODUCTION_VERSION)
+    .describe(
+      "openemr/openemr release: 8.0.0 is the production build, 8.1.x are nightly development builds; moving tags such as latest are refused.",
+    ),
+  openemrImageDigest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, { message: "must be an image digest sha256:<64 hex>" })
+    .optional()
+    .describe("sha256 digest pinning the image (tag@digest); recommended in production."),
+  auditTrail: z
+    .enum(["create", "existing"])
+    .default("create")
+    .describe(
+      "create: a CloudTrail trail for this stack; existing: the account already has an organization trail.",
+    ),
+});
+
+export type CommonSettings = z.output<typeof commonSettingsSchema>;
+export type CommonSettingKey = keyof CommonSettings;
+
+interface ZodDef {
+  type: string;
+  innerType?: { _zod: { def: ZodDef } };
+  defaultValue?: unknown;
+}
+
+function unwrap(schema: z.ZodType): { type: string; default?: unknown } {
+  let def = (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+  let fallback: unknown;
+  while (def.innerType) {
+    if (def.type === "default") fallback = def.defaultValue;
+    def = def.innerType._zod.def;
+  }
+  return { type: def.type, default: fallback };
+}
+
+export interface SettingDoc {
+  key: string;
+  description: string;
+  /** undefined: no default (optional, or required for preset). */
+  default: unknown;
+  /** Stack config carries it as a plain string (not JSON). */
+  isString: boolean;
+  required: boolean;
+}
+
+/** Every setting of an object schema with its description, default and kind, in order. */
+export function settingDocs(schema: z.ZodObject): SettingDoc[] {
+  return Object.entries(schema.shape).map(([key, schema]) => {
+    const inner = unwrap(schema as z.ZodType);
+    return {
+      key,
+      description: (schema as z.ZodType).description ?? "",
+      default: inner.default,
+      isString: inner.type === "string" || inner.type === "enum",
+      required: !(schema as z.ZodType).safeParse(undefined).success,
+    };
+  });
+}
+
+/** The common settings, documented. */
+export function commonSettingDocs(): SettingDoc[] {
+  return settingDocs(commonSettingsSchema);
+}
