@@ -4,6 +4,7 @@ import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 import { DatabaseCredentials } from "../secrets/database-credentials";
 import { serverSecurityGroup } from "../network/security-rules";
+import { MYSQL_PORT, RDS_CA_IDENTIFIER } from "./mysql-versions";
 
 /**
  * Aurora MySQL 3 (MySQL 8.0 compatible), pinned by its major only: AWS resolves "8.0" to its current
@@ -13,9 +14,6 @@ import { serverSecurityGroup } from "../network/security-rules";
  */
 export const AURORA_MYSQL_MAJOR = "8.0";
 export const AURORA_MYSQL_FAMILY = "aurora-mysql8.0";
-export const MYSQL_PORT = 3306;
-/** The RDS certificate authority the instances present (RSA 2048, valid to 2061). */
-export const RDS_CA = "rds-ca-rsa2048-g1";
 /**
  * No `general`: the general query log records every statement with its values, patient data
  * included; the audit log already records who connected and what they queried or changed.
@@ -224,7 +222,7 @@ export class AuroraServerless extends pulumi.ComponentResource {
           instanceClass: "db.serverless",
           dbSubnetGroupName: subnetGroup.name,
           publiclyAccessible: false,
-          caCertIdentifier: RDS_CA,
+          caCertIdentifier: RDS_CA_IDENTIFIER,
           autoMinorVersionUpgrade: true,
           // tiers 0 and 1 scale with the writer, so a failover lands on a warm instance
           promotionTier,

@@ -2,15 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { retainedLogGroup } from "../logs/log-group";
 import { DatabaseCredentials } from "../secrets/database-credentials";
-import type { MysqlMajor } from "./mysql-versions";
+import { MYSQL_PORT, RDS_CA_IDENTIFIER, type MysqlMajor } from "./mysql-versions";
 
 /** Logs exported to CloudWatch: `audit` comes from the MARIADB_AUDIT_PLUGIN option. */
 export const MYSQL_LOG_EXPORTS = ["audit", "error", "slowquery"] as const;
-
-/** The current RDS certificate authority (RSA 2048, valid to 2061), set so rotations are ours. */
-export const RDS_CA_IDENTIFIER = "rds-ca-rsa2048-g1";
-
-export const MYSQL_PORT = 3306;
 
 /** What the audit plugin records: logins and the queries that change or read patient data. */
 export const AUDIT_EVENTS = "CONNECT,QUERY_DCL,QUERY_DDL,QUERY_DML";

@@ -1,4 +1,5 @@
-// What RDS for MySQL creates and supports, as pure data for config validation and components.
+// What RDS for MySQL and Aurora MySQL create and support, as pure data for config validation and
+// the database components: one place for each fact.
 
 /**
  * The MySQL majors RDS still creates with `engineLifecycleSupport:
@@ -25,3 +26,11 @@ export const MYSQL_RETIRED_MAJORS: Record<string, string> = {
 export function supportsPerformanceInsights(instanceClass: string): boolean {
   return !/^db\.t(2|3|4g)\.(micro|small)$/.test(instanceClass);
 }
+
+export const MYSQL_PORT = 3306;
+
+/**
+ * The RDS certificate authority the database instances present (RSA 2048, valid to 2061), set
+ * explicitly so a change of AWS's default CA is a change of ours.
+ */
+export const RDS_CA_IDENTIFIER = "rds-ca-rsa2048-g1";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
-import { alarmTopic } from "../alarms/alarm-topic";
+import { monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
@@ -256,27 +256,18 @@ export class ExpressTier extends pulumi.ComponentResource {
       child,
     );
 
-    const topic =
-      args.alarmEmail || kmsKeyArn
-        ? alarmTopic(`${name}-alarms`, { email: args.alarmEmail, kmsKeyArn }, child)
-        : undefined;
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-backup-failed`,
-      {
-        alarmDescription: `${name}: the daily OpenEMR backup failed or did not run`,
-        namespace: "OpenEMR",
-        metricName: "BackupSucceeded",
-        dimensions: { Stack: stack },
-        statistic: "Minimum",
-        period: 86400,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        treatMissingData: "breaching",
-        alarmActions: topic ? [topic.arn] : [],
-      },
-      child,
-    );
+    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
+    alarms.alarm("backup-failed", "the daily OpenEMR backup failed or did not run", {
+      namespace: "OpenEMR",
+      metricName: "BackupSucceeded",
+      dimensions: { Stack: stack },
+      statistic: "Minimum",
+      period: 86400,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "breaching",
+    });
     if (args.domain && args.hostedZoneId) {
       new aws.route53.Record(
         `${name}-dns`,
@@ -289,10 +280,10 @@ export class ExpressTier extends pulumi.ComponentResource {
         },
         child,
       );
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-certificate-expiring`,
+      alarms.alarm(
+        "certificate-expiring",
+        `the Let's Encrypt certificate for ${args.domain} expires within 14 days`,
         {
-          alarmDescription: `${name}: the Let's Encrypt certificate for ${args.domain} expires within 14 days`,
           namespace: "OpenEMR",
           metricName: "CertificateDaysLeft",
           dimensions: { Stack: stack },
@@ -302,9 +293,7 @@ export class ExpressTier extends pulumi.ComponentResource {
           threshold: 14,
           comparisonOperator: "LessThanThreshold",
           treatMissingData: "breaching",
-          alarmActions: topic ? [topic.arn] : [],
         },
-        child,
       );
     }
 

@@ -3,9 +3,11 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { FargateSettings } from "../../presets/fargate";
 import { AuditTrail } from "../audit/audit-trail";
+import { monitoring } from "../alarms/monitoring";
 import { BackupPlan } from "../backup/backup-plan";
 import { SessionCache } from "../cache/session-cache";
-import { AuroraServerless, MYSQL_PORT } from "../database/aurora-serverless";
+import { AuroraServerless } from "../database/aurora-serverless";
+import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
@@ -65,8 +67,14 @@ export class FargateTier extends pulumi.ComponentResource {
     const logsKey = new EncryptionKey(
       `${name}-logs`,
       {
-        description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions`,
-        users: ["logs", "cloudtrail", "s3", ...(args.ecsExec ? ["session-manager" as const] : [])],
+        description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions, alarms`,
+        users: [
+          "logs",
+          "cloudtrail",
+          "s3",
+          "sns",
+          ...(args.ecsExec ? ["session-manager" as const] : []),
+        ],
         protect,
       },
       child,
@@ -351,6 +359,19 @@ export class FargateTier extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn: logsKey.arn }, child);
+    alarms.alarm("backup-failed", "an AWS Backup job of the database or file systems failed", {
+      namespace: "AWS/Backup",
+      metricName: "NumberOfBackupJobsFailed",
+      dimensions: { BackupVaultName: backup.vault.name },
+      statistic: "Sum",
+      period: 86400,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
 
     const cluster = this.service.cluster.name;
     const serviceName = this.service.service.name;

@@ -2,13 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { StandardSettings } from "../../presets/standard";
-import { alarmTopic } from "../alarms/alarm-topic";
+import { monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { BackupPlan } from "../backup/backup-plan";
 import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
 import { RDS_CA_BUNDLE_URL, openemrHostStartScript } from "../service/openemr-container";
 import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
-import { MYSQL_PORT, MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
+import { MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
+import { MYSQL_PORT } from "../database/mysql-versions";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import { retainedLogGroups } from "../logs/log-group";
@@ -283,17 +284,7 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    const topic = alarmTopic(`${name}-alarms`, { email: args.alarmEmail, kmsKeyArn }, child);
-    const alarm = (
-      suffix: string,
-      description: string,
-      a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmDescription" | "alarmActions" | "okActions">,
-    ) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        { alarmDescription: `${name}: ${description}`, alarmActions: [topic.arn], ...a },
-        child,
-      );
+    const { alarm } = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
     const dbDimensions = { DBInstanceIdentifier: db.instance.identifier };
     alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
       namespace: "AWS/RDS",
