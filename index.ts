@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig, type OpenEmrConfig } from "./config";
 import type { TierCommonArgs, TierOutputs } from "./components/tiers/types";
-import { ExpressTier } from "./components/tiers/express-tier";
+import { ExpressPlusTier, ExpressTier } from "./components/tiers/express-tier";
 import { FargateTier } from "./components/tiers/fargate-tier";
 import { StandardTier } from "./components/tiers/standard-tier";
 
@@ -43,10 +43,9 @@ const common: TierCommonArgs = {
 function build(): TierOutputs {
   switch (config.preset) {
     case "express":
-      return new ExpressTier(name, { ...common, ...config.settings, plus: undefined }).outputs;
+      return new ExpressTier(name, { ...common, ...config.settings }).outputs;
     case "express-plus":
-      return new ExpressTier(name, { ...common, ...config.settings, plus: config.settings })
-        .outputs;
+      return new ExpressPlusTier(name, { ...common, ...config.settings }).outputs;
     case "standard":
       return new StandardTier(name, { ...common, ...config.settings }).outputs;
     case "fargate":

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 import { SecureBucket } from "../storage/secure-bucket";
@@ -112,18 +113,11 @@ export class AuditTrail extends pulumi.ComponentResource {
       `${name}-delivery-role`,
       {
         name: nameWithin(`${name}-delivery-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: identity.accountId.apply((account) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "cloudtrail.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-              },
-            ],
-          }),
+        assumeRolePolicy: assumeRolePolicyFor(
+          "cloudtrail.amazonaws.com",
+          identity.accountId.apply((account) => ({
+            StringEquals: { "aws:SourceAccount": account },
+          })),
         ),
       },
       child,

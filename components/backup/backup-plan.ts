@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "../iam/trust";
 import { fitName, NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface BackupPlanArgs {
@@ -64,16 +65,7 @@ export class BackupPlan extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "backup.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("backup.amazonaws.com"),
       },
       child,
     );

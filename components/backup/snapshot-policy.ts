@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface SnapshotPolicyArgs {
@@ -22,16 +23,7 @@ export class SnapshotPolicy extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "dlm.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("dlm.amazonaws.com"),
       },
       child,
     );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import * as awsx from "@pulumi/awsx";
 import { retainedLogGroup } from "../logs/log-group";
@@ -81,16 +82,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs-role`,
       {
         name: nameWithin(`${name}-flow-logs-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("vpc-flow-logs.amazonaws.com"),
       },
       { parent: this },
     );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { retainedLogGroup } from "../logs/log-group";
 
@@ -138,24 +139,13 @@ export class FargateService extends pulumi.ComponentResource {
     );
 
     // --- roles: ECS (execution) reads secrets and writes logs; the task mounts EFS (and ECS Exec) ---
-    const assumeRole = pulumi
-      .all([identity.accountId, region, partition])
-      .apply(([account, r, part]) =>
-        JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "ecs-tasks.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: {
-                StringEquals: { "aws:SourceAccount": account },
-                ArnLike: { "aws:SourceArn": `arn:${part}:ecs:${r}:${account}:*` },
-              },
-            },
-          ],
-        }),
-      );
+    const assumeRole = assumeRolePolicyFor(
+      "ecs-tasks.amazonaws.com",
+      pulumi.all([identity.accountId, region, partition]).apply(([account, r, part]) => ({
+        StringEquals: { "aws:SourceAccount": account },
+        ArnLike: { "aws:SourceArn": `arn:${part}:ecs:${r}:${account}:*` },
+      })),
+    );
     this.executionRole = new aws.iam.Role(
       `${name}-execution-role`,
       {

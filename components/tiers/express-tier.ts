@@ -19,13 +19,14 @@ import type { TierCommonArgs, TierOutputs } from "./types";
 export const MARIADB_IMAGE = "mariadb:11.4";
 export const CERTBOT_IMAGE = "certbot/dns-route53:v2.11.0";
 
-export type ExpressTierArgs = TierCommonArgs &
-  ExpressSettings & {
-    /** The express-plus additions; undefined builds plain express. */
-    plus:
-      | Pick<ExpressPlusSettings, "dataVolumeGb" | "backupRetentionDays" | "backupHourUtc">
-      | undefined;
-  };
+export type ExpressTierArgs = TierCommonArgs & ExpressSettings;
+export type ExpressPlusTierArgs = TierCommonArgs & ExpressPlusSettings;
+
+/** What the single-instance tiers are built from; `plus` undefined builds plain express. */
+type SingleInstanceArgs = ExpressTierArgs & {
+  plus:
+    Pick<ExpressPlusSettings, "dataVolumeGb" | "backupRetentionDays" | "backupHourUtc"> | undefined;
+};
 
 /**
  * Express and Express Plus: one instance running OpenEMR and MariaDB in containers.
@@ -33,14 +34,19 @@ export type ExpressTierArgs = TierCommonArgs &
  * Express Plus adds a customer-managed key for everything, a separate encrypted data volume,
  * weekly-full/daily-incremental backups to an encrypted bucket, and a CloudTrail audit trail.
  */
-export class ExpressTier extends pulumi.ComponentResource {
+abstract class SingleInstanceTier extends pulumi.ComponentResource {
   public readonly outputs: TierOutputs;
   public readonly key: EncryptionKey | undefined;
   public readonly instance: WebInstance;
   public readonly backupBucket: SecureBucket | undefined;
 
-  constructor(name: string, args: ExpressTierArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(args.plus ? "openemr:tiers:ExpressPlus" : "openemr:tiers:Express", name, {}, opts);
+  protected constructor(
+    type: "openemr:tiers:Express" | "openemr:tiers:ExpressPlus",
+    name: string,
+    args: SingleInstanceArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(type, name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
     const region = aws.getRegionOutput({}, child).region;
@@ -314,5 +320,19 @@ export class ExpressTier extends pulumi.ComponentResource {
       logGroups: Object.values(logs).map((g) => g.name),
     };
     this.registerOutputs({ url: this.outputs.url });
+  }
+}
+
+/** Express: one instance, data on its encrypted root volume, daily snapshots and local dumps. */
+export class ExpressTier extends SingleInstanceTier {
+  constructor(name: string, args: ExpressTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:tiers:Express", name, { ...args, plus: undefined }, opts);
+  }
+}
+
+/** Express Plus: express with a customer-managed key, a data volume, S3 backups and a trail. */
+export class ExpressPlusTier extends SingleInstanceTier {
+  constructor(name: string, args: ExpressPlusTierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openemr:tiers:ExpressPlus", name, { ...args, plus: args }, opts);
   }
 }
