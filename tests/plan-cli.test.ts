@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { T as PACK_TOKENS } from "../policy/policies/common";
+import { T } from "../tools/plan/tokens";
 import { runPlanCli } from "./helpers/plan";
 
 describe("npm run plan", () => {
-  it("writes the plan file of DESIGN.md and exits 0 for the dev stack", async () => {
+  it("writes the plan file of docs/architecture.md and exits 0 for the dev stack", async () => {
     const run = await runPlanCli(["--stack", "dev"]);
     expect(run.code, run.stderr).to.equal(0);
     const plan = run.plan!;
@@ -95,5 +97,14 @@ describe("npm run plan", () => {
     expect(dev.plan!.preset).to.equal("express");
     expect(staging.plan!.preset).to.equal("standard");
     expect(dev.plan!.resources.some((r) => r.urn.includes("openemr-staging"))).to.equal(false);
+  });
+});
+
+describe("plan model: type tokens", () => {
+  it("the policy pack spells every type token as tools/plan/tokens.ts does", () => {
+    const tools: Readonly<Record<string, string>> = T;
+    for (const [key, token] of Object.entries(PACK_TOKENS)) {
+      expect(tools[key], `T.${key}`).to.equal(token);
+    }
   });
 });

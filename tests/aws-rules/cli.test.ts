@@ -18,7 +18,7 @@ function runPlan(args: string[], preload: string[]): Promise<Run> {
     const requires = [TS_REGISTER, ...preload].flatMap((r) => ["-r", r]);
     execFile(
       process.execPath,
-      [...requires, path.join(ROOT, "tools/plan/cli.ts"), ...args],
+      [...requires, path.join(ROOT, "tools/pipeline/plan-cli.ts"), ...args],
       { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;

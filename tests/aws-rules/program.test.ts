@@ -8,7 +8,7 @@ import {
   type AwsRuleViolation,
   formatViolations,
 } from "../../tools/aws-rules/check";
-import { planStack as planStackAs } from "../../tools/plan/plan-stack";
+import { planStack as planStackAs } from "../../tools/pipeline/plan-stack";
 import type { PlanFile } from "../../tools/plan/types";
 import { EXPRESS_PLUS, ROOT, planStack } from "../helpers/plan";
 

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { diffPlans } from "../../tools/diff/diff";
 import { formatMarkdown } from "../../tools/diff/format";
-import { parsePlanFile } from "../../tools/diff/load";
+import { parsePlanFile } from "../../tools/plan/read";
 import { removeProtectedDatabasePair } from "../diff/scenarios";
 import { TS_REGISTER } from "../helpers/plan";
 import {

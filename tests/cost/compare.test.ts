@@ -3,10 +3,11 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { policies } from "../../policy/policies";
 import { estimateCost } from "../../tools/cost/estimate";
-import { PlanIndex } from "../../tools/cost/models";
 import { PRICES, money, roundCents } from "../../tools/cost/prices";
 import {
+  KEY_POLICIES,
   adminCell,
   auditCell,
   availabilityCell,
@@ -26,9 +27,18 @@ import {
 import { REFERENCE, referenceEquivalent } from "../../tools/compare/reference";
 import { PRESETS, planSource } from "../../tools/compare/source";
 import { buildComparison, renderComparison, type Comparison } from "../../tools/compare/table";
+import { enrichPlan } from "../../tools/pipeline/plan-stack";
+import { PlanIndex } from "../../tools/plan/plan-index";
 import type { PlanFile } from "../../tools/plan/types";
 import { TS_REGISTER } from "../helpers/plan";
-import { FixturePlan, expressPlan, fargatePlan, standardPlan, withProps } from "./fixtures";
+import {
+  FixturePlan,
+  expressPlan,
+  fargatePlan,
+  resourceNamed,
+  standardPlan,
+  withProps,
+} from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 const H = 730;
@@ -169,17 +179,47 @@ describe("preset comparison", () => {
   describe("rows follow the plans' inputs", () => {
     const idx = (plan: PlanFile): PlanIndex => new PlanIndex(plan);
 
-    it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", () => {
-      expect(encryptionCell(idx(standardPlan()))).to.match(
+    /** The plan as tools/pipeline records it: with the pack's verdicts and the cost. */
+    const judged = async (plan: PlanFile): Promise<PlanIndex> =>
+      new PlanIndex(await enrichPlan(plan));
+
+    it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", async () => {
+      expect(encryptionCell(await judged(standardPlan()))).to.match(
         /^\*\*Customer-managed key `alias\/standard-data`\*\*, rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×7, S3, secrets, CloudTrail, backup vault$/,
       );
-      expect(encryptionCell(idx(expressPlan()))).to.equal(
+      expect(encryptionCell(await judged(expressPlan()))).to.equal(
         "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×2<br>CloudWatch Logs service key: logs ×3",
       );
       const plain = withProps(standardPlan(), "standard-documents", (p) => {
         p.encrypted = false;
       });
-      expect(encryptionCell(idx(plain))).to.contain("**Not encrypted**: EBS data");
+      expect(encryptionCell(await judged(plain))).to.contain("**Not encrypted**: EBS data");
+    });
+
+    it("takes encryption and the key choice from the policy pack's verdicts", async () => {
+      expect(() => encryptionCell(idx(standardPlan()))).to.throw("carries no policy verdicts");
+      // the pack judges the master password's key apart from the storage's
+      const secretKey = structuredClone(standardPlan());
+      const db = resourceNamed(secretKey, "standard-db");
+      delete db.props.masterUserSecretKmsKeyId;
+      delete db.propertyDependencies.masterUserSecretKmsKeyId;
+      const cell = encryptionCell(await judged(secretKey));
+      expect(cell).to.contain("AWS-managed key `aws/secretsmanager`: DB master secret");
+      expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×7/);
+      // a customer-managed key from outside the plan is one for the pack, and so for the row
+      const arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555";
+      const external = structuredClone(standardPlan());
+      const volume = resourceNamed(external, "standard-documents");
+      volume.props.kmsKeyId = arn;
+      delete volume.propertyDependencies.kmsKeyId;
+      expect(encryptionCell(await judged(external))).to.contain(
+        `**Customer-managed key \`${arn}\`**: EBS data`,
+      );
+    });
+
+    it("reads the verdicts of policies the pack has", () => {
+      const names = policies.map((p) => p.name);
+      for (const name of Object.values(KEY_POLICIES)) expect(names).to.include(name);
     });
 
     it("shows where TLS ends and flags a listener that serves plain HTTP", () => {
@@ -211,9 +251,9 @@ describe("preset comparison", () => {
       expect(ref).to.contain("egress: 2 NAT gateways (one per AZ)");
     });
 
-    it("reports the audit trail, or its absence", () => {
+    it("reports the audit trail, or its absence", async () => {
       expect(auditCell(idx(expressPlan()))).to.contain("no CloudTrail trail created");
-      expect(auditCell(idx(standardPlan()))).to.contain(
+      expect(auditCell(await judged(standardPlan()))).to.contain(
         "CloudTrail (multi-region, log-file validation, KMS-encrypted) → S3 + CloudWatch Logs",
       );
       const noRetention = withProps(expressPlan(), "dev-apache-logs", (p) => {

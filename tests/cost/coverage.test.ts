@@ -4,15 +4,16 @@ import * as path from "path";
 import { FREE_TYPES, estimateCost, freeReason } from "../../tools/cost/estimate";
 import { MODELS } from "../../tools/cost/models";
 import type { PlanFile } from "../../tools/plan/types";
-import { planStack } from "../helpers/plan";
 import {
-  FIXTURES,
-  FixturePlan,
-  expressPlan,
-  fargatePlan,
-  standardPlan,
-  withProps,
-} from "./fixtures";
+  addResource,
+  copyResource,
+  mutate,
+  retype,
+  setProp,
+  unsetProp,
+  type Target,
+} from "../helpers/mutate";
+import { EXPRESS_PLUS, planStack } from "../helpers/plan";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -39,23 +40,24 @@ function uncovered(plan: PlanFile): string[] {
     .map((r) => r.type);
 }
 
-function withResource(
-  plan: PlanFile,
-  type: string,
-  props: Record<string, string>,
-  remote = false,
-): PlanFile {
-  const f = new FixturePlan(plan.stack, plan.preset);
-  const r = remote ? f.remote(type, "extra", props) : f.add(type, "extra", props);
-  const copy = structuredClone(plan);
-  copy.resources.push(r);
-  return copy;
-}
+/** The plans the program records for the four presets (example stacks, cached per stack). */
+const PRESET_PLANS: Readonly<Record<string, () => Promise<PlanFile>>> = {
+  "express (dev stack)": () => planStack("dev"),
+  "express-plus (dev stack with EXPRESS_PLUS)": () => planStack("dev", EXPRESS_PLUS),
+  "standard (staging stack)": () => planStack("staging"),
+  "fargate (prod stack)": () => planStack("prod"),
+};
+const express = PRESET_PLANS["express (dev stack)"];
+const standard = PRESET_PLANS["standard (staging stack)"];
+const fargate = PRESET_PLANS["fargate (prod stack)"];
+
+const DEV_WEB: Target = ["aws:ec2/instance:Instance", "openemr-dev-web"];
 
 describe("cost coverage", () => {
-  for (const [preset, make] of Object.entries(FIXTURES)) {
-    it(`prices every resource of the ${preset} fixture or lists its type as free`, () => {
-      const plan = make();
+  for (const [preset, make] of Object.entries(PRESET_PLANS)) {
+    it(`prices every resource of the ${preset} plan or lists its type as free`, async () => {
+      const plan = await make();
+      expect(plan.resources.filter((r) => r.custom)).to.have.length.greaterThan(0);
       expect(uncovered(plan)).to.deep.equal([]);
       expect(estimateCost(plan).unpriced).to.deep.equal([]);
     });
@@ -76,89 +78,112 @@ describe("cost coverage", () => {
     }
   });
 
-  it("reports a resource type that has no model and is not on the free list", () => {
-    const plan = withResource(expressPlan(), "aws:lambda/function:Function", {
-      runtime: "nodejs20.x",
-    });
+  it("reports a resource type that has no model and is not on the free list", async () => {
+    // The program creates no Lambda function: a small hand-written one.
+    const plan = mutate(
+      await express(),
+      addResource({
+        type: "aws:lambda/function:Function",
+        name: "extra",
+        props: { runtime: "nodejs20.x" },
+      }),
+    );
     expect(estimateCost(plan).unpriced).to.deep.equal([
       "aws:lambda/function:Function extra: no cost model and not on the free list",
     ]);
   });
 
-  it("does not take a remote component (awsx) for a free plain component", () => {
-    const plan = withResource(expressPlan(), "awsx:lb:ApplicationLoadBalancer", {}, true);
+  it("does not take a remote component (awsx) for a free plain component", async () => {
+    // A remote component of a type no model prices, made from the plan's real awsx VPC.
+    const VPC: Target = ["awsx:ec2:Vpc", "openemr-dev-net-vpc"];
+    const plan = mutate(
+      await express(),
+      copyResource(VPC, "extra"),
+      retype(["awsx:ec2:Vpc", "extra"], "awsx:lb:ApplicationLoadBalancer"),
+    );
     expect(estimateCost(plan).unpriced).to.deep.equal([
       "awsx:lb:ApplicationLoadBalancer extra: no cost model and not on the free list",
     ]);
   });
 
-  it("reports an instance type missing from the price table instead of pricing it at zero", () => {
-    const plan = withProps(expressPlan(), "dev-web", (p) => {
-      p.instanceType = "m7g.large";
-    });
+  it("reports an instance type missing from the price table instead of pricing it at zero", async () => {
+    const plan = mutate(await express(), setProp(DEV_WEB, "instanceType", "m7g.large"));
     const cost = estimateCost(plan);
     expect(cost.unpriced).to.deep.equal([
-      "aws:ec2/instance:Instance dev-web: EC2 instance type m7g.large is not in the price table",
+      "aws:ec2/instance:Instance openemr-dev-web: EC2 instance type m7g.large is not in the price table",
     ]);
     expect(cost.lines.some((l) => l.item.startsWith("EC2"))).to.equal(false);
   });
 
-  it("reports values unknown at plan time", () => {
-    const plan = withProps(expressPlan(), "dev-web", (p) => {
-      p.instanceType = "<computed>";
-    });
+  it("reports values unknown at plan time", async () => {
+    const plan = mutate(await express(), setProp(DEV_WEB, "instanceType", "<computed>"));
     expect(estimateCost(plan).unpriced).to.deep.equal([
-      "aws:ec2/instance:Instance dev-web: instance type not known at plan time",
+      "aws:ec2/instance:Instance openemr-dev-web: instance type not known at plan time",
     ]);
   });
 
-  it("reports storage types and options the table has no price for", () => {
-    const gp2 = withProps(standardPlan(), "standard-documents", (p) => {
-      p.type = "gp2";
-    });
+  it("reports storage types and options the table has no price for", async () => {
+    const gp2 = mutate(
+      await standard(),
+      setProp(["aws:ebs/volume:Volume", "openemr-staging-web-data"], "type", "gp2"),
+    );
     expect(estimateCost(gp2).unpriced).to.deep.equal([
-      "aws:ebs/volume:Volume standard-documents: volume: type gp2 has no price in the table (gp3 only)",
+      "aws:ebs/volume:Volume openemr-staging-web-data: volume: type gp2 has no price in the table (gp3 only)",
     ]);
-    const rdsDefault = withProps(standardPlan(), "standard-db", (p) => {
-      delete p.storageType;
-    });
+    const rdsDefault = mutate(
+      await standard(),
+      unsetProp(["aws:rds/instance:Instance", "openemr-staging-db"], "storageType"),
+    );
     expect(estimateCost(rdsDefault).unpriced).to.deep.equal([
-      "aws:rds/instance:Instance standard-db: RDS storage type not set (AWS default gp2) has no price in the table (gp3 only)",
+      "aws:rds/instance:Instance openemr-staging-db: RDS storage type not set (AWS default gp2) has no price in the table (gp3 only)",
     ]);
-    const spot = withProps(fargatePlan(), "prod-openemr", (p) => {
-      delete p.launchType;
-      p.capacityProviderStrategies = [{ capacityProvider: "FARGATE_SPOT", weight: 1 }];
-    });
+    const SERVICE: Target = ["aws:ecs/service:Service", "openemr-prod-app-service"];
+    const spot = mutate(
+      await fargate(),
+      unsetProp(SERVICE, "launchType"),
+      setProp(SERVICE, "capacityProviderStrategies", [
+        { capacityProvider: "FARGATE_SPOT", weight: 1 },
+      ]),
+    );
     expect(estimateCost(spot).unpriced).to.deep.equal([
-      "aws:ecs/service:Service prod-openemr: capacity providers FARGATE_SPOT: only FARGATE is priced",
+      "aws:ecs/service:Service openemr-prod-app-service: capacity providers FARGATE_SPOT: only FARGATE is priced",
     ]);
-    const enhanced = withProps(fargatePlan(), "prod-cluster", (p) => {
-      p.settings = [{ name: "containerInsights", value: "enhanced" }];
-    });
+    const enhanced = mutate(
+      await fargate(),
+      setProp(["aws:ecs/cluster:Cluster", "openemr-prod-app-cluster"], "settings", [
+        { name: "containerInsights", value: "enhanced" },
+      ]),
+    );
     expect(estimateCost(enhanced).unpriced).to.deep.equal([
-      "aws:ecs/cluster:Cluster prod-cluster: Container Insights with enhanced observability is billed per observation; the table has no figure for it",
+      "aws:ecs/cluster:Cluster openemr-prod-app-cluster: Container Insights with enhanced observability is billed per observation; the table has no figure for it",
     ]);
-    const longInsights = withProps(fargatePlan(), "prod-db-writer", (p) => {
-      p.performanceInsightsRetentionPeriod = 465;
-    });
-    expect(estimateCost(longInsights).unpriced).to.have.length(1);
+    const WRITER: Target = ["aws:rds/clusterInstance:ClusterInstance", "openemr-prod-db-writer"];
+    const longInsights = mutate(
+      await fargate(),
+      setProp(WRITER, "performanceInsightsEnabled", true),
+      setProp(WRITER, "performanceInsightsRetentionPeriod", 465),
+    );
+    expect(estimateCost(longInsights).unpriced).to.deep.equal([
+      "aws:rds/clusterInstance:ClusterInstance openemr-prod-db-writer: Performance Insights retention of 465 days (beyond the free 7) is not priced",
+    ]);
   });
 
-  it("reports a snapshot policy whose target tags match nothing in the plan", () => {
-    const plan = withProps(expressPlan(), "dev-snapshots", (p) => {
-      p.policyDetails = {
-        resourceTypes: ["VOLUME"],
-        targetTags: { "openemr:snapshots": "nobody" },
-        schedules: [],
-      };
-    });
+  it("reports a snapshot policy whose target tags match nothing in the plan", async () => {
+    const plan = mutate(
+      await express(),
+      setProp(
+        ["aws:dlm/lifecyclePolicy:LifecyclePolicy", "openemr-dev-snapshots"],
+        "policyDetails.targetTags",
+        { "openemr:snapshots": "nobody" },
+      ),
+    );
     expect(estimateCost(plan).unpriced).to.deep.equal([
-      'aws:dlm/lifecyclePolicy:LifecyclePolicy dev-snapshots: DLM policy targets {"openemr:snapshots":"nobody"}, which no volume or instance in the plan carries',
+      'aws:dlm/lifecyclePolicy:LifecyclePolicy openemr-dev-snapshots: DLM policy targets {"openemr:snapshots":"nobody"}, which no volume or instance in the plan carries',
     ]);
   });
 
-  it("reports a region the price table does not cover", () => {
-    const plan = { ...expressPlan(), region: "eu-west-1" };
+  it("reports a region the price table does not cover", async () => {
+    const plan = { ...(await express()), region: "eu-west-1" };
     expect(estimateCost(plan).unpriced).to.deep.equal([
       "region eu-west-1: the price table covers us-east-1 only",
     ]);

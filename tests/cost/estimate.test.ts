@@ -2,9 +2,40 @@ import { expect } from "chai";
 import { estimateCost, formatCostSummary } from "../../tools/cost/estimate";
 import { PRICES, roundCents, usd } from "../../tools/cost/prices";
 import type { PlanFile, PlanValue } from "../../tools/plan/types";
-import { expressPlan, fargatePlan, standardPlan, withProps } from "./fixtures";
+import {
+  editProps,
+  mutate,
+  resource,
+  setProp,
+  unsetProp,
+  valueAt,
+  type Target,
+} from "../helpers/mutate";
+import { EXPRESS_PLUS, planStack } from "../helpers/plan";
 
 const H = 730;
+
+// The plans the program records for the example stacks (cached per stack).
+const express = (): Promise<PlanFile> => planStack("dev");
+const expressPlus = (): Promise<PlanFile> => planStack("dev", EXPRESS_PLUS);
+const standard = (): Promise<PlanFile> => planStack("staging");
+const fargate = (): Promise<PlanFile> => planStack("prod");
+
+const DEV_WEB: Target = ["aws:ec2/instance:Instance", "openemr-dev-web"];
+const STAGING_WEB: Target = ["aws:ec2/instance:Instance", "openemr-staging-web"];
+const STAGING_DB: Target = ["aws:rds/instance:Instance", "openemr-staging-db"];
+const PROD_VPC: Target = ["awsx:ec2:Vpc", "openemr-prod-net-vpc"];
+const PROD_CLUSTER: Target = ["aws:rds/cluster:Cluster", "openemr-prod-db-cluster"];
+const PROD_SERVICE: Target = ["aws:ecs/service:Service", "openemr-prod-app-service"];
+const PROD_SCALING: Target = ["aws:appautoscaling/target:Target", "openemr-prod-app-scaling"];
+const PROD_TASK: Target = ["aws:ecs/taskDefinition:TaskDefinition", "openemr-prod-app-task"];
+const PROD_CACHE: Target = [
+  "aws:elasticache/serverlessCache:ServerlessCache",
+  "openemr-prod-sessions-valkey",
+];
+const PROD_WAF: Target = ["aws:wafv2/webAcl:WebAcl", "openemr-prod-waf-acl"];
+const PROD_ALB: Target = ["aws:lb/loadBalancer:LoadBalancer", "openemr-prod-lb-alb"];
+const PROD_SITES: Target = ["aws:efs/fileSystem:FileSystem", "openemr-prod-sites-fs"];
 
 /** Integer cents, so that money comparisons are exact. */
 const cents = (amount: number): number => Math.round(amount * 100);
@@ -17,14 +48,25 @@ function delta(before: PlanFile, after: PlanFile): number {
   return cents(estimateCost(after).monthlyUsd) - cents(estimateCost(before).monthlyUsd);
 }
 
-function asObject(v: PlanValue | undefined): Record<string, PlanValue> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not an object");
-  return v;
+/** The planned value of a resource's input, which the expected figures below are built from. */
+function planned(plan: PlanFile, target: Target, path: string): PlanValue | undefined {
+  return valueAt(resource(plan, target), path);
+}
+
+/** The fargate plan's service at rest: 2 ARM tasks of 1 vCPU and 2 GB (desiredCount = minimum). */
+async function fargateTasks(): Promise<PlanFile> {
+  const plan = await fargate();
+  expect(planned(plan, PROD_SERVICE, "desiredCount")).to.equal(2);
+  expect(planned(plan, PROD_SCALING, "minCapacity")).to.equal(2);
+  expect(planned(plan, PROD_TASK, "cpu")).to.equal("1024");
+  expect(planned(plan, PROD_TASK, "memory")).to.equal("2048");
+  expect(planned(plan, PROD_TASK, "runtimePlatform.cpuArchitecture")).to.equal("ARM64");
+  return plan;
 }
 
 describe("cost estimate", () => {
   describe("price table", () => {
-    it("carries the figures of shared/reference/prices.md for what the presets create", () => {
+    it("carries the transcribed AWS list prices for what the presets create", () => {
       expect(PRICES.region).to.equal("us-east-1");
       expect(PRICES.hoursPerMonth).to.equal(730);
       expect(PRICES.ec2.hourly["t4g.small"]).to.equal(0.0168);
@@ -49,9 +91,9 @@ describe("cost estimate", () => {
       expect(PRICES.backup.rdsGbMonth.usd).to.equal(0.095);
     });
 
-    it("records an ISO as-of date and a source page for every price", () => {
+    it("records an ISO as-of date and a source page for every price", async () => {
       expect(PRICES.asOf).to.match(/^\d{4}-\d{2}-\d{2}$/);
-      expect(estimateCost(expressPlan()).asOf).to.equal(PRICES.asOf);
+      expect(estimateCost(await express()).asOf).to.equal(PRICES.asOf);
     });
 
     it("formats unit prices with every significant digit and at least cents", () => {
@@ -65,25 +107,33 @@ describe("cost estimate", () => {
   });
 
   describe("express at its defaults", () => {
-    it("prices the instance, root volume, public IPv4 and snapshots line by line", () => {
-      const cost = estimateCost(expressPlan());
+    it("prices the instance, root volume, Elastic IP, alarms and snapshots line by line", async () => {
+      const cost = estimateCost(await express());
       expect(cost.unpriced).to.deep.equal([]);
       expect(cost.lines.map((l) => [l.item, l.monthlyUsd])).to.deep.equal([
-        ["EC2 t4g.small (730 h × $0.0168)", 12.26],
-        ["EBS gp3 root volume 20 GB (20 GB × $0.08)", 1.6],
-        ["Public IPv4 address (730 h × $0.005)", 3.65],
+        ["Elastic IP, public IPv4 address (730 h × $0.005)", 3.65],
         [
           "EBS snapshots (DLM): one full copy of 20 GB (20 GB × $0.05; upper bound of the first snapshot)",
           1,
         ],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        ["EC2 t4g.small (730 h × $0.0168)", 12.26],
+        ["EBS gp3 root volume 20 GB (20 GB × $0.08)", 1.6],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(18.51);
+      expect(cost.monthlyUsd).to.equal(18.71);
       expect(cost.currency).to.equal("USD");
     });
 
-    it("makes the total the sum of the rounded lines", () => {
-      for (const plan of [expressPlan(), standardPlan(), fargatePlan()]) {
+    it("makes the total the sum of the rounded lines", async () => {
+      for (const plan of [
+        await express(),
+        await expressPlus(),
+        await standard(),
+        await fargate(),
+      ]) {
         const cost = estimateCost(plan);
+        expect(cost.lines, plan.preset).to.have.length.greaterThan(0);
         const sum = cost.lines.reduce((s, l) => s + cents(l.monthlyUsd), 0);
         expect(cents(cost.monthlyUsd)).to.equal(sum);
         for (const l of cost.lines) expect(cents(l.monthlyUsd) / 100).to.equal(l.monthlyUsd);
@@ -92,21 +142,19 @@ describe("cost estimate", () => {
   });
 
   describe("changing an input changes the estimate by exactly the price difference", () => {
-    it("t4g.small → t4g.medium adds 730 h × the hourly difference", () => {
-      const before = expressPlan();
-      const after = withProps(before, "dev-web", (p) => {
-        p.instanceType = "t4g.medium";
-      });
+    it("t4g.small → t4g.medium adds 730 h × the hourly difference", async () => {
+      const before = await express();
+      expect(planned(before, DEV_WEB, "instanceType")).to.equal("t4g.small");
+      const after = mutate(before, setProp(DEV_WEB, "instanceType", "t4g.medium"));
       const expected =
         line(H * PRICES.ec2.hourly["t4g.medium"]) - line(H * PRICES.ec2.hourly["t4g.small"]);
       expect(delta(before, after)).to.equal(expected).and.to.equal(1227);
     });
 
-    it("a larger root volume adds its gp3 storage and its snapshot copy", () => {
-      const before = expressPlan();
-      const after = withProps(before, "dev-web", (p) => {
-        asObject(p.rootBlockDevice).volumeSize = 30;
-      });
+    it("a larger root volume adds its gp3 storage and its snapshot copy", async () => {
+      const before = await express();
+      expect(planned(before, DEV_WEB, "rootBlockDevice.volumeSize")).to.equal(20);
+      const after = mutate(before, setProp(DEV_WEB, "rootBlockDevice.volumeSize", 30));
       const gp3 = PRICES.ebs.gp3GbMonth.usd;
       const snap = PRICES.ebs.snapshotGbMonth.usd;
       expect(delta(before, after)).to.equal(
@@ -114,11 +162,12 @@ describe("cost estimate", () => {
       );
     });
 
-    it("RDS Multi-AZ on doubles the instance-hours and moves storage to the Multi-AZ rate", () => {
-      const before = standardPlan();
-      const after = withProps(before, "standard-db", (p) => {
-        p.multiAz = true;
-      });
+    it("RDS Multi-AZ on doubles the instance-hours and moves storage to the Multi-AZ rate", async () => {
+      const base = await standard();
+      expect(planned(base, STAGING_DB, "instanceClass")).to.equal("db.t4g.small");
+      expect(planned(base, STAGING_DB, "allocatedStorage")).to.equal(20);
+      const before = mutate(base, setProp(STAGING_DB, "multiAz", false));
+      const after = mutate(base, setProp(STAGING_DB, "multiAz", true));
       const hourly = PRICES.rdsMysql.hourly["db.t4g.small"];
       expect(delta(before, after)).to.equal(
         line(H * hourly * 2) -
@@ -130,11 +179,11 @@ describe("cost estimate", () => {
       expect(items).to.include("RDS MySQL db.t4g.small Multi-AZ (730 h × $0.032 × 2)");
     });
 
-    it("NAT Single → OnePerAz over 2 AZs adds one NAT gateway and its public IPv4", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-network", (p) => {
-        p.natGateways = { strategy: "OnePerAz" };
-      });
+    it("NAT Single → OnePerAz over 2 AZs adds one NAT gateway and its public IPv4", async () => {
+      const before = await fargate();
+      expect(planned(before, PROD_VPC, "natGateways.strategy")).to.equal("Single");
+      expect(planned(before, PROD_VPC, "numberOfAvailabilityZones")).to.equal(2);
+      const after = mutate(before, setProp(PROD_VPC, "natGateways", { strategy: "OnePerAz" }));
       const nat = PRICES.nat.hour.usd;
       const ip = PRICES.publicIpv4Hour.usd;
       expect(delta(before, after)).to.equal(
@@ -142,73 +191,63 @@ describe("cost estimate", () => {
       );
     });
 
-    it("an awsx VPC without natGateways is priced at awsx's default of one NAT per AZ", () => {
-      const perAz = withProps(fargatePlan(), "prod-network", (p) => {
-        p.natGateways = { strategy: "OnePerAz" };
-      });
-      const unset = withProps(fargatePlan(), "prod-network", (p) => {
-        delete p.natGateways;
-      });
+    it("an awsx VPC without natGateways is priced at awsx's default of one NAT per AZ", async () => {
+      const perAz = mutate(
+        await fargate(),
+        setProp(PROD_VPC, "natGateways", { strategy: "OnePerAz" }),
+      );
+      const unset = mutate(await fargate(), unsetProp(PROD_VPC, "natGateways"));
       expect(estimateCost(unset).monthlyUsd).to.equal(estimateCost(perAz).monthlyUsd);
     });
 
-    it("NAT strategy None removes the NAT gateway and its address", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-network", (p) => {
-        p.natGateways = { strategy: "None" };
-      });
+    it("NAT strategy None removes the NAT gateway and its address", async () => {
+      const before = await fargate();
+      const after = mutate(before, setProp(PROD_VPC, "natGateways", { strategy: "None" }));
       expect(delta(before, after)).to.equal(
         -(line(H * PRICES.nat.hour.usd) + line(H * PRICES.publicIpv4Hour.usd)),
       );
     });
 
-    it("Aurora ACU minimum 0.5 → 1 adds 0.5 ACU × 730 h per instance", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-db", (p) => {
-        asObject(p.serverlessv2ScalingConfiguration).minCapacity = 1;
-      });
+    it("Aurora ACU minimum 0.5 → 1 adds 0.5 ACU × 730 h per instance", async () => {
+      const before = await fargate();
+      const MIN = "serverlessv2ScalingConfiguration.minCapacity";
+      expect(planned(before, PROD_CLUSTER, MIN)).to.equal(0.5);
+      const after = mutate(before, setProp(PROD_CLUSTER, MIN, 1));
       const acu = PRICES.aurora.acuHour.usd;
       expect(delta(before, after)).to.equal(line(1 * H * acu) - line(0.5 * H * acu));
     });
 
-    it("Aurora ACU minimum 0 (auto-pause) is priced at nothing and says so", () => {
-      const plan = withProps(fargatePlan(), "prod-db", (p) => {
-        asObject(p.serverlessv2ScalingConfiguration).minCapacity = 0;
-      });
+    it("Aurora ACU minimum 0 (auto-pause) is priced at nothing and says so", async () => {
+      const plan = mutate(
+        await fargate(),
+        setProp(PROD_CLUSTER, "serverlessv2ScalingConfiguration.minCapacity", 0),
+      );
       const aurora = estimateCost(plan).lines.find((l) => l.item.startsWith("Aurora"));
       expect(aurora?.monthlyUsd).to.equal(0);
       expect(aurora?.item).to.contain("auto-pause");
     });
 
-    it("task count 2 → 3 adds one task's vCPU and memory for 730 h", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-openemr", (p) => {
-        p.desiredCount = 3;
-      });
+    it("task count 2 → 3 adds one task's vCPU and memory for 730 h", async () => {
+      const before = await fargateTasks();
+      const after = mutate(before, setProp(PROD_SERVICE, "desiredCount", 3));
       const arm = PRICES.fargate.arm;
       const perTask = 1 * arm.vcpuHour.usd + 2 * arm.gbHour.usd;
       expect(delta(before, after)).to.equal(line(3 * H * perTask) - line(2 * H * perTask));
     });
 
-    it("the autoscaling minimum wins over a lower desiredCount", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-openemr", (p) => {
-        p.desiredCount = 1;
-      });
+    it("the autoscaling minimum wins over a lower desiredCount", async () => {
+      const before = await fargateTasks();
+      const after = mutate(before, setProp(PROD_SERVICE, "desiredCount", 1));
       expect(delta(before, after)).to.equal(0);
-      const raised = withProps(before, "prod-scaling", (p) => {
-        p.minCapacity = 4;
-      });
+      const raised = mutate(before, setProp(PROD_SCALING, "minCapacity", 4));
       const arm = PRICES.fargate.arm;
       const perTask = 1 * arm.vcpuHour.usd + 2 * arm.gbHour.usd;
       expect(delta(before, raised)).to.equal(line(4 * H * perTask) - line(2 * H * perTask));
     });
 
-    it("x86 tasks are priced at the x86 Fargate rates", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-openemr-task", (p) => {
-        p.runtimePlatform = { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" };
-      });
+    it("x86 tasks are priced at the x86 Fargate rates", async () => {
+      const before = await fargateTasks();
+      const after = mutate(before, setProp(PROD_TASK, "runtimePlatform.cpuArchitecture", "X86_64"));
       const { arm, x86 } = PRICES.fargate;
       expect(delta(before, after)).to.equal(
         line(2 * H * (x86.vcpuHour.usd + 2 * x86.gbHour.usd)) -
@@ -216,72 +255,73 @@ describe("cost estimate", () => {
       );
     });
 
-    it("a Valkey storage minimum above the 100 MB floor is priced at the configured minimum", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-sessions", (p) => {
-        p.cacheUsageLimits = { dataStorage: { minimum: 1, unit: "GB" } };
-      });
+    it("a Valkey storage minimum above the 100 MB floor is priced at the configured minimum", async () => {
+      const before = await fargate();
+      expect(planned(before, PROD_CACHE, "cacheUsageLimits.dataStorage.minimum")).to.equal(
+        undefined,
+      );
+      const after = mutate(before, setProp(PROD_CACHE, "cacheUsageLimits.dataStorage.minimum", 1));
       const gbHour = PRICES.elasticacheServerless.valkey.gbHour.usd;
       expect(delta(before, after)).to.equal(line(1 * H * gbHour) - line(0.1 * H * gbHour));
     });
 
-    it("each WAF rule or rule group adds $1.00 a month", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-waf", (p) => {
-        const rules = p.rules;
-        if (!Array.isArray(rules)) throw new Error("fixture WAF has no rules");
-        rules.push({
-          name: "extra",
-          priority: 9,
-          statement: {
-            managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesLinuxRuleSet" },
-          },
-        });
-      });
+    it("each WAF rule or rule group adds $1.00 a month", async () => {
+      const before = await fargate();
+      const after = mutate(
+        before,
+        editProps(PROD_WAF, (p) => {
+          const rules = p["rules"];
+          if (!Array.isArray(rules) || rules.length === 0) throw new Error("the WAF has no rules");
+          const copied = structuredClone(rules[rules.length - 1]);
+          if (typeof copied !== "object" || copied === null || Array.isArray(copied)) {
+            throw new Error("a WAF rule is not an object");
+          }
+          rules.push({ ...copied, name: "extra", priority: rules.length });
+        }),
+      );
       expect(delta(before, after)).to.equal(cents(PRICES.waf.ruleMonth.usd));
     });
 
-    it("an internal ALB pays no public IPv4 addresses; an internet-facing one pays one per subnet", () => {
-      const before = fargatePlan();
-      const internal = withProps(before, "prod-alb", (p) => {
-        p.internal = true;
-      });
+    it("an internal ALB pays no public IPv4 addresses; an internet-facing one pays one per subnet", async () => {
+      const before = await fargate();
+      const subnets = planned(before, PROD_ALB, "subnets");
+      if (!Array.isArray(subnets)) throw new Error("the ALB lists no subnets");
+      expect(subnets).to.have.length(2);
+      const internal = mutate(before, setProp(PROD_ALB, "internal", true));
       expect(delta(before, internal)).to.equal(-line(2 * H * PRICES.publicIpv4Hour.usd));
-      const threeAz = withProps(before, "prod-alb", (p) => {
-        p.subnets = ["a", "b", "c"];
-      });
+      const threeAz = mutate(before, setProp(PROD_ALB, "subnets", [...subnets, "subnet-pub2"]));
       expect(delta(before, threeAz)).to.equal(
         line(3 * H * PRICES.publicIpv4Hour.usd) - line(2 * H * PRICES.publicIpv4Hour.usd),
       );
     });
 
-    it("associatePublicIpAddress false drops the address; unset is assumed public and says so", () => {
-      const before = expressPlan();
-      const off = withProps(before, "dev-web", (p) => {
-        p.associatePublicIpAddress = false;
-      });
+    it("associatePublicIpAddress false drops the address; unset is assumed public and says so", async () => {
+      const before = await standard();
+      expect(planned(before, STAGING_WEB, "associatePublicIpAddress")).to.equal(true);
+      const off = mutate(before, setProp(STAGING_WEB, "associatePublicIpAddress", false));
       expect(delta(before, off)).to.equal(-line(H * PRICES.publicIpv4Hour.usd));
-      const unset = withProps(before, "dev-web", (p) => {
-        delete p.associatePublicIpAddress;
-      });
+      const unset = mutate(before, unsetProp(STAGING_WEB, "associatePublicIpAddress"));
       expect(delta(before, unset)).to.equal(0);
       expect(estimateCost(unset).lines.map((l) => l.item)).to.include(
         "Public IPv4 address (730 h × $0.005; associatePublicIpAddress not set, assumed public)",
       );
     });
 
-    it("an RDS-managed master password adds the secret RDS creates", () => {
-      const before = standardPlan();
-      const after = withProps(before, "standard-db", (p) => {
-        p.manageMasterUserPassword = false;
-      });
-      expect(delta(before, after)).to.equal(-cents(PRICES.secretsManager.secretMonth.usd));
+    it("an RDS-managed master password adds the secret RDS creates", async () => {
+      const before = await standard();
+      expect(planned(before, STAGING_DB, "manageMasterUserPassword")).to.equal(undefined);
+      const after = mutate(
+        before,
+        unsetProp(STAGING_DB, "password"),
+        setProp(STAGING_DB, "manageMasterUserPassword", true),
+      );
+      expect(delta(before, after)).to.equal(cents(PRICES.secretsManager.secretMonth.usd));
     });
   });
 
   describe("usage", () => {
-    it("lists usage-driven charges with their unit price and keeps them out of the total", () => {
-      const cost = estimateCost(fargatePlan());
+    it("lists usage-driven charges with their unit price and keeps them out of the total", async () => {
+      const cost = estimateCost(await fargate());
       const usage = cost.usage ?? [];
       const find = (text: string) => usage.find((u) => u.item.includes(text));
       expect(find("EFS Standard storage")?.unitPrice).to.equal("$0.30 per GB-month (EFS Standard)");
@@ -289,7 +329,7 @@ describe("cost estimate", () => {
       expect(find("NAT gateway data processed")?.unitPrice).to.equal(
         "$0.045 per GB processed by a NAT gateway",
       );
-      expect(find("CloudWatch Logs /openemr/prod/app")?.unitPrice).to.equal(
+      expect(find("CloudWatch Logs /openemr/prod/ecs/openemr-prod-openemr")?.unitPrice).to.equal(
         "$0.50 per GB ingested (Standard log class); $0.03 per GB-month stored (compressed)",
       );
       expect(find("S3 storage")?.unitPrice).to.contain("$0.023 per GB-month");
@@ -297,29 +337,30 @@ describe("cost estimate", () => {
       for (const l of cost.lines) expect(l.item).not.to.match(/EFS|S3 storage|CloudWatch Logs/);
     });
 
-    it("lists EFS Elastic throughput as usage, adding nothing to the base", () => {
-      const before = fargatePlan();
-      const after = withProps(before, "prod-sites", (p) => {
-        p.throughputMode = "elastic";
-      });
-      expect(delta(before, after)).to.equal(0);
-      const usage = estimateCost(after).usage ?? [];
-      expect(usage.find((u) => u.item === "EFS Elastic throughput")?.unitPrice).to.equal(
+    it("lists EFS Elastic throughput as usage, adding nothing to the base", async () => {
+      const elastic = await fargate();
+      expect(planned(elastic, PROD_SITES, "throughputMode")).to.equal("elastic");
+      const bursting = mutate(elastic, setProp(PROD_SITES, "throughputMode", "bursting"));
+      expect(delta(bursting, elastic)).to.equal(0);
+      const elasticItems = (plan: PlanFile) =>
+        (estimateCost(plan).usage ?? []).filter((u) => u.item === "EFS Elastic throughput");
+      expect(elasticItems(elastic)).to.have.length(elasticItems(bursting).length + 1);
+      expect(elasticItems(elastic)[0]?.unitPrice).to.equal(
         "$0.03 per GB read (Elastic throughput); $0.06 per GB written (Elastic throughput)",
       );
     });
 
-    it("lists the custom metric an alarm watches as usage", () => {
-      const usage = estimateCost(standardPlan()).usage ?? [];
+    it("lists the custom metric an alarm watches as usage", async () => {
+      const usage = estimateCost(await express()).usage ?? [];
       expect(usage.map((u) => u.item)).to.include(
-        "Custom metric OpenEMR/standard/BackupFailures the alarm watches",
+        "Custom metric OpenEMR/BackupSucceeded the alarm watches",
       );
     });
 
-    it("summarises the base cost with its largest lines for npm run plan", () => {
-      const text = formatCostSummary(estimateCost(fargatePlan()), 3);
+    it("summarises the base cost with its largest lines for npm run plan", async () => {
+      const text = formatCostSummary(estimateCost(await fargate()), 3);
       expect(text.split("\n")[0]).to.equal(
-        `Monthly base cost: $186.87 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
+        `Monthly base cost: $187.37 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
       );
       expect(text).to.contain("$57.67  Fargate ARM 2 tasks");
       expect(text).to.contain("more lines in the plan file's cost block");

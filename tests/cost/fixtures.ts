@@ -1,7 +1,8 @@
-// Hand-built plan files for the cost estimator and the comparison, shaped like the plans the
-// offline plan engine writes (types, inputs, property dependencies) and sized with the preset
-// defaults in presets/*.ts. They stand in for the real preset plans until the plan engine is wired
-// into tools/compare/source.ts; the estimator's tests keep using them afterwards as fixed inputs.
+// Hand-built plan files, shaped like the plans the offline plan engine writes (types, inputs,
+// property dependencies) and sized with the preset defaults in presets/*.ts. Only the comparison's
+// tests (compare.test.ts) still use them; the estimator's tests run on the plans the program
+// records (tests/helpers/plan.ts, edited with tests/helpers/mutate.ts), and this file goes once
+// compare.test.ts does the same.
 import type { PlanFile, PlanResource, PlanValue } from "../../tools/plan/types";
 
 const ACCOUNT = "123456789012";
@@ -670,41 +671,6 @@ export function expressPlan(stack = "dev"): PlanFile {
   return f.build();
 }
 
-/** express-plus: express + a customer-managed key, a 10 GB data volume, backups to S3, CloudTrail. */
-export function expressPlusPlan(stack = "staging"): PlanFile {
-  const f = new FixturePlan(stack, "express-plus");
-  const tier = f.component("openemr:tier:ExpressPlus", stack);
-  const k = key(f, `${stack}-data`, tier);
-  const vpc = f.remote(
-    "awsx:ec2:Vpc",
-    `${stack}-network`,
-    {
-      cidrBlock: "10.30.0.0/16",
-      numberOfAvailabilityZones: 1,
-      natGateways: { strategy: "None" },
-      subnetStrategy: "Auto",
-      subnetSpecs: [{ type: "Public", name: "public", cidrMask: 24 }],
-      enableDnsHostnames: true,
-    },
-    tier,
-  );
-  const web = webInstance(f, stack, tier, vpc, {
-    instanceType: "t4g.small",
-    rootGb: 20,
-    k,
-    logs: ["apache", "mysql", "system"],
-  });
-  dataVolume(f, `${stack}-data`, tier, web.instance, 10, k);
-  const backupLogs = logGroup(f, `${stack}-backup-logs`, `/openemr/${stack}/backup`, tier, k);
-  bucket(f, `${stack}-backups`, tier, k, 90);
-  backupAlarm(f, stack, tier, k, backupLogs);
-  ssmSecureString(f, "db-root", tier, k);
-  ssmSecureString(f, "admin", tier, k);
-  dlmSnapshots(f, stack, tier, 14);
-  auditTrail(f, stack, tier, k);
-  return f.build();
-}
-
 /** standard: EC2 web tier + RDS MySQL db.t4g.small (20 GB gp3, Single-AZ), AWS Backup. */
 export function standardPlan(stack = "standard"): PlanFile {
   const f = new FixturePlan(stack, "standard");
@@ -1266,13 +1232,6 @@ export function fargatePlan(stack = "prod"): PlanFile {
   auditTrail(f, stack, tier, logs);
   return f.build();
 }
-
-export const FIXTURES: Readonly<Record<string, () => PlanFile>> = {
-  express: () => expressPlan(),
-  "express-plus": () => expressPlusPlan(),
-  standard: () => standardPlan(),
-  fargate: () => fargatePlan(),
-};
 
 // ---------------------------------------------------------------------------------------------
 // Editing helpers for tests

@@ -5,7 +5,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planStack as planStackInProcess } from "../../tools/plan/plan-stack";
+import { planStack as planStackInProcess } from "../../tools/pipeline/plan-stack";
 import type { PlanFile } from "../../tools/plan/types";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -22,7 +22,7 @@ export interface PlanRun {
 
 const cliRuns = new Map<string, Promise<PlanRun>>();
 
-/** Runs `npm run plan` (tools/plan/cli.ts) with the given arguments and reads its plan file. */
+/** Runs `npm run plan` (tools/pipeline/plan-cli.ts) with the given arguments and reads its plan file. */
 export function runPlanCli(args: string[]): Promise<PlanRun> {
   const key = JSON.stringify(args);
   let run = cliRuns.get(key);
@@ -31,7 +31,7 @@ export function runPlanCli(args: string[]): Promise<PlanRun> {
       const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "plan.json");
       execFile(
         process.execPath,
-        ["-r", TS_REGISTER, path.join(ROOT, "tools/plan/cli.ts"), ...args, "--json", json],
+        ["-r", TS_REGISTER, path.join(ROOT, "tools/pipeline/plan-cli.ts"), ...args, "--json", json],
         { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
         (err, stdout, stderr) => {
           const code = err ? ((err as { code?: number }).code ?? 1) : 0;

@@ -10,18 +10,16 @@ import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { PlanFile, PlanResource, PolicyViolation } from "../../tools/plan/types";
-import { runPolicyPack, toEngineValue } from "../../tools/policy/run";
-import { TS_REGISTER } from "../helpers/plan";
 import {
-  CMK_MANDATORY,
-  expressPlusPlan,
-  fargatePlan,
-  find,
-  hardenedBucket,
-  PlanBuilder,
-  standardPlan,
-} from "./fixtures";
+  COMPUTED,
+  type PlanFile,
+  type PlanResource,
+  type PolicyViolation,
+} from "../../tools/plan/types";
+import { runPolicyPack, toEngineValue } from "../../tools/policy/run";
+import { copyResource, editProps, mutate, setProp, unsetProp } from "../helpers/mutate";
+import { TS_REGISTER } from "../helpers/plan";
+import { CMK_MANDATORY, expressPlus, fargate, standard } from "./verdict";
 
 // The gRPC and protobuf runtimes the generated stubs use (dependencies of @pulumi/pulumi).
 const stubRequire = createRequire(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb"));
@@ -185,22 +183,46 @@ async function analyze(
 
 const key = (v: PolicyViolation) => `${v.policy}|${v.level}|${v.urn}|${v.message}`;
 
-/** A plan that trips resource and stack policies, unknown values and an exemption. */
-function brokenPlan(): PlanFile {
-  const plan = fargatePlan();
-  const b = new PlanBuilder(plan.stack, plan.preset);
-  hardenedBucket(b, "legacy-exports", { sseS3: true, purpose: "exports" }).policy.props["policy"] =
-    "<computed>";
-  b.add("aws:s3/bucket:Bucket", "bare", {});
-  b.add("aws:ebs/volume:Volume", "scratch", { encrypted: "<computed>" });
-  b.add("aws:secretsmanager/secret:Secret", "plain-secret", {});
-  b.add("aws:ec2/securityGroup:SecurityGroup", "ssh", {
-    ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }],
-  });
-  plan.resources.push(...b.resources.slice(1));
-  find(plan, "openemr-app-logs").props["retentionInDays"] = 30;
-  find(plan, "openemr-https").props["sslPolicy"] = "ELBSecurityPolicy-2016-08";
-  return plan;
+/** The standard plan, edited to trip resource and stack policies, unknown values and an exemption. */
+async function brokenPlan(): Promise<PlanFile> {
+  const SSE =
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+  return mutate(
+    await standard(),
+    // the audit-log bucket on SSE-S3 (exempted below) with a policy unknown during preview
+    setProp(
+      [SSE, "openemr-staging-audit-logs-encryption"],
+      "rules.0.applyServerSideEncryptionByDefault",
+      {
+        sseAlgorithm: "AES256",
+      },
+    ),
+    setProp(
+      ["aws:s3/bucketPolicy:BucketPolicy", "openemr-staging-audit-logs-policy"],
+      "policy",
+      COMPUTED,
+    ),
+    // a bucket without any of its settings resources
+    copyResource(
+      ["aws:s3/bucket:Bucket", "openemr-staging-lb-access-logs"],
+      "openemr-staging-bare",
+    ),
+    setProp(["aws:ebs/volume:Volume", "openemr-staging-web-data"], "encrypted", COMPUTED),
+    unsetProp(["aws:secretsmanager/secret:Secret", "openemr-staging-db-master-secret"], "kmsKeyId"),
+    editProps(["aws:ec2/securityGroup:SecurityGroup", "openemr-staging-web-sg"], (props) => {
+      props["ingress"] = [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }];
+    }),
+    setProp(
+      ["aws:cloudwatch/logGroup:LogGroup", "openemr-staging-containers"],
+      "retentionInDays",
+      30,
+    ),
+    setProp(
+      ["aws:lb/listener:Listener", "openemr-staging-lb-https"],
+      "sslPolicy",
+      "ELBSecurityPolicy-2016-08",
+    ),
+  );
 }
 
 const brokenConfig = {
@@ -210,7 +232,7 @@ const brokenConfig = {
     exemptions: [
       {
         policy: "s3-bucket-encryption",
-        resource: "legacy-exports",
+        resource: "openemr-staging-audit-logs",
         justification: "Exports for the state registry must be SSE-S3.",
       },
       { policy: "ebs-volume-encrypted", resource: "gone", justification: "Stale on purpose." },
@@ -267,15 +289,15 @@ describe("the pack served over the Pulumi analyzer protocol", function () {
     );
   });
 
-  const cases: Array<[string, () => PlanFile, Record<string, unknown>]> = [
-    ["express-plus fixture, CMK mandatory", expressPlusPlan, CMK_MANDATORY],
-    ["standard fixture, CMK mandatory", standardPlan, CMK_MANDATORY],
-    ["fargate fixture, defaults", fargatePlan, {}],
+  const cases: Array<[string, () => Promise<PlanFile>, Record<string, unknown>]> = [
+    ["the express-plus plan, CMK mandatory", expressPlus, CMK_MANDATORY],
+    ["the standard plan, CMK mandatory", standard, CMK_MANDATORY],
+    ["the fargate plan, defaults", fargate, {}],
     ["a plan with violations, unknowns and exemptions", brokenPlan, brokenConfig],
   ];
   for (const [name, makePlan, config] of cases) {
     it(`reports what the offline runner reports: ${name}`, async () => {
-      const plan = makePlan();
+      const plan = await makePlan();
       const served = (await analyze(client!, plan, config)).map(key).sort();
       const offline = (await runPolicyPack(plan, config)).violations.map(key).sort();
       expect(served).to.deep.equal(offline);

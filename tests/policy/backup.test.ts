@@ -1,158 +1,199 @@
+import type { PlanValue } from "../../tools/plan/types";
 import {
-  expectPass,
-  expectViolation,
-  hardenedBucket,
-  planOf,
-  ref,
-  single,
-  type FixtureValue,
-} from "./fixtures";
+  copyResource,
+  dropResource,
+  editProps,
+  mutate,
+  retype,
+  setProp,
+  unsetProp,
+  type Target,
+} from "../helpers/mutate";
+import { expectPass, expectViolation, fargate, standard } from "./verdict";
 
 const RDS_INSTANCE = "aws:rds/instance:Instance";
-const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+const DB: Target = [RDS_INSTANCE, "openemr-staging-db"];
+const CLUSTER: Target = ["aws:rds/cluster:Cluster", "openemr-prod-db-cluster"];
+const REPLICA: Target = [RDS_INSTANCE, "openemr-staging-db-replica"];
+
+/** The standard plan with a read replica built from its real database (without `unset`). */
+async function withReplica(...unset: string[]) {
+  return mutate(
+    await standard(),
+    copyResource(DB, "openemr-staging-db-replica"),
+    setProp(REPLICA, "replicateSourceDb", "openemr-staging-db"),
+    ...unset.map((p) => unsetProp(REPLICA, p)),
+  );
+}
 
 describe("rds-backup-retention", () => {
   const policy = "rds-backup-retention";
   it("passes seven days on instances and clusters", async () => {
-    await expectPass(single(RDS_INSTANCE, "db", { backupRetentionPeriod: 7 }), policy);
-    await expectPass(single(RDS_CLUSTER, "db", { backupRetentionPeriod: 35 }), policy);
+    await expectPass(mutate(await standard(), setProp(DB, "backupRetentionPeriod", 7)), policy, DB);
+    await expectPass(
+      mutate(await fargate(), setProp(CLUSTER, "backupRetentionPeriod", 35)),
+      policy,
+      CLUSTER,
+    );
   });
-  it("catches a database that does not set backupRetentionPeriod", () =>
-    expectViolation(single(RDS_CLUSTER, "db", {}), policy, {
-      resource: "db",
+  it("passes the standard and fargate plans' databases", async () => {
+    await expectPass(await standard(), policy, DB);
+    await expectPass(await fargate(), policy, CLUSTER);
+  });
+  it("catches a database that does not set backupRetentionPeriod", async () =>
+    expectViolation(mutate(await fargate(), unsetProp(CLUSTER, "backupRetentionPeriod")), policy, {
+      resource: "openemr-prod-db-cluster",
       says: ["backupRetentionPeriod", "at least 7"],
     }));
-  it("catches a retention below the minimum", () =>
-    expectViolation(single(RDS_INSTANCE, "db", { backupRetentionPeriod: 1 }), policy, {
-      resource: "db",
+  it("catches a retention below the minimum", async () =>
+    expectViolation(mutate(await standard(), setProp(DB, "backupRetentionPeriod", 1)), policy, {
+      resource: "openemr-staging-db",
       says: ["1 days", "at least 7"],
     }));
-  it("honours minBackupRetentionDays", () =>
-    expectViolation(single(RDS_INSTANCE, "db", { backupRetentionPeriod: 7 }), policy, {
-      resource: "db",
+  it("honours minBackupRetentionDays", async () =>
+    expectViolation(mutate(await standard(), setProp(DB, "backupRetentionPeriod", 7)), policy, {
+      resource: "openemr-staging-db",
       config: { [policy]: { minBackupRetentionDays: 14 } },
       says: ["at least 14"],
     }));
-  it("skips read replicas", () =>
-    expectPass(single(RDS_INSTANCE, "replica", { replicateSourceDb: "db" }), policy));
+  it("skips read replicas", async () =>
+    expectPass(await withReplica("backupRetentionPeriod"), policy, REPLICA));
 });
 
 describe("rds-deletion-protection", () => {
   const policy = "rds-deletion-protection";
-  it("passes a protected database that takes a final snapshot", () =>
-    expectPass(
-      single(RDS_CLUSTER, "db", { deletionProtection: true, skipFinalSnapshot: false }),
-      policy,
-    ));
-  it("catches a database without deletion protection", () =>
-    expectViolation(single(RDS_INSTANCE, "db", { skipFinalSnapshot: false }), policy, {
-      resource: "db",
+  it("passes a protected database that takes a final snapshot", async () =>
+    expectPass(await fargate(), policy, CLUSTER));
+  it("catches a database without deletion protection", async () =>
+    expectViolation(mutate(await standard(), unsetProp(DB, "deletionProtection")), policy, {
+      resource: "openemr-staging-db",
       says: ["deletionProtection: true"],
     }));
-  it("catches skipFinalSnapshot: true", () =>
-    expectViolation(
-      single(RDS_CLUSTER, "db", { deletionProtection: true, skipFinalSnapshot: true }),
-      policy,
-      {
-        resource: "db",
-        says: ["final snapshot", "skipFinalSnapshot: false"],
-      },
-    ));
-  it("can be relaxed for throwaway stacks", () =>
-    expectPass(single(RDS_INSTANCE, "db", { skipFinalSnapshot: true }), policy, {
-      [policy]: { requireDeletionProtection: false, requireFinalSnapshot: false },
+  it("catches skipFinalSnapshot: true", async () =>
+    expectViolation(mutate(await fargate(), setProp(CLUSTER, "skipFinalSnapshot", true)), policy, {
+      resource: "openemr-prod-db-cluster",
+      says: ["final snapshot", "skipFinalSnapshot: false"],
     }));
+  it("can be relaxed for throwaway stacks", async () =>
+    expectPass(
+      mutate(
+        await standard(),
+        unsetProp(DB, "deletionProtection"),
+        setProp(DB, "skipFinalSnapshot", true),
+      ),
+      policy,
+      DB,
+      { [policy]: { requireDeletionProtection: false, requireFinalSnapshot: false } },
+    ));
 });
 
 describe("backup-plan-retention", () => {
   const policy = "backup-plan-retention";
-  const PLAN = "aws:backup/plan:Plan";
-  const rule = (name: string, deleteAfter?: number, extra: Record<string, FixtureValue> = {}) => ({
-    ruleName: name,
-    targetVaultName: "vault",
-    schedule: "cron(0 5 * * ? *)",
-    ...(deleteAfter === undefined ? {} : { lifecycle: { deleteAfter } }),
-    ...extra,
+  const PLAN: Target = ["aws:backup/plan:Plan", "openemr-staging-backup-plan"];
+  type Rule = Record<string, PlanValue>;
+  /** The standard plan's backup plan with its rules rebuilt from the planned ones (by name). */
+  const rules = async (build: (planned: Record<string, Rule>) => Rule[]) =>
+    mutate(
+      await standard(),
+      editProps(PLAN, (props) => {
+        const byName: Record<string, Rule> = {};
+        for (const rule of Array.isArray(props["rules"]) ? props["rules"] : []) {
+          if (typeof rule === "object" && rule !== null && !Array.isArray(rule)) {
+            const name = rule["ruleName"];
+            if (typeof name === "string") byName[name] = rule;
+          }
+        }
+        for (const name of ["daily", "weekly", "monthly"]) {
+          if (!byName[name]) throw new Error(`the standard backup plan has no ${name} rule`);
+        }
+        props["rules"] = build(byName);
+      }),
+    );
+  const keep = (rule: Rule, deleteAfter: number): Rule => ({ ...rule, lifecycle: { deleteAfter } });
+
+  it("passes rules that keep recovery points at least seven days (or forever)", async () => {
+    await expectPass(await standard(), policy, PLAN);
+    await expectPass(
+      await rules(({ daily, weekly, monthly }) => {
+        const forever: Rule = { ...monthly, ruleName: "forever" };
+        delete forever["lifecycle"];
+        return [daily, weekly, forever];
+      }),
+      policy,
+      PLAN,
+    );
   });
-  it("passes rules that keep recovery points at least seven days (or forever)", () =>
-    expectPass(single(PLAN, "plan", { rules: [rule("daily", 35), rule("forever")] }), policy));
-  it("catches a rule that deletes recovery points too early", () =>
+  it("catches a rule that deletes recovery points too early", async () =>
     expectViolation(
-      single(PLAN, "plan", { rules: [rule("daily", 1), rule("monthly", 365)] }),
+      await rules(({ daily, weekly, monthly }) => [keep(daily, 1), weekly, monthly]),
       policy,
       {
-        resource: "plan",
+        resource: "openemr-staging-backup-plan",
         says: ['rule "daily"', "after 1 days", "at least 7"],
       },
     ));
-  it("catches a copy action that deletes copies too early", () =>
+  it("catches a copy action that deletes copies too early", async () =>
     expectViolation(
-      single(PLAN, "plan", {
-        rules: [
-          rule("daily", 35, {
-            copyActions: [{ destinationVaultArn: "arn", lifecycle: { deleteAfter: 3 } }],
-          }),
-        ],
-      }),
+      await rules(({ daily, weekly, monthly }) => [
+        {
+          ...daily,
+          copyActions: [
+            {
+              destinationVaultArn: "arn:aws:backup:us-west-2:123456789012:backup-vault:dr",
+              lifecycle: { deleteAfter: 3 },
+            },
+          ],
+        },
+        weekly,
+        monthly,
+      ]),
       policy,
-      { resource: "plan", says: ['copy action 1 of rule "daily"'] },
+      { resource: "openemr-staging-backup-plan", says: ['copy action 1 of rule "daily"'] },
     ));
-  it("catches a plan without rules", () =>
-    expectViolation(single(PLAN, "plan", { rules: [] }), policy, {
-      resource: "plan",
+  it("catches a plan without rules", async () =>
+    expectViolation(await rules(() => []), policy, {
+      resource: "openemr-staging-backup-plan",
       says: ["no rules"],
     }));
   it("checks the long-term minimum when configured", async () => {
-    const plan = single(PLAN, "plan", { rules: [rule("daily", 35), rule("monthly", 365)] });
     const config = { [policy]: { minLongestRetentionDays: 2192 } };
-    await expectViolation(plan, policy, {
-      resource: "plan",
-      config,
-      says: ["longer than 365 days", "2192"],
-    });
-    await expectPass(
-      single(PLAN, "plan", { rules: [rule("daily", 35), rule("monthly", 2557)] }),
+    await expectViolation(
+      await rules(({ daily, weekly, monthly }) => [daily, weekly, keep(monthly, 365)]),
       policy,
-      config,
+      {
+        resource: "openemr-staging-backup-plan",
+        config,
+        says: ["longer than 365 days", "2192"],
+      },
     );
+    await expectPass(await standard(), policy, PLAN, config);
   });
 });
 
 describe("s3-bucket-versioning", () => {
   const policy = "s3-bucket-versioning";
-  it("passes the hardened bucket, and the V2 versioning token", async () => {
+  const BUCKET: Target = ["aws:s3/bucket:Bucket", "openemr-staging-audit-logs"];
+  const VERSIONING: Target = [
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "openemr-staging-audit-logs-versioning",
+  ];
+  it("passes the standard plan's buckets, and the V2 versioning token", async () => {
+    await expectPass(await standard(), policy, BUCKET);
     await expectPass(
-      planOf((b) => hardenedBucket(b, "docs")),
+      mutate(await standard(), retype(VERSIONING, "aws:s3/bucketVersioningV2:BucketVersioningV2")),
       policy,
-    );
-    await expectPass(
-      planOf((b) => {
-        const bucket = b.add("aws:s3/bucket:Bucket", "docs", {});
-        b.add("aws:s3/bucketVersioningV2:BucketVersioningV2", "docs-v", {
-          bucket: ref(bucket),
-          versioningConfiguration: { status: "Enabled" },
-        });
-      }),
-      policy,
+      ["aws:s3/bucketVersioningV2:BucketVersioningV2", "openemr-staging-audit-logs-versioning"],
     );
   });
-  it("catches an unversioned bucket", () =>
+  it("catches an unversioned bucket", async () =>
+    expectViolation(mutate(await standard(), dropResource(VERSIONING)), policy, {
+      resource: "openemr-staging-audit-logs",
+      says: ["not versioned", 'status: "Enabled"'],
+    }));
+  it("catches suspended versioning", async () =>
     expectViolation(
-      planOf((b) => b.add("aws:s3/bucket:Bucket", "docs", {})),
+      mutate(await standard(), setProp(VERSIONING, "versioningConfiguration.status", "Suspended")),
       policy,
-      {
-        resource: "docs",
-        says: ["not versioned", 'status: "Enabled"'],
-      },
-    ));
-  it("catches suspended versioning", () =>
-    expectViolation(
-      planOf((b) => {
-        hardenedBucket(b, "docs").versioning.props["versioningConfiguration"] = {
-          status: "Suspended",
-        };
-      }),
-      policy,
-      { resource: "docs", says: ['"Suspended"', '"Enabled"'] },
+      { resource: "openemr-staging-audit-logs", says: ['"Suspended"', '"Enabled"'] },
     ));
 });

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../tools/policy/cli";
-import { expressPlusPlan, single } from "./fixtures";
+import { mutate, setProp } from "../helpers/mutate";
 import { TS_REGISTER } from "../helpers/plan";
+import { expressPlus, standard } from "./verdict";
 
 class Capture {
   text = "";
@@ -26,32 +27,33 @@ describe("npm run policy", () => {
   let dir: string;
   let good: string;
   let bad: string;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), "openemr-policy-"));
     good = join(dir, "good.json");
     bad = join(dir, "bad.json");
-    writeFileSync(good, JSON.stringify(expressPlusPlan()));
-    writeFileSync(
-      bad,
-      JSON.stringify(
-        single("aws:ebs/volume:Volume", "scratch", { encrypted: false, kmsKeyId: "<computed>" }),
-      ),
+    writeFileSync(good, JSON.stringify(await expressPlus()));
+    const unencrypted = mutate(
+      await standard(),
+      setProp(["aws:ebs/volume:Volume", "openemr-staging-web-data"], "encrypted", false),
     );
+    writeFileSync(bad, JSON.stringify(unencrypted));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("exits 0 on a compliant plan", async () => {
     const r = await run(["--plan", good]);
     expect(r.code).to.equal(0);
-    expect(r.out).to.include("Policy pack openemr-aws-hipaa on stack staging (express-plus)");
+    expect(r.out).to.include("Policy pack openemr-aws-hipaa on stack dev (express-plus)");
     expect(r.out).to.include("0 mandatory, 0 advisory violation(s): passed");
   });
 
   it("exits 1 on a mandatory violation and prints policy, level, resource and message", async () => {
     const r = await run([`--plan=${bad}`]);
     expect(r.code).to.equal(1);
-    expect(r.out).to.match(/mandatory +ebs-volume-encrypted +scratch/);
-    expect(r.out).to.include('EBS volume "scratch" is not encrypted at rest. Set encrypted: true');
+    expect(r.out).to.match(/mandatory +ebs-volume-encrypted +openemr-staging-web-data/);
+    expect(r.out).to.include(
+      'EBS volume "openemr-staging-web-data" is not encrypted at rest. Set encrypted: true',
+    );
     expect(r.out).to.include("1 mandatory, 0 advisory violation(s): FAILED");
   });
 
@@ -60,7 +62,7 @@ describe("npm run policy", () => {
     writeFileSync(cfg, JSON.stringify({ "ebs-volume-encrypted": "advisory" }));
     const fromFile = await run(["--plan", bad, "--config", cfg]);
     expect(fromFile.code).to.equal(0);
-    expect(fromFile.out).to.match(/advisory +ebs-volume-encrypted +scratch/);
+    expect(fromFile.out).to.match(/advisory +ebs-volume-encrypted +openemr-staging-web-data/);
     const inline = await run(["--plan", bad, "--config", '{"ebs-volume-encrypted":"disabled"}']);
     expect(inline.code).to.equal(0);
     expect(inline.out).not.to.include("ebs-volume-encrypted");

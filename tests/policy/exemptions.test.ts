@@ -1,14 +1,29 @@
 import { expect } from "chai";
 import { PolicyConfigError } from "../../tools/policy/run";
-import { check, find, hardenedBucket, planOf, single, violationsOf } from "./fixtures";
+import { copyResource, mutate, setProp, type Target } from "../helpers/mutate";
+import { check, named, standard, violationsOf } from "./verdict";
 
 const VOLUME = "aws:ebs/volume:Volume";
+const DATA: Target = [VOLUME, "openemr-staging-web-data"];
+const SCRATCH: Target = [VOLUME, "openemr-staging-web-scratch"];
 
-function twoVolumes() {
-  return planOf((b) => {
-    b.add(VOLUME, "scratch", { encrypted: false });
-    b.add(VOLUME, "data", { encrypted: false });
-  });
+/** The standard plan with its data volume, and a copy of it ("scratch"), both unencrypted. */
+async function twoVolumes() {
+  return mutate(
+    await standard(),
+    copyResource(DATA, "openemr-staging-web-scratch"),
+    setProp(DATA, "encrypted", false),
+    setProp(SCRATCH, "encrypted", false),
+  );
+}
+
+/** The standard plan with only the scratch copy of the data volume unencrypted. */
+async function oneVolume() {
+  return mutate(
+    await standard(),
+    copyResource(DATA, "openemr-staging-web-scratch"),
+    setProp(SCRATCH, "encrypted", false),
+  );
 }
 
 function exempt(...exemptions: Array<Record<string, string>>): Record<string, unknown> {
@@ -17,76 +32,92 @@ function exempt(...exemptions: Array<Record<string, string>>): Record<string, un
 
 const justification =
   "Scratch volume holds no patient data; replaced by an encrypted volume in ticket 42.";
+const scratch = "openemr-staging-web-scratch";
 
 describe("per-resource exemptions", () => {
   it("turn one resource's mandatory violation into an advisory labelled as exempted, with its justification", async () => {
-    const plan = twoVolumes();
+    const plan = await twoVolumes();
     const block = await check(
       plan,
-      exempt({ policy: "ebs-volume-encrypted", resource: "scratch", justification }),
+      exempt({ policy: "ebs-volume-encrypted", resource: scratch, justification }),
     );
     const own = violationsOf(block, "ebs-volume-encrypted");
-    expect(own.map((v) => v.urn)).to.deep.equal([find(plan, "data").urn]);
+    expect(own.map((v) => v.urn)).to.deep.equal([named(plan, "openemr-staging-web-data").urn]);
     expect(own[0].level).to.equal("mandatory");
     const exempted = violationsOf(block, "exempted-violations");
     expect(exempted).to.have.length(1);
-    expect(exempted[0]).to.include({ level: "advisory", urn: find(plan, "scratch").urn });
+    expect(exempted[0]).to.include({ level: "advisory", urn: named(plan, scratch).urn });
     expect(exempted[0].message).to.match(
-      /^\[exempted from ebs-volume-encrypted\] EBS volume "scratch" is not encrypted/,
+      /^\[exempted from ebs-volume-encrypted\] EBS volume "openemr-staging-web-scratch" is not encrypted/,
     );
     expect(exempted[0].message).to.include(`Justification: ${justification}`);
   });
 
   it("pass the stack when every mandatory violation is exempted", async () => {
+    const plan = await oneVolume();
+    expect((await check(plan)).passed).to.equal(false);
     const block = await check(
-      single(VOLUME, "scratch", { encrypted: false }),
-      exempt({ policy: "ebs-volume-encrypted", resource: "scratch", justification }),
+      plan,
+      exempt({ policy: "ebs-volume-encrypted", resource: scratch, justification }),
     );
     expect(block.passed).to.equal(true);
   });
 
   it("match a URN suffix that contains '::', but not a bare partial name", async () => {
-    const plan = twoVolumes();
+    const plan = await twoVolumes();
     const bySuffix = await check(
       plan,
       exempt({
         policy: "ebs-volume-encrypted",
-        resource: "aws:ebs/volume:Volume::data",
+        resource: "aws:ebs/volume:Volume::openemr-staging-web-data",
         justification,
       }),
     );
     expect(violationsOf(bySuffix, "ebs-volume-encrypted").map((v) => v.urn)).to.deep.equal([
-      find(plan, "scratch").urn,
+      named(plan, scratch).urn,
     ]);
     const partial = await check(
       plan,
-      exempt({ policy: "ebs-volume-encrypted", resource: "ata", justification }),
+      exempt({ policy: "ebs-volume-encrypted", resource: "web-data", justification }),
     );
     expect(violationsOf(partial, "ebs-volume-encrypted")).to.have.length(2);
   });
 
   it("apply only to the named policy", async () => {
-    const plan = single(VOLUME, "scratch", { encrypted: false });
-    const block = await check(plan, {
-      ...exempt({ policy: "efs-encrypted", resource: "scratch", justification }),
-    });
+    const block = await check(
+      await oneVolume(),
+      exempt({ policy: "efs-encrypted", resource: scratch, justification }),
+    );
     expect(violationsOf(block, "ebs-volume-encrypted")).to.have.length(1);
     expect(violationsOf(block, "exempted-violations")).to.deep.equal([]);
   });
 
   it("work for stack policies", async () => {
-    const plan = planOf((b) => hardenedBucket(b, "legacy", { sseS3: true, purpose: "exports" }));
+    const plan = mutate(
+      await standard(),
+      setProp(
+        [
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          "openemr-staging-audit-logs-encryption",
+        ],
+        "rules.0.applyServerSideEncryptionByDefault",
+        { sseAlgorithm: "AES256" },
+      ),
+    );
+    expect(violationsOf(await check(plan), "s3-bucket-encryption")).to.have.length(1);
     const block = await check(
       plan,
       exempt({
         policy: "s3-bucket-encryption",
-        resource: "legacy",
+        resource: "openemr-staging-audit-logs",
         justification: "AWS Marketplace export bucket requires SSE-S3.",
       }),
     );
     expect(violationsOf(block, "s3-bucket-encryption")).to.deep.equal([]);
     const exempted = violationsOf(block, "exempted-violations");
-    expect(exempted.map((v) => v.urn)).to.deep.equal([find(plan, "legacy").urn]);
+    expect(exempted.map((v) => v.urn)).to.deep.equal([
+      named(plan, "openemr-staging-audit-logs").urn,
+    ]);
     expect(exempted[0].message).to.include("[exempted from s3-bucket-encryption]");
   });
 
@@ -95,8 +126,8 @@ describe("per-resource exemptions", () => {
       let error: unknown;
       try {
         await check(
-          twoVolumes(),
-          exempt({ policy: "ebs-volume-encrypted", resource: "scratch", justification: j }),
+          await twoVolumes(),
+          exempt({ policy: "ebs-volume-encrypted", resource: scratch, justification: j }),
         );
       } catch (e) {
         error = e;
@@ -108,9 +139,9 @@ describe("per-resource exemptions", () => {
 
   it("report exemptions that name an unknown policy or match no resource", async () => {
     const block = await check(
-      twoVolumes(),
+      await twoVolumes(),
       exempt(
-        { policy: "ebs-encrypted", resource: "scratch", justification },
+        { policy: "ebs-encrypted", resource: scratch, justification },
         { policy: "ebs-volume-encrypted", resource: "gone", justification },
       ),
     );
@@ -123,20 +154,20 @@ describe("per-resource exemptions", () => {
 
   it("do not leak from one run into the next", async () => {
     await check(
-      twoVolumes(),
-      exempt({ policy: "ebs-volume-encrypted", resource: "scratch", justification }),
+      await twoVolumes(),
+      exempt({ policy: "ebs-volume-encrypted", resource: scratch, justification }),
     );
-    const block = await check(twoVolumes());
+    const block = await check(await twoVolumes());
     expect(violationsOf(block, "ebs-volume-encrypted")).to.have.length(2);
     expect(violationsOf(block, "exempted-violations")).to.deep.equal([]);
   });
 
   it("stop applying when policy-exemptions is disabled", async () => {
-    const block = await check(twoVolumes(), {
-      ...exempt({ policy: "ebs-volume-encrypted", resource: "scratch", justification }),
+    const block = await check(await twoVolumes(), {
+      ...exempt({ policy: "ebs-volume-encrypted", resource: scratch, justification }),
       "policy-exemptions": {
         enforcementLevel: "disabled",
-        exemptions: [{ policy: "ebs-volume-encrypted", resource: "scratch", justification }],
+        exemptions: [{ policy: "ebs-volume-encrypted", resource: scratch, justification }],
       },
     });
     expect(violationsOf(block, "ebs-volume-encrypted")).to.have.length(2);

@@ -1,86 +1,112 @@
 import { expect } from "chai";
-import { COMPUTED } from "../../tools/plan/types";
+import { COMPUTED, type PlanFile } from "../../tools/plan/types";
+import {
+  addResource,
+  copyResource,
+  dropResource,
+  editResource,
+  mutate,
+  resource,
+  retype,
+  setDependency,
+  setProp,
+  stringAt,
+  unsetProp,
+  valueAt,
+  type PlanEdit,
+  type Target,
+} from "../helpers/mutate";
 import {
   check,
   expectPass,
   expectViolation,
-  find,
-  hardenedBucket,
-  planOf,
+  expressPlus,
+  fargate,
+  named,
   previewAdvisoriesOf,
-  ref,
-  single,
-  standardPlan,
-  fargatePlan,
+  standard,
   violationsOf,
-  type FixtureValue,
-  type PlanBuilder,
-} from "./fixtures";
+} from "./verdict";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const BUCKET = "aws:s3/bucket:Bucket";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const RDS_INSTANCE = "aws:rds/instance:Instance";
+const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+const DB: Target = [RDS_INSTANCE, "openemr-staging-db"];
+const CLUSTER: Target = [RDS_CLUSTER, "openemr-prod-db-cluster"];
 
 describe("cloudwatch-log-group-retention", () => {
   const policy = "cloudwatch-log-group-retention";
-  it("passes six years by default", () =>
-    expectPass(single(LOG_GROUP, "app", { retentionInDays: 2192 }), policy));
-  it("catches a log group without retentionInDays", () =>
-    expectViolation(single(LOG_GROUP, "app", {}), policy, {
-      resource: "app",
+  const APP: Target = [LOG_GROUP, "openemr-staging-containers"];
+  const app = async (...edits: PlanEdit[]) => mutate(await standard(), ...edits);
+  it("passes the standard plan's log groups, kept six years", async () => {
+    const plan = await standard();
+    expect(valueAt(resource(plan, APP), "retentionInDays")).to.equal(2192);
+    await expectPass(plan, policy, APP);
+  });
+  it("catches a log group without retentionInDays", async () =>
+    expectViolation(await app(unsetProp(APP, "retentionInDays")), policy, {
+      resource: "openemr-staging-containers",
       says: ["no retentionInDays", "at least 2192"],
     }));
-  it("catches a retention below the minimum", () =>
-    expectViolation(single(LOG_GROUP, "app", { retentionInDays: 30 }), policy, {
-      resource: "app",
+  it("catches a retention below the minimum", async () =>
+    expectViolation(await app(setProp(APP, "retentionInDays", 30)), policy, {
+      resource: "openemr-staging-containers",
       says: ["30 days", "at least 2192"],
     }));
   it("catches never-expire (0) unless allowNeverExpire", async () => {
-    const plan = single(LOG_GROUP, "app", { retentionInDays: 0 });
-    await expectViolation(plan, policy, { resource: "app", says: ["forever (0)"] });
-    await expectPass(plan, policy, { [policy]: { allowNeverExpire: true } });
+    const plan = await app(setProp(APP, "retentionInDays", 0));
+    await expectViolation(plan, policy, {
+      resource: "openemr-staging-containers",
+      says: ["forever (0)"],
+    });
+    await expectPass(plan, policy, APP, { [policy]: { allowNeverExpire: true } });
   });
   it("honours minRetentionDays", async () => {
     const config = { [policy]: { minRetentionDays: 365 } };
-    await expectPass(single(LOG_GROUP, "app", { retentionInDays: 400 }), policy, config);
-    await expectViolation(single(LOG_GROUP, "app", { retentionInDays: 180 }), policy, {
-      resource: "app",
+    await expectPass(await app(setProp(APP, "retentionInDays", 400)), policy, APP, config);
+    await expectViolation(await app(setProp(APP, "retentionInDays", 180)), policy, {
+      resource: "openemr-staging-containers",
       config,
       says: ["at least 365"],
     });
   });
-  it("catches the DELIVERY class, which keeps logs two days", () =>
-    expectViolation(
-      single(LOG_GROUP, "app", { retentionInDays: 2192, logGroupClass: "DELIVERY" }),
-      policy,
-      {
-        resource: "app",
-        says: ["DELIVERY", "STANDARD"],
-      },
-    ));
+  it("catches the DELIVERY class, which keeps logs two days", async () =>
+    expectViolation(await app(setProp(APP, "logGroupClass", "DELIVERY")), policy, {
+      resource: "openemr-staging-containers",
+      says: ["DELIVERY", "STANDARD"],
+    }));
 });
 
 describe("cloudtrail-configuration", () => {
   const policy = "cloudtrail-configuration";
-  const TRAIL = "aws:cloudtrail/trail:Trail";
-  const good = {
-    isMultiRegionTrail: true,
-    enableLogFileValidation: true,
-    includeGlobalServiceEvents: true,
-    cloudWatchLogsGroupArn: COMPUTED,
-    cloudWatchLogsRoleArn: COMPUTED,
-  };
-  it("passes a multi-region, validated trail delivering to CloudWatch Logs", () =>
-    expectPass(single(TRAIL, "trail", good), policy));
-  const broken: Array<[string, Record<string, FixtureValue>, string]> = [
-    ["single-region", { isMultiRegionTrail: false }, "isMultiRegionTrail: true"],
-    ["unvalidated", { enableLogFileValidation: false }, "enableLogFileValidation: true"],
-    ["without global events", { includeGlobalServiceEvents: false }, "includeGlobalServiceEvents"],
-    ["stopped", { enableLogging: false }, "enableLogging: false"],
-    ["without CloudWatch delivery", { cloudWatchLogsGroupArn: null }, "cloudWatchLogsGroupArn"],
+  const TRAIL: Target = ["aws:cloudtrail/trail:Trail", "openemr-staging-audit-trail"];
+  it("passes the standard plan's multi-region, validated trail delivering to CloudWatch Logs", async () =>
+    expectPass(await standard(), policy, TRAIL));
+  const broken: Array<[string, PlanEdit, string]> = [
+    ["single-region", setProp(TRAIL, "isMultiRegionTrail", false), "isMultiRegionTrail: true"],
+    [
+      "unvalidated",
+      setProp(TRAIL, "enableLogFileValidation", false),
+      "enableLogFileValidation: true",
+    ],
+    [
+      "without global events",
+      setProp(TRAIL, "includeGlobalServiceEvents", false),
+      "includeGlobalServiceEvents",
+    ],
+    ["stopped", setProp(TRAIL, "enableLogging", false), "enableLogging: false"],
+    [
+      "without CloudWatch delivery",
+      unsetProp(TRAIL, "cloudWatchLogsGroupArn"),
+      "cloudWatchLogsGroupArn",
+    ],
   ];
-  for (const [what, change, says] of broken) {
-    it(`catches a ${what} trail`, () =>
-      expectViolation(single(TRAIL, "trail", { ...good, ...change }), policy, {
-        resource: "trail",
+  for (const [what, edit, says] of broken) {
+    it(`catches a ${what} trail`, async () =>
+      expectViolation(mutate(await standard(), edit), policy, {
+        resource: "openemr-staging-audit-trail",
         says: [says],
       }));
   }
@@ -88,91 +114,121 @@ describe("cloudtrail-configuration", () => {
 
 describe("vpc-flow-logs", () => {
   const policy = "vpc-flow-logs";
-  function vpcWithLog(vpcType: string, remote: boolean, trafficType?: string) {
-    return planOf((b) => {
-      const vpc = b.add(vpcType, "vpc", { cidrBlock: "10.0.0.0/16" }, { custom: !remote, remote });
-      if (trafficType) {
-        b.add("aws:ec2/flowLog:FlowLog", "flow", { vpcId: ref(vpc), trafficType });
-      }
-    });
-  }
+  const AWSX_VPC: Target = ["awsx:ec2:Vpc", "openemr-staging-net-vpc"];
+  const EC2_VPC: Target = ["aws:ec2/vpc:Vpc", "openemr-staging-net-vpc"];
+  const FLOW_LOG: Target = ["aws:ec2/flowLog:FlowLog", "openemr-staging-net-flow-log"];
+  /** The standard plan's VPC as an aws.ec2.Vpc (a custom resource) instead of the awsx component. */
+  const asEc2Vpc = retype(AWSX_VPC, "aws:ec2/vpc:Vpc", { custom: true, remote: false });
   it("passes an awsx VPC and an aws.ec2.Vpc with an ALL-traffic flow log", async () => {
-    await expectPass(vpcWithLog("awsx:ec2:Vpc", true, "ALL"), policy);
-    await expectPass(vpcWithLog("aws:ec2/vpc:Vpc", false, "ALL"), policy);
+    await expectPass(await standard(), policy, AWSX_VPC);
+    await expectPass(mutate(await standard(), asEc2Vpc), policy, EC2_VPC);
   });
-  it("passes the child VPC of an awsx VPC (as a real preview sees it) through its parent", () =>
+  it("passes the child VPC of an awsx VPC (as a real preview sees it) through its parent", async () =>
     expectPass(
-      planOf((b) => {
-        const awsx = b.add("awsx:ec2:Vpc", "vpc", {}, { custom: false, remote: true });
-        b.add("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.0.0.0/16" }, { parent: awsx });
-        b.add("aws:ec2/flowLog:FlowLog", "flow", { vpcId: ref(awsx), trafficType: "ALL" });
-      }),
+      mutate(
+        await standard(),
+        copyResource(AWSX_VPC, "openemr-staging-net-vpc", {
+          type: "aws:ec2/vpc:Vpc",
+          parent: AWSX_VPC,
+          custom: true,
+          remote: false,
+        }),
+      ),
       policy,
+      [AWSX_VPC, EC2_VPC],
     ));
   it("catches a VPC without a flow log", async () => {
-    for (const [type, remote] of [
-      ["awsx:ec2:Vpc", true],
-      ["aws:ec2/vpc:Vpc", false],
-    ] as const) {
-      await expectViolation(vpcWithLog(type, remote), policy, {
-        resource: "vpc",
+    for (const edits of [[], [asEc2Vpc]]) {
+      await expectViolation(mutate(await standard(), ...edits, dropResource(FLOW_LOG)), policy, {
+        resource: "openemr-staging-net-vpc",
         says: ["no flow log", 'trafficType "ALL"'],
       });
     }
   });
   it("catches a flow log of rejected traffic only, unless configured", async () => {
-    const plan = vpcWithLog("awsx:ec2:Vpc", true, "REJECT");
-    await expectViolation(plan, policy, { resource: "vpc", says: ['trafficType: "ALL"'] });
-    await expectPass(plan, policy, { [policy]: { requireAllTraffic: false } });
+    const plan = mutate(await standard(), setProp(FLOW_LOG, "trafficType", "REJECT"));
+    await expectViolation(plan, policy, {
+      resource: "openemr-staging-net-vpc",
+      says: ['trafficType: "ALL"'],
+    });
+    await expectPass(plan, policy, AWSX_VPC, { [policy]: { requireAllTraffic: false } });
   });
 });
 
 describe("lb-access-logs", () => {
   const policy = "lb-access-logs";
-  const LB = "aws:lb/loadBalancer:LoadBalancer";
-  it("passes a load balancer writing access logs", () =>
-    expectPass(single(LB, "alb", { accessLogs: { bucket: COMPUTED, enabled: true } }), policy));
+  const LB: Target = ["aws:lb/loadBalancer:LoadBalancer", "openemr-staging-lb-alb"];
+  it("passes the standard plan's load balancer, which writes access logs", async () =>
+    expectPass(await standard(), policy, LB));
   it("catches a load balancer without access logs, or with them disabled", async () => {
-    await expectViolation(single(LB, "alb", {}), policy, {
-      resource: "alb",
+    await expectViolation(mutate(await standard(), unsetProp(LB, "accessLogs")), policy, {
+      resource: "openemr-staging-lb-alb",
       says: ["writes no access logs", "enabled: true"],
     });
     await expectViolation(
-      single("aws:alb/loadBalancer:LoadBalancer", "alb", { accessLogs: { bucket: "logs" } }),
+      mutate(
+        await standard(),
+        retype(LB, "aws:alb/loadBalancer:LoadBalancer"),
+        unsetProp(
+          ["aws:alb/loadBalancer:LoadBalancer", "openemr-staging-lb-alb"],
+          "accessLogs.enabled",
+        ),
+      ),
       policy,
-      {
-        resource: "alb",
-        says: ["disabled", "enabled: true"],
-      },
+      { resource: "openemr-staging-lb-alb", says: ["disabled", "enabled: true"] },
     );
   });
-  it("does not apply to gateway load balancers", () =>
-    expectPass(single(LB, "gwlb", { loadBalancerType: "gateway" }), policy));
+  it("does not apply to gateway load balancers", async () =>
+    expectPass(
+      mutate(
+        await standard(),
+        setProp(LB, "loadBalancerType", "gateway"),
+        unsetProp(LB, "accessLogs"),
+      ),
+      policy,
+      LB,
+    ));
 });
 
 describe("lb-hardening (advisory)", () => {
   const policy = "lb-hardening";
-  const LB = "aws:lb/loadBalancer:LoadBalancer";
-  it("passes a hardened ALB and ignores NLBs", async () => {
+  const LB: Target = ["aws:lb/loadBalancer:LoadBalancer", "openemr-staging-lb-alb"];
+  it("passes the standard plan's hardened ALB, and ignores NLBs", async () => {
+    await expectPass(await standard(), policy, LB);
     await expectPass(
-      single(LB, "alb", {
-        dropInvalidHeaderFields: true,
-        enableDeletionProtection: true,
-        desyncMitigationMode: "strictest",
-      }),
+      mutate(await standard(), setProp(LB, "desyncMitigationMode", "strictest")),
       policy,
+      LB,
     );
-    await expectPass(single(LB, "nlb", { loadBalancerType: "network" }), policy);
+    await expectPass(
+      mutate(
+        await standard(),
+        setProp(LB, "loadBalancerType", "network"),
+        unsetProp(LB, "dropInvalidHeaderFields"),
+        unsetProp(LB, "enableDeletionProtection"),
+      ),
+      policy,
+      LB,
+    );
   });
-  it("advises on invalid headers, desync monitor mode and deletion protection", () =>
-    expectViolation(single(LB, "alb", { desyncMitigationMode: "monitor" }), policy, {
-      resource: "alb",
-      level: "advisory",
-      count: 3,
-      says: ["dropInvalidHeaderFields: true", '"defensive"', "enableDeletionProtection: true"],
-    }));
-  it("can drop the deletion-protection requirement", () =>
-    expectPass(single(LB, "alb", { dropInvalidHeaderFields: true }), policy, {
+  it("advises on invalid headers, desync monitor mode and deletion protection", async () =>
+    expectViolation(
+      mutate(
+        await standard(),
+        unsetProp(LB, "dropInvalidHeaderFields"),
+        unsetProp(LB, "enableDeletionProtection"),
+        setProp(LB, "desyncMitigationMode", "monitor"),
+      ),
+      policy,
+      {
+        resource: "openemr-staging-lb-alb",
+        level: "advisory",
+        count: 3,
+        says: ["dropInvalidHeaderFields: true", '"defensive"', "enableDeletionProtection: true"],
+      },
+    ));
+  it("can drop the deletion-protection requirement", async () =>
+    expectPass(mutate(await standard(), unsetProp(LB, "enableDeletionProtection")), policy, LB, {
       [policy]: { requireDeletionProtection: false },
     }));
 });
@@ -180,223 +236,239 @@ describe("lb-hardening (advisory)", () => {
 describe("rds-log-exports", () => {
   const policy = "rds-log-exports";
   it("passes MySQL exporting audit, error and slowquery, and PostgreSQL exporting postgresql", async () => {
+    await expectPass(await standard(), policy, DB);
     await expectPass(
-      single("aws:rds/instance:Instance", "db", {
-        engine: "mysql",
-        enabledCloudwatchLogsExports: ["audit", "error", "slowquery", "general"],
-      }),
+      mutate(
+        await standard(),
+        setProp(DB, "enabledCloudwatchLogsExports", ["audit", "error", "slowquery", "general"]),
+      ),
       policy,
+      DB,
     );
     await expectPass(
-      single("aws:rds/cluster:Cluster", "db", {
-        engine: "aurora-postgresql",
-        enabledCloudwatchLogsExports: ["postgresql"],
-      }),
+      mutate(
+        await fargate(),
+        setProp(CLUSTER, "engine", "aurora-postgresql"),
+        setProp(CLUSTER, "enabledCloudwatchLogsExports", ["postgresql"]),
+      ),
       policy,
+      CLUSTER,
     );
   });
   it("catches missing exports, naming them", async () => {
     await expectViolation(
-      single("aws:rds/instance:Instance", "db", {
-        engine: "mariadb",
-        enabledCloudwatchLogsExports: ["error"],
-      }),
+      mutate(
+        await standard(),
+        setProp(DB, "engine", "mariadb"),
+        setProp(DB, "enabledCloudwatchLogsExports", ["error"]),
+      ),
       policy,
       {
-        resource: "db",
+        resource: "openemr-staging-db",
         says: ["audit, slowquery", "enabledCloudwatchLogsExports"],
       },
     );
     await expectViolation(
-      single("aws:rds/cluster:Cluster", "db", { engine: "aurora-mysql" }),
+      mutate(await fargate(), unsetProp(CLUSTER, "enabledCloudwatchLogsExports")),
       policy,
-      {
-        resource: "db",
-        says: ["RDS cluster", "audit, error, slowquery"],
-      },
+      { resource: "openemr-prod-db-cluster", says: ["RDS cluster", "audit, error, slowquery"] },
     );
   });
-  it("honours the configured set", () =>
-    expectViolation(
-      single("aws:rds/instance:Instance", "db", {
-        engine: "mysql",
-        enabledCloudwatchLogsExports: ["audit", "error", "slowquery"],
-      }),
+  it("honours the configured set", async () =>
+    expectViolation(await standard(), policy, {
+      resource: "openemr-staging-db",
+      config: { [policy]: { mysql: ["audit", "error", "general", "slowquery"] } },
+      says: ["general"],
+    }));
+  it("does not apply to engines without a known set", async () =>
+    expectPass(
+      mutate(
+        await standard(),
+        setProp(DB, "engine", "oracle-se2"),
+        unsetProp(DB, "enabledCloudwatchLogsExports"),
+      ),
       policy,
-      {
-        resource: "db",
-        config: { [policy]: { mysql: ["audit", "error", "general", "slowquery"] } },
-        says: ["general"],
-      },
+      DB,
     ));
-  it("does not apply to engines without a known set", () =>
-    expectPass(single("aws:rds/instance:Instance", "db", { engine: "oracle-se2" }), policy));
 });
 
 describe("rds-log-groups-precreated", () => {
   const policy = "rds-log-groups-precreated";
-  function db(
-    b: PlanBuilder,
-    opts: { id?: string; logs?: string[]; dependsOn?: boolean; groupName?: FixtureValue },
-  ) {
-    const logs = opts.logs ?? ["audit", "error"];
-    const groups = logs.map((log) =>
-      b.add(LOG_GROUP, `db-${log}`, {
-        name: opts.groupName ?? `/aws/rds/instance/${opts.id ?? "db-1"}/${log}`,
-        retentionInDays: 2192,
-      }),
-    );
-    b.add(
-      "aws:rds/instance:Instance",
-      "db",
+  const AUDIT_LOG: Target = [LOG_GROUP, "openemr-staging-db-audit-log"];
+  it("passes the standard plan's RDS instance, whose exported logs go to groups it depends on", async () =>
+    expectPass(await standard(), policy, DB));
+  it("passes the fargate plan's Aurora cluster, whose exported logs go to groups it depends on", async () =>
+    expectPass(await fargate(), policy, CLUSTER));
+  it("expects the lower-case identifier RDS uses in log group names", async () =>
+    expectPass(
+      mutate(await standard(), setProp(DB, "identifier", "OpenEMR-Staging-DB")),
+      policy,
+      DB,
+    ));
+  it("catches a database without identifier", async () =>
+    expectViolation(mutate(await standard(), unsetProp(DB, "identifier")), policy, {
+      resource: "openemr-staging-db",
+      says: ["no identifier", "Set identifier"],
+    }));
+  it("catches an exported log without its log group, naming the group", async () =>
+    expectViolation(
+      mutate(await standard(), dropResource([LOG_GROUP, "openemr-staging-db-error-log"])),
+      policy,
       {
-        engine: "mysql",
-        enabledCloudwatchLogsExports: logs,
-        ...(opts.id ? { identifier: opts.id } : {}),
+        resource: "openemr-staging-db",
+        says: ['"/aws/rds/instance/openemr-staging-db/error"', "aws.cloudwatch.LogGroup"],
       },
-      { dependsOn: opts.dependsOn === false ? [] : groups },
-    );
-  }
-  it("passes the standard and fargate fixtures (instance and cluster)", async () => {
-    await expectPass(standardPlan(), policy);
-    await expectPass(fargatePlan(), policy);
-  });
-  it("passes a database whose exported logs go to pre-created groups it depends on", () =>
-    expectPass(
-      planOf((b) => db(b, { id: "db-1" })),
-      policy,
     ));
-  it("expects the lower-case identifier RDS uses in log group names", () =>
-    expectPass(
-      planOf((b) => {
-        const group = b.add(LOG_GROUP, "g", {
-          name: "/aws/rds/instance/clinic-db/audit",
-          retentionInDays: 2192,
-        });
-        b.add(
-          "aws:rds/instance:Instance",
-          "db",
-          { engine: "mysql", identifier: "Clinic-DB", enabledCloudwatchLogsExports: ["audit"] },
-          { dependsOn: [group] },
-        );
-      }),
-      policy,
-    ));
-  it("catches a database without identifier", () =>
+  it("catches a database that does not depend on its log groups", async () =>
     expectViolation(
-      planOf((b) => db(b, {})),
-      policy,
-      { resource: "db", says: ["no identifier", "Set identifier"] },
-    ));
-  it("catches an exported log without its log group, naming the group", () =>
-    expectViolation(
-      planOf((b) => {
-        db(b, { id: "db-1" });
-        b.resources.splice(
-          b.resources.findIndex((r) => r.name === "db-error"),
-          1,
-        );
-      }),
-      policy,
-      { resource: "db", says: ['"/aws/rds/instance/db-1/error"', "aws.cloudwatch.LogGroup"] },
-    ));
-  it("catches a database that does not depend on its log groups", () =>
-    expectViolation(
-      planOf((b) => db(b, { id: "db-1", dependsOn: false })),
+      mutate(
+        await standard(),
+        editResource(DB, (r) => {
+          r.opts.dependsOn = [];
+        }),
+      ),
       policy,
       {
-        resource: "db",
-        count: 2,
+        resource: "openemr-staging-db",
+        count: 3,
         says: ["does not depend on log group", "dependsOn"],
       },
     ));
   it("turns a log group whose name is unknown during preview into a preview advisory", async () => {
-    const plan = planOf((b) => db(b, { id: "db-1", groupName: COMPUTED, logs: ["audit"] }));
-    const block = await check(plan);
+    const block = await check(mutate(await standard(), setProp(AUDIT_LOG, "name", COMPUTED)));
     expect(violationsOf(block, policy)).to.deep.equal([]);
     expect(previewAdvisoriesOf(block, policy)).to.have.length(1);
   });
   it("checks Aurora clusters under /aws/rds/cluster/", async () => {
-    const plan = fargatePlan();
-    plan.resources = plan.resources.filter((r) => r.name !== "openemr-db-general");
+    const plan = mutate(await fargate(), dropResource([LOG_GROUP, "openemr-prod-db-error-log"]));
     await expectViolation(plan, policy, {
-      resource: "openemr-db",
-      says: ['"/aws/rds/cluster/openemr-prod-db/general"'],
+      resource: "openemr-prod-db-cluster",
+      says: ['"/aws/rds/cluster/openemr-prod-db/error"'],
     });
-    expect(find(plan, "openemr-db").type).to.equal("aws:rds/cluster:Cluster");
+    expect(named(plan, "openemr-prod-db-cluster").type).to.equal(RDS_CLUSTER);
   });
 });
 
 describe("wafv2-web-acl-logging", () => {
   const policy = "wafv2-web-acl-logging";
-  it("passes the fargate fixture's logged web ACL", () => expectPass(fargatePlan(), policy));
-  it("catches a web ACL without logging", () =>
-    expectViolation(single("aws:wafv2/webAcl:WebAcl", "waf", { scope: "REGIONAL" }), policy, {
-      resource: "waf",
-      says: ["WebAclLoggingConfiguration", "aws-waf-logs-"],
-    }));
+  const ACL: Target = ["aws:wafv2/webAcl:WebAcl", "openemr-prod-waf-acl"];
+  it("passes the fargate plan's logged web ACL", async () =>
+    expectPass(await fargate(), policy, ACL));
+  it("catches a web ACL without logging", async () =>
+    expectViolation(
+      mutate(
+        await fargate(),
+        dropResource([
+          "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+          "openemr-prod-waf-logging",
+        ]),
+      ),
+      policy,
+      { resource: "openemr-prod-waf-acl", says: ["WebAclLoggingConfiguration", "aws-waf-logs-"] },
+    ));
 });
 
 describe("s3-log-bucket-retention", () => {
   const policy = "s3-log-bucket-retention";
-  it("passes log buckets that keep objects long enough, and ignores short lifecycles on other buckets", () =>
-    expectPass(
-      planOf((b) => {
-        hardenedBucket(b, "alb-logs", { sseS3: true, purpose: "lb-access-logs", expireDays: 2192 });
-        hardenedBucket(b, "backups", { purpose: "backups", expireDays: 30 });
-      }),
-      policy,
-    ));
-  it("catches a tagged log bucket that expires logs early", () =>
-    expectViolation(
-      planOf((b) =>
-        hardenedBucket(b, "alb-logs", { sseS3: true, purpose: "lb-access-logs", expireDays: 90 }),
-      ),
-      policy,
-      {
-        resource: "alb-logs",
-        says: ["openemr:purpose=lb-access-logs", "after 90 days", "at least 2192"],
-      },
-    ));
+  const LB_LOGS: Target = [BUCKET, "openemr-staging-lb-access-logs"];
+  const LB_LOGS_LIFECYCLE: Target = [LIFECYCLE, "openemr-staging-lb-access-logs-lifecycle"];
+  const AUDIT_LOGS: Target = [BUCKET, "openemr-staging-audit-logs"];
+  const AUDIT_LOGS_LIFECYCLE: Target = [LIFECYCLE, "openemr-staging-audit-logs-lifecycle"];
+  const BACKUPS: Target = [BUCKET, "openemr-dev-backups"];
+  const BACKUPS_LIFECYCLE: Target = [LIFECYCLE, "openemr-dev-backups-lifecycle"];
+  const EXPIRE_DAYS = "rules.0.expiration.days";
+  const FLOW_LOG: Target = ["aws:ec2/flowLog:FlowLog", "openemr-dev-net-flow-log"];
+
+  it("passes log buckets that keep objects long enough, and ignores short lifecycles on other buckets", async () => {
+    await expectPass(await standard(), policy, [LB_LOGS, AUDIT_LOGS]);
+    const plan = mutate(await expressPlus(), setProp(BACKUPS_LIFECYCLE, EXPIRE_DAYS, 30));
+    expect(valueAt(resource(plan, BACKUPS), "tags.openemr:purpose")).to.equal("backups");
+    await expectPass(plan, policy, BACKUPS);
+  });
+  it("catches a tagged log bucket that expires logs early", async () =>
+    expectViolation(mutate(await standard(), setProp(LB_LOGS_LIFECYCLE, EXPIRE_DAYS, 90)), policy, {
+      resource: "openemr-staging-lb-access-logs",
+      says: ["openemr:purpose=lb-access-logs", "after 90 days", "at least 2192"],
+    }));
   it("recognises log buckets by what writes to them", async () => {
-    const writers: Array<[string, string, string]> = [
-      ["aws:lb/loadBalancer:LoadBalancer", "accessLogs", "load-balancer access logs"],
-      ["aws:cloudtrail/trail:Trail", "s3BucketName", "CloudTrail logs"],
-      ["aws:ec2/flowLog:FlowLog", "logDestination", "VPC flow logs"],
-      ["aws:s3/bucketLogging:BucketLogging", "targetBucket", "S3 access logs"],
+    const untagged = (bucket: Target): PlanEdit =>
+      setProp(bucket, ["tags", "openemr:purpose"], "misc");
+    const cases: Array<[string, () => Promise<PlanFile>, string]> = [
+      [
+        "openemr-staging-lb-access-logs",
+        async () =>
+          mutate(await standard(), untagged(LB_LOGS), setProp(LB_LOGS_LIFECYCLE, EXPIRE_DAYS, 30)),
+        "load-balancer access logs",
+      ],
+      [
+        "openemr-staging-audit-logs",
+        async () =>
+          mutate(
+            await standard(),
+            untagged(AUDIT_LOGS),
+            setProp(AUDIT_LOGS_LIFECYCLE, EXPIRE_DAYS, 30),
+          ),
+        "CloudTrail logs",
+      ],
+      [
+        "openemr-dev-backups",
+        async () =>
+          mutate(
+            await expressPlus(),
+            setProp(BACKUPS_LIFECYCLE, EXPIRE_DAYS, 30),
+            // the flow log delivered to the bucket instead of CloudWatch Logs
+            setProp(FLOW_LOG, "logDestinationType", "s3"),
+            setProp(FLOW_LOG, "logDestination", COMPUTED),
+            setDependency(FLOW_LOG, "logDestination", BACKUPS),
+          ),
+        "VPC flow logs",
+      ],
+      [
+        "openemr-dev-backups",
+        async () =>
+          mutate(
+            await expressPlus(),
+            setProp(BACKUPS_LIFECYCLE, EXPIRE_DAYS, 30),
+            // The program enables no S3 server access logging: a small hand-written
+            // aws.s3.BucketLogging that delivers to the bucket.
+            addResource({
+              type: "aws:s3/bucketLogging:BucketLogging",
+              name: "writer",
+              props: { bucket: "source-bucket", targetBucket: COMPUTED, targetPrefix: "s3/" },
+              deps: { targetBucket: [BACKUPS] },
+            }),
+          ),
+        "S3 access logs",
+      ],
     ];
-    for (const [type, prop, reason] of writers) {
-      const plan = planOf((b) => {
-        const { bucket } = hardenedBucket(b, "logs", { purpose: "misc", expireDays: 30 });
-        b.add(type, "writer", {
-          [prop]: prop === "accessLogs" ? { bucket: ref(bucket), enabled: true } : ref(bucket),
-        });
+    for (const [bucket, plan, reason] of cases) {
+      await expectViolation(await plan(), policy, {
+        resource: bucket,
+        says: [reason, "after 30 days"],
       });
-      await expectViolation(plan, policy, { resource: "logs", says: [reason, "after 30 days"] });
     }
   });
   it("catches a fixed expiration date and honours minRetentionDays", async () => {
-    const plan = planOf((b) => {
-      const hb = hardenedBucket(b, "trail-logs", { purpose: "audit-logs" });
-      hb.lifecycle.props["rules"] = [
-        { id: "expire", status: "Enabled", expiration: { date: "2030-01-01T00:00:00Z" } },
-      ];
-    });
-    await expectViolation(plan, policy, {
-      resource: "trail-logs",
-      says: ["fixed date", '"expire"'],
-    });
-    const short = planOf((b) =>
-      hardenedBucket(b, "trail-logs", { purpose: "audit-logs", expireDays: 400 }),
+    const plan = mutate(
+      await standard(),
+      setProp(AUDIT_LOGS_LIFECYCLE, "rules.0.expiration", { date: "2030-01-01T00:00:00Z" }),
     );
-    await expectPass(short, policy, { [policy]: { minRetentionDays: 365 } });
+    const ruleId = stringAt(resource(plan, AUDIT_LOGS_LIFECYCLE), "rules.0.id");
+    await expectViolation(plan, policy, {
+      resource: "openemr-staging-audit-logs",
+      says: ["fixed date", `"${ruleId}"`],
+    });
+    const short = mutate(await standard(), setProp(AUDIT_LOGS_LIFECYCLE, EXPIRE_DAYS, 400));
+    await expectPass(short, policy, AUDIT_LOGS, { [policy]: { minRetentionDays: 365 } });
   });
-  it("ignores disabled rules", () =>
+  it("ignores disabled rules", async () =>
     expectPass(
-      planOf((b) => {
-        const hb = hardenedBucket(b, "trail-logs", { purpose: "audit-logs" });
-        hb.lifecycle.props["rules"] = [{ id: "off", status: "Disabled", expiration: { days: 1 } }];
-      }),
+      mutate(
+        await standard(),
+        setProp(AUDIT_LOGS_LIFECYCLE, "rules.0.status", "Disabled"),
+        setProp(AUDIT_LOGS_LIFECYCLE, EXPIRE_DAYS, 1),
+      ),
       policy,
+      AUDIT_LOGS,
     ));
 });

@@ -4,8 +4,9 @@
 import { expect } from "chai";
 import type { PlanFile, PlanResource, PlanValue } from "../../tools/plan/types";
 import { runPolicyPack } from "../../tools/policy/run";
+import { mutate, resource as planResource, setProp, stringAt, unsetProp } from "../helpers/mutate";
 import { EXPRESS_PLUS, planStack as planStackCli } from "../helpers/plan";
-import { CMK_MANDATORY, expressPlusPlan, fargatePlan, standardPlan } from "./fixtures";
+import { CMK_MANDATORY } from "./verdict";
 
 interface BasePlan {
   name: string;
@@ -16,16 +17,46 @@ interface BasePlan {
 
 type PlanStack = (stack: string, sets?: Record<string, string>) => Promise<PlanFile>;
 
-/** Realistic compliant plans built by the fixtures (express-plus, standard and fargate shapes). */
-function fixtureBasePlans(): Promise<BasePlan[]> {
-  return Promise.resolve([
-    { name: "express-plus (fixture)", plan: expressPlusPlan(), cmk: true },
-    { name: "standard (fixture)", plan: standardPlan(), cmk: true },
-    { name: "fargate (fixture)", plan: fargatePlan(), cmk: true },
-  ]);
+/**
+ * The real presets' plans, plus two compliant variants of the standard plan for the properties no
+ * preset plans: an RDS-managed master password (with its key) and a load balancer open to the
+ * whole internet on 443 (as with openemr:allowedCidrs 0.0.0.0/0).
+ */
+async function mutationTargetPlans(): Promise<BasePlan[]> {
+  const standard = await planStackCli("staging");
+  const DB = ["aws:rds/instance:Instance", "openemr-staging-db"] as const;
+  const key = stringAt(planResource(standard, DB), "kmsKeyId");
+  return [
+    ...(await presetBasePlans()),
+    {
+      name: "standard with an RDS-managed master password",
+      plan: mutate(
+        standard,
+        unsetProp(DB, "password"),
+        setProp(DB, "manageMasterUserPassword", true),
+        setProp(DB, "masterUserSecretKmsKeyId", key),
+      ),
+      cmk: true,
+    },
+    {
+      name: "standard with its load balancer open to the internet on 443",
+      plan: mutate(
+        standard,
+        setProp(
+          [
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "openemr-staging-lb-in-443-198-51-100-0-24",
+          ],
+          "cidrIpv4",
+          "0.0.0.0/0",
+        ),
+      ),
+      cmk: true,
+    },
+  ];
 }
 
-/** The real presets' plans (the example stacks of DESIGN.md), planned by `npm run plan`. */
+/** The real presets' plans (the example stacks), planned by `npm run plan`. */
 export async function presetBasePlans(planStack: PlanStack = planStackCli): Promise<BasePlan[]> {
   return [
     { name: "express (dev)", plan: await planStack("dev"), cmk: false },
@@ -787,12 +818,19 @@ describe("mutation suite", function () {
   });
 });
 
-describe("mutation suite fixtures", () => {
-  it("give every mutation kind at least one target", async () => {
-    const bases = await fixtureBasePlans();
+describe("mutation suite targets", () => {
+  it("give every mutation kind at least one target in the presets' plans or their variants", async () => {
+    const bases = await mutationTargetPlans();
     const unused = mutations
       .filter((m) => !bases.some((b) => (!m.cmk || b.cmk) && m.targets(b.plan).length > 0))
       .map((m) => m.name);
     expect(unused).to.deep.equal([]);
+    for (const base of bases) {
+      const block = await runPolicyPack(base.plan, configFor(base));
+      expect(
+        block.violations.filter((v) => v.level === "mandatory"),
+        base.name,
+      ).to.deep.equal([]);
+    }
   });
 });

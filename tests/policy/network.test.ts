@@ -1,260 +1,267 @@
-import { COMPUTED } from "../../tools/plan/types";
+import { COMPUTED, type PlanValue } from "../../tools/plan/types";
 import {
-  expectPass,
-  expectViolation,
-  hardenedBucket,
-  planOf,
-  ref,
-  single,
-  TLS_POLICY,
-  type FixtureValue,
-  type PlanBuilder,
-} from "./fixtures";
+  addResource,
+  dropResource,
+  editProps,
+  mutate,
+  resource,
+  setProp,
+  unsetProp,
+  valueAt,
+  type PlanEdit,
+  type Target,
+} from "../helpers/mutate";
+import { expectPass, expectViolation, express, fargate, standard } from "./verdict";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 
-function inline(ingress: FixtureValue[]) {
-  return single(SG, "web", {
-    ingress,
-    egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
-  });
+// The express (dev) plan's web server group, with inline ingress (443 from the clinic's CIDR).
+const WEB_SG: Target = [SG, "openemr-dev-web-sg"];
+// The standard (staging) plan's load balancer: its group opens 443 and 80 through rule resources.
+const LB_IN_443: Target = [INGRESS_RULE, "openemr-staging-lb-in-443-198-51-100-0-24"];
+const LB_IN_80: Target = [INGRESS_RULE, "openemr-staging-lb-in-80-198-51-100-0-24"];
+
+type Rule = Record<string, PlanValue>;
+
+/** The express plan with its web server group's ingress rebuilt from the planned 443 rule. */
+async function webIngress(build: (planned443: Rule) => Rule[]) {
+  return mutate(
+    await express(),
+    editProps(WEB_SG, (props) => {
+      const planned = props["ingress"];
+      const rule = Array.isArray(planned) && planned.length === 1 ? planned[0] : undefined;
+      if (
+        typeof rule !== "object" ||
+        rule === null ||
+        Array.isArray(rule) ||
+        rule["fromPort"] !== 443
+      ) {
+        throw new Error("expected the express web server group to open 443, and only 443");
+      }
+      props["ingress"] = build(rule);
+    }),
+  );
 }
 
-/** An ALB whose security group opens 80 and 443 to the world through ingress-rule resources. */
-function albWithPort80(b: PlanBuilder, http: Record<string, FixtureValue>) {
-  const sg = b.add(SG, "alb-sg", {});
-  for (const port of [443, 80]) {
-    b.add(INGRESS_RULE, `alb-in-${port}`, {
-      securityGroupId: ref(sg),
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      cidrIpv4: "0.0.0.0/0",
-    });
-  }
-  const lb = b.add("aws:lb/loadBalancer:LoadBalancer", "alb", { securityGroups: [ref(sg)] });
-  b.add("aws:lb/listener:Listener", "https", {
-    loadBalancerArn: ref(lb),
-    port: 443,
-    protocol: "HTTPS",
-    sslPolicy: TLS_POLICY,
-    certificateArn: COMPUTED,
-    defaultActions: [{ type: "forward" }],
-  });
-  b.add("aws:lb/listener:Listener", "http", {
-    loadBalancerArn: ref(lb),
-    port: 80,
-    protocol: "HTTP",
-    ...http,
-  });
-}
+/** The express plan's web server group opening `extra` besides what the program opens. */
+const webSgWith = (...extra: Rule[]) => webIngress((planned) => [planned, ...extra]);
 
-const REDIRECT = {
-  defaultActions: [
-    { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-  ],
-};
+/** The express plan's web server group with its 443 rule changed by `change`. */
+const web443 = (change: Rule) => webIngress((planned) => [{ ...planned, ...change }]);
+
+/** The standard plan with its load balancer's 443 and 80 rules opened to the internet. */
+async function worldOpenLoadBalancer(...edits: PlanEdit[]) {
+  return mutate(
+    await standard(),
+    setProp(LB_IN_443, "cidrIpv4", "0.0.0.0/0"),
+    setProp(LB_IN_80, "cidrIpv4", "0.0.0.0/0"),
+    ...edits,
+  );
+}
 
 describe("security-group-ingress", () => {
   const policy = "security-group-ingress";
-  it("passes 443 from anywhere and any port from a private or clinic CIDR", () =>
+  it("passes 443 from anywhere and any port from a private or clinic CIDR", async () =>
     expectPass(
-      inline([
-        {
-          protocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrBlocks: ["0.0.0.0/0"],
-          ipv6CidrBlocks: ["::/0"],
-        },
+      await webIngress((planned): Rule[] => [
+        { ...planned, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
         { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] },
         { protocol: "tcp", fromPort: 3306, toPort: 3306, securityGroups: [COMPUTED] },
       ]),
       policy,
+      WEB_SG,
     ));
   it("catches SSH open to the internet (IPv4 and IPv6)", async () => {
     await expectViolation(
-      inline([{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }]),
+      await webSgWith({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }),
       policy,
       {
-        resource: "web",
+        resource: "openemr-dev-web-sg",
         says: ["tcp port 22 from 0.0.0.0/0", "openemr:allowedCidrs"],
       },
     );
     await expectViolation(
-      inline([{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }]),
+      await webSgWith({ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }),
       policy,
-      {
-        resource: "web",
-        says: ["from ::/0"],
-      },
+      { resource: "openemr-dev-web-sg", says: ["from ::/0"] },
     );
   });
-  it("catches a port range that includes 443", () =>
+  it("catches a port range that includes 443", async () =>
     expectViolation(
-      inline([{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }]),
+      await web443({ fromPort: 0, toPort: 65535, cidrBlocks: ["0.0.0.0/0"] }),
       policy,
-      {
-        resource: "web",
-        says: ["ports 0-65535"],
-      },
+      { resource: "openemr-dev-web-sg", says: ["ports 0-65535"] },
     ));
   it("catches all traffic and non-TCP 443 from the internet", async () => {
     await expectViolation(
-      inline([{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]),
+      await web443({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }),
       policy,
-      {
-        resource: "web",
-        says: ["all traffic"],
-      },
+      { resource: "openemr-dev-web-sg", says: ["all traffic"] },
     );
+    await expectViolation(await web443({ protocol: "udp", cidrBlocks: ["0.0.0.0/0"] }), policy, {
+      resource: "openemr-dev-web-sg",
+      says: ["udp port 443"],
+    });
+  });
+  it("allows 80 on a load balancer whose port-80 listener only redirects to HTTPS", async () =>
+    expectPass(await worldOpenLoadBalancer(), policy, [LB_IN_80, LB_IN_443]));
+  it("catches 80 on a load balancer whose port-80 listener forwards", async () => {
+    const https = resource(await standard(), [
+      "aws:lb/listener:Listener",
+      "openemr-staging-lb-https",
+    ]);
+    const forward = valueAt(https, "defaultActions");
+    if (forward === undefined) throw new Error("the HTTPS listener has no default actions");
     await expectViolation(
-      inline([{ protocol: "udp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }]),
+      await worldOpenLoadBalancer(
+        setProp(["aws:lb/listener:Listener", "openemr-staging-lb-http"], "defaultActions", forward),
+      ),
       policy,
       {
-        resource: "web",
-        says: ["udp port 443"],
+        resource: "openemr-staging-lb-in-80-198-51-100-0-24",
+        says: [
+          'Security group rule "openemr-staging-lb-in-80-198-51-100-0-24" (group "openemr-staging-lb-sg")',
+          "tcp port 80",
+        ],
       },
     );
   });
-  it("allows 80 on a load balancer whose port-80 listener only redirects to HTTPS", () =>
-    expectPass(
-      planOf((b) => albWithPort80(b, REDIRECT)),
-      policy,
-    ));
-  it("catches 80 on a load balancer whose port-80 listener forwards", () =>
+  it("catches 80 on a group that fronts no load balancer", async () =>
     expectViolation(
-      planOf((b) => albWithPort80(b, { defaultActions: [{ type: "forward" }] })),
+      await webSgWith({ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }),
       policy,
-      {
-        resource: "alb-in-80",
-        says: ['Security group rule "alb-in-80" (group "alb-sg")', "tcp port 80"],
-      },
-    ));
-  it("catches 80 on a group that fronts no load balancer", () =>
-    expectViolation(
-      inline([{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }]),
-      policy,
-      {
-        resource: "web",
-        says: ["tcp port 80", "only redirects to HTTPS"],
-      },
+      { resource: "openemr-dev-web-sg", says: ["tcp port 80", "only redirects to HTTPS"] },
     ));
   it("checks aws.ec2.SecurityGroupRule ingress and ignores egress", async () => {
-    const plan = planOf((b) => {
-      const sg = b.add(SG, "db-sg", {});
-      b.add(SG_RULE, "db-in", {
-        type: "ingress",
-        securityGroupId: ref(sg),
-        protocol: "tcp",
-        fromPort: 3306,
-        toPort: 3306,
-        cidrBlocks: ["0.0.0.0/0"],
+    // The program declares rules with aws.vpc.SecurityGroup{Ingress,Egress}Rule, never with
+    // aws.ec2.SecurityGroupRule: two small hand-written ones on the standard plan's database group.
+    const DB_SG: Target = [SG, "openemr-staging-db-sg"];
+    const rule = (name: string, props: Record<string, PlanValue>): PlanEdit =>
+      addResource({
+        type: SG_RULE,
+        name,
+        props: { securityGroupId: COMPUTED, cidrBlocks: ["0.0.0.0/0"], ...props },
+        deps: { securityGroupId: [DB_SG] },
       });
-      b.add(SG_RULE, "db-out", {
-        type: "egress",
-        securityGroupId: ref(sg),
-        protocol: "-1",
-        fromPort: 0,
-        toPort: 0,
-        cidrBlocks: ["0.0.0.0/0"],
-      });
-    });
+    const plan = mutate(
+      await standard(),
+      rule("db-in", { type: "ingress", protocol: "tcp", fromPort: 3306, toPort: 3306 }),
+      rule("db-out", { type: "egress", protocol: "-1", fromPort: 0, toPort: 0 }),
+    );
     await expectViolation(plan, policy, {
       resource: "db-in",
-      says: ["tcp port 3306", '(group "db-sg")'],
+      says: ["tcp port 3306", '(group "openemr-staging-db-sg")'],
     });
   });
-  it("honours allowedPublicPorts", () =>
+  it("honours allowedPublicPorts", async () =>
     expectPass(
-      inline([{ protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["0.0.0.0/0"] }]),
+      await webSgWith({ protocol: "tcp", fromPort: 8443, toPort: 8443, cidrBlocks: ["0.0.0.0/0"] }),
       policy,
-      {
-        [policy]: { allowedPublicPorts: [443, 8443] },
-      },
+      WEB_SG,
+      { [policy]: { allowedPublicPorts: [443, 8443] } },
     ));
 });
 
 describe("rds-not-publicly-accessible", () => {
   const policy = "rds-not-publicly-accessible";
-  it("passes private databases", async () => {
-    await expectPass(
-      single("aws:rds/instance:Instance", "db", { publiclyAccessible: false }),
-      policy,
-    );
-    await expectPass(single("aws:rds/clusterInstance:ClusterInstance", "writer", {}), policy);
+  const DB: Target = ["aws:rds/instance:Instance", "openemr-staging-db"];
+  const WRITER: Target = ["aws:rds/clusterInstance:ClusterInstance", "openemr-prod-db-writer"];
+  it("passes the standard and fargate plans' private databases", async () => {
+    await expectPass(await standard(), policy, DB);
+    await expectPass(await fargate(), policy, WRITER);
   });
   it("catches public instances and Aurora instances", async () => {
-    for (const type of ["aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"]) {
-      await expectViolation(single(type, "db", { publiclyAccessible: true }), policy, {
-        resource: "db",
+    await expectViolation(
+      mutate(await standard(), setProp(DB, "publiclyAccessible", true)),
+      policy,
+      {
+        resource: "openemr-staging-db",
         says: ["publiclyAccessible: false"],
-      });
-    }
+      },
+    );
+    await expectViolation(
+      mutate(await fargate(), setProp(WRITER, "publiclyAccessible", true)),
+      policy,
+      { resource: "openemr-prod-db-writer", says: ["publiclyAccessible: false"] },
+    );
   });
 });
 
 describe("s3-bucket-public-access-block", () => {
   const policy = "s3-bucket-public-access-block";
-  it("passes the hardened bucket", () =>
-    expectPass(
-      planOf((b) => hardenedBucket(b, "docs")),
-      policy,
-    ));
-  it("catches a bucket without a public access block", () =>
+  const BUCKET: Target = ["aws:s3/bucket:Bucket", "openemr-staging-audit-logs"];
+  const PAB: Target = [
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "openemr-staging-audit-logs-public-access",
+  ];
+  it("passes the standard plan's buckets", async () =>
+    expectPass(await standard(), policy, BUCKET));
+  it("catches a bucket without a public access block", async () =>
+    expectViolation(mutate(await standard(), dropResource(PAB)), policy, {
+      resource: "openemr-staging-audit-logs",
+      says: ["no public access block", "restrictPublicBuckets"],
+    }));
+  it("catches a block that leaves settings off, naming them", async () =>
     expectViolation(
-      planOf((b) => b.add("aws:s3/bucket:Bucket", "docs", {})),
+      mutate(
+        await standard(),
+        setProp(PAB, "blockPublicPolicy", false),
+        unsetProp(PAB, "ignorePublicAcls"),
+      ),
       policy,
-      {
-        resource: "docs",
-        says: ["no public access block", "restrictPublicBuckets"],
-      },
-    ));
-  it("catches a block that leaves settings off, naming them", () =>
-    expectViolation(
-      planOf((b) => {
-        const hb = hardenedBucket(b, "docs");
-        hb.publicAccessBlock.props["blockPublicPolicy"] = false;
-        delete hb.publicAccessBlock.props["ignorePublicAcls"];
-      }),
-      policy,
-      { resource: "docs", says: ["blockPublicPolicy, ignorePublicAcls"] },
+      { resource: "openemr-staging-audit-logs", says: ["blockPublicPolicy, ignorePublicAcls"] },
     ));
 });
 
 describe("ec2-imdsv2-required", () => {
   const policy = "ec2-imdsv2-required";
+  const WEB: Target = ["aws:ec2/instance:Instance", "openemr-staging-web"];
+  const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+  // The program never creates launch templates: small hand-written ones on the standard plan.
+  const withTemplate = async (props: Record<string, PlanValue>) =>
+    mutate(await standard(), addResource({ type: LAUNCH_TEMPLATE, name: "lt", props }));
   it("passes required tokens, and a disabled endpoint", async () => {
+    await expectPass(await standard(), policy, WEB);
     await expectPass(
-      single("aws:ec2/instance:Instance", "web", { metadataOptions: { httpTokens: "required" } }),
+      mutate(
+        await standard(),
+        setProp(WEB, "metadataOptions.httpTokens", "optional"),
+        setProp(WEB, "metadataOptions.httpEndpoint", "disabled"),
+      ),
       policy,
+      WEB,
     );
     await expectPass(
-      single("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
-        metadataOptions: { httpEndpoint: "disabled" },
-      }),
+      await withTemplate({ metadataOptions: { httpEndpoint: "disabled" } }),
       policy,
+      [LAUNCH_TEMPLATE, "lt"],
     );
   });
   it("catches optional tokens and missing metadata options", async () => {
     await expectViolation(
-      single("aws:ec2/instance:Instance", "web", { metadataOptions: { httpTokens: "optional" } }),
+      mutate(await standard(), setProp(WEB, "metadataOptions.httpTokens", "optional")),
       policy,
-      {
-        resource: "web",
-        says: ['httpTokens: "required"'],
-      },
+      { resource: "openemr-staging-web", says: ['httpTokens: "required"'] },
     );
-    await expectViolation(single("aws:ec2/launchTemplate:LaunchTemplate", "lt", {}), policy, {
+    await expectViolation(mutate(await standard(), unsetProp(WEB, "metadataOptions")), policy, {
+      resource: "openemr-staging-web",
+      says: ['metadataOptions: { httpTokens: "required" }'],
+    });
+    await expectViolation(await withTemplate({}), policy, {
       resource: "lt",
       says: ["Launch template", 'httpTokens: "required"'],
     });
   });
-  it("leaves an instance launched from a template to the template", () =>
+  it("leaves an instance launched from a template to the template", async () =>
     expectPass(
-      single("aws:ec2/instance:Instance", "web", { launchTemplate: { id: "lt-1" } }),
+      mutate(
+        await standard(),
+        unsetProp(WEB, "metadataOptions"),
+        setProp(WEB, "launchTemplate", { id: "lt-1" }),
+      ),
       policy,
+      WEB,
     ));
 });

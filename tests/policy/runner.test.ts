@@ -12,7 +12,7 @@ import { expect } from "chai";
 import exampleConfig from "../../policy/config.example.json";
 import packJson from "../../policy/package.json";
 import { CMK_POLICY_NAMES, policies } from "../../policy/policies";
-import { COMPUTED } from "../../tools/plan/types";
+import { COMPUTED, type PlanFile } from "../../tools/plan/types";
 import {
   PACK,
   PolicyConfigError,
@@ -22,16 +22,24 @@ import {
   type PackUnderTest,
 } from "../../tools/policy/run";
 import {
+  addResource,
+  copyResource,
+  editProps,
+  editResource,
+  mutate,
+  resource,
+  setProp,
+  unsetProp,
+  type Target,
+} from "../helpers/mutate";
+import {
   check,
   CMK_MANDATORY,
-  find,
-  hardenedBucket,
-  planOf,
+  named,
   previewAdvisoriesOf,
-  ref,
-  single,
+  standard,
   violationsOf,
-} from "./fixtures";
+} from "./verdict";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- proxy typings are stripped
 const { UnknownValueError } = require("@pulumi/policy/proxy") as {
@@ -124,16 +132,22 @@ describe("policy runner: config", () => {
   });
 });
 
+const SECRET: Target = ["aws:secretsmanager/secret:Secret", "openemr-staging-db-master-secret"];
+const VOLUME: Target = ["aws:ebs/volume:Volume", "openemr-staging-web-data"];
+const TRAIL: Target = ["aws:cloudtrail/trail:Trail", "openemr-staging-audit-trail"];
+
 describe("policy runner: enforcement levels", () => {
-  const secret = () => single("aws:secretsmanager/secret:Secret", "db-secret", {});
+  /** The standard plan with its database secret on the AWS-managed key. */
+  const secret = async () => mutate(await standard(), unsetProp(SECRET, "kmsKeyId"));
   const levelOf = async (config?: Record<string, unknown>) =>
-    violationsOf(await check(secret(), config), "secretsmanager-secret-customer-managed-key").map(
-      (v) => v.level,
-    );
+    violationsOf(
+      await check(await secret(), config),
+      "secretsmanager-secret-customer-managed-key",
+    ).map((v) => v.level);
 
   it("uses the policy's own level (advisory for customer-managed keys), else the pack's (mandatory)", async () => {
     expect(await levelOf()).to.deep.equal(["advisory"]);
-    const volume = await check(single("aws:ebs/volume:Volume", "v", {}));
+    const volume = await check(mutate(await standard(), unsetProp(VOLUME, "encrypted")));
     expect(violationsOf(volume, "ebs-volume-encrypted").map((v) => v.level)).to.deep.equal([
       "mandatory",
     ]);
@@ -162,60 +176,61 @@ describe("policy runner: enforcement levels", () => {
     ).to.deep.equal(["mandatory"]);
   });
   it("passes iff no mandatory violation exists", async () => {
-    const advisoryOnly = await check(secret());
+    const advisoryOnly = await check(await secret());
     expect(advisoryOnly.violations).to.have.length.greaterThan(0);
     expect(advisoryOnly.passed).to.equal(true);
-    expect((await check(secret(), CMK_MANDATORY)).passed).to.equal(false);
+    expect((await check(await secret(), CMK_MANDATORY)).passed).to.equal(false);
     expect(advisoryOnly.pack).to.equal("openemr-aws-hipaa");
   });
 });
 
 describe("policy runner: unknown values, as in pulumi preview", () => {
   it("keeps a presence check mandatory: an unknown value counts as set, a missing one fails", async () => {
-    const unknown = await check(
-      single("aws:cloudtrail/trail:Trail", "trail", { kmsKeyId: COMPUTED }),
-    );
+    const unknown = await check(mutate(await standard(), setProp(TRAIL, "kmsKeyId", COMPUTED)));
     expect(unknown.violations.filter((v) => v.policy === "cloudtrail-encrypted")).to.deep.equal([]);
-    const missing = await check(single("aws:cloudtrail/trail:Trail", "trail", {}));
+    const missing = await check(mutate(await standard(), unsetProp(TRAIL, "kmsKeyId")));
     expect(violationsOf(missing, "cloudtrail-encrypted").map((v) => v.level)).to.deep.equal([
       "mandatory",
     ]);
   });
   it("keeps customer-managed-key presence checks mandatory under config.cmk-mandatory.json", async () => {
-    const plan = single("aws:cloudwatch/logGroup:LogGroup", "app", {
-      retentionInDays: 2192,
-      kmsKeyId: COMPUTED,
-    });
+    const APP: Target = ["aws:cloudwatch/logGroup:LogGroup", "openemr-staging-containers"];
+    const plan = mutate(await standard(), setProp(APP, "kmsKeyId", COMPUTED));
     expect((await check(plan, CMK_MANDATORY)).violations).to.deep.equal([]);
-    delete plan.resources[1].props["kmsKeyId"];
+    const withoutKey = mutate(plan, unsetProp(APP, "kmsKeyId"));
     expect(
-      violationsOf(await check(plan, CMK_MANDATORY), "cloudwatch-log-group-customer-managed-key")[0]
-        .level,
+      violationsOf(
+        await check(withoutKey, CMK_MANDATORY),
+        "cloudwatch-log-group-customer-managed-key",
+      )[0].level,
     ).to.equal("mandatory");
   });
   it("turns a value check on an unknown into the engine's advisory 'can't run policy ... during preview'", async () => {
-    const plan = single("aws:ebs/volume:Volume", "data", {
-      encrypted: COMPUTED,
-      kmsKeyId: COMPUTED,
-    });
+    const plan = mutate(
+      await standard(),
+      setProp(VOLUME, "encrypted", COMPUTED),
+      setProp(VOLUME, "kmsKeyId", COMPUTED),
+    );
     const block = await check(plan);
     expect(block.violations).to.deep.equal([
       {
         policy: "ebs-volume-encrypted",
         level: "advisory",
-        urn: find(plan, "data").urn,
+        urn: named(plan, "openemr-staging-web-data").urn,
         message: `can't run policy 'ebs-volume-encrypted' from policy pack 'openemr-aws-hipaa@v${packJson.version}' during preview: string value at .encrypted can't be known during preview`,
       },
     ]);
     expect(block.passed).to.equal(true);
   });
   it("still reports the mandatory violations a policy found before reading the unknown", async () => {
+    const HTTPS: Target = ["aws:lb/listener:Listener", "openemr-staging-lb-https"];
     const block = await check(
-      single("aws:lb/listener:Listener", "https", {
-        protocol: "HTTPS",
-        sslPolicy: COMPUTED,
-        defaultActions: [],
-      }),
+      mutate(
+        await standard(),
+        unsetProp(HTTPS, "certificateArn"),
+        setProp(HTTPS, "sslPolicy", COMPUTED),
+        setProp(HTTPS, "defaultActions", []),
+      ),
     );
     expect(
       violationsOf(block, "lb-listener-tls").map((v) => [
@@ -226,21 +241,32 @@ describe("policy runner: unknown values, as in pulumi preview", () => {
     expect(previewAdvisoriesOf(block, "lb-listener-tls")).to.have.length(1);
   });
   it("lets a stack policy report the other resources when one has unknown values", async () => {
-    const plan = planOf((b) => {
-      const hb = hardenedBucket(b, "docs");
-      hb.policy.props["policy"] = COMPUTED;
-      b.add("aws:s3/bucket:Bucket", "bare", {});
-    });
+    const plan = mutate(
+      await standard(),
+      setProp(
+        ["aws:s3/bucketPolicy:BucketPolicy", "openemr-staging-audit-logs-policy"],
+        "policy",
+        COMPUTED,
+      ),
+      // a copy of a real bucket without any of its settings resources
+      copyResource(
+        ["aws:s3/bucket:Bucket", "openemr-staging-lb-access-logs"],
+        "openemr-staging-bare",
+      ),
+    );
     const block = await check(plan);
     expect(violationsOf(block, "s3-bucket-tls-only").map((v) => v.urn)).to.deep.equal([
-      find(plan, "bare").urn,
+      named(plan, "openemr-staging-bare").urn,
     ]);
     expect(previewAdvisoriesOf(block, "s3-bucket-tls-only")).to.have.length(1);
   });
   it("checks unknowns nested in arrays", async () => {
-    const plan = single("aws:ec2/securityGroup:SecurityGroup", "web", {
-      ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [COMPUTED] }],
-    });
+    const plan = mutate(
+      await standard(),
+      editProps(["aws:ec2/securityGroup:SecurityGroup", "openemr-staging-web-sg"], (props) => {
+        props["ingress"] = [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [COMPUTED] }];
+      }),
+    );
     const block = await check(plan);
     expect(violationsOf(block, "security-group-ingress")).to.deep.equal([]);
     expect(previewAdvisoriesOf(block, "security-group-ingress")[0].message).to.include(
@@ -270,18 +296,25 @@ function probePack(
 }
 
 describe("policy runner: arguments mirror the engine's", () => {
-  const plan = planOf((b) => {
-    const parent = b.component("openemr:tier:Test", "tier");
-    const key = b.add("aws:kms/key:Key", "key", { enableKeyRotation: true });
-    b.add(
-      "aws:ebs/volume:Volume",
-      "data",
-      { encrypted: true, kmsKeyId: ref(key), size: COMPUTED },
-      { parent, protect: true, dependsOn: [key] },
+  const KEY: Target = ["aws:kms/key:Key", "openemr-staging-key-key"];
+  const WEB: Target = ["aws:ec2/instance:Instance", "openemr-staging-web"];
+  const COMPONENT: Target = ["openemr:compute:WebInstance", "openemr-staging-web"];
+  let plan: PlanFile;
+  before(async () => {
+    // The standard plan's data volume, with unknown values, an explicit dependency on its key
+    // (which it also depends on through kmsKeyId) and options set.
+    const base = await standard();
+    plan = mutate(
+      base,
+      setProp(VOLUME, "kmsKeyId", COMPUTED),
+      setProp(VOLUME, "size", COMPUTED),
+      editResource(VOLUME, (r) => {
+        r.opts.protect = true;
+        r.opts.dependsOn = [resource(base, KEY).urn];
+        r.opts.ignoreChanges = ["tags"];
+      }),
     );
-    b.add("aws:s3/bucket:Bucket", "docs", {});
   });
-  plan.resources.find((r) => r.name === "data")!.opts.ignoreChanges = ["tags"];
 
   it("gives resource policies type, urn, name, opts, provider, stack tags, isType/asType, getConfig and notApplicable", async () => {
     const seen: ResourceValidationArgs[] = [];
@@ -305,11 +338,11 @@ describe("policy runner: arguments mirror the engine's", () => {
     expect(block.violations).to.deep.equal([]);
     expect(seen).to.have.length(1);
     const args = seen[0];
-    const data = find(plan, "data");
+    const data = resource(plan, VOLUME);
     expect({ type: args.type, urn: args.urn, name: args.name }).to.deep.equal({
-      type: data.type,
+      type: "aws:ebs/volume:Volume",
       urn: data.urn,
-      name: "data",
+      name: "openemr-staging-web-data",
     });
     expect(args.opts).to.deep.equal({
       protect: true,
@@ -317,7 +350,7 @@ describe("policy runner: arguments mirror the engine's", () => {
       aliases: [],
       customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
       additionalSecretOutputs: [],
-      parent: find(plan, "tier").urn,
+      parent: resource(plan, COMPONENT).urn,
     });
     expect(args.provider?.type).to.equal("pulumi:providers:aws");
     expect(args.provider?.props["region"]).to.equal("us-east-1");
@@ -347,31 +380,32 @@ describe("policy runner: arguments mirror the engine's", () => {
     await runPack(probePack([probe]), plan);
     const resources = seen?.resources ?? [];
     expect(resources.map((r) => r.name)).to.deep.equal(plan.resources.map((r) => r.name));
-    const byName = (n: string): PolicyResource => resources.find((r) => r.name === n)!;
-    const data = byName("data");
-    expect(data.parent).to.equal(byName("tier"));
-    expect(data.dependencies).to.deep.equal([byName("key")]);
-    expect(data.propertyDependencies).to.deep.equal({ kmsKeyId: [byName("key")] });
+    const byUrn = (t: Target): PolicyResource =>
+      resources.find((r) => r.urn === resource(plan, t).urn)!;
+    const data = byUrn(VOLUME);
+    expect(data.parent).to.equal(byUrn(COMPONENT));
+    expect(data.dependencies).to.deep.equal([byUrn(KEY), byUrn(WEB)]);
+    expect(data.propertyDependencies).to.deep.equal({
+      availabilityZone: [byUrn(WEB)],
+      kmsKeyId: [byUrn(KEY)],
+    });
     expect(data.isType(asClass(FakeVolume))).to.equal(true);
-    expect(byName("tier").provider).to.equal(undefined);
+    expect(byUrn(COMPONENT).provider).to.equal(undefined);
     expect(seen?.getConfig()).to.deep.equal({});
   });
 
   it("uses the plan's provider resource when it has one", async () => {
-    const withProvider = structuredClone(plan);
-    withProvider.resources.push({
-      ...structuredClone(find(plan, "key")),
-      urn: "urn:pulumi:test::openemr-aws::pulumi:providers:aws::eu",
-      type: "pulumi:providers:aws",
-      name: "eu",
-      props: { region: "eu-central-1" },
-    });
+    // The program sets no explicit provider: a small hand-written one.
+    const withProvider = mutate(
+      plan,
+      addResource({ type: "pulumi:providers:aws", name: "eu", props: { region: "eu-central-1" } }),
+    );
     let region: unknown;
     const probe: ResourceValidationPolicy = {
       name: "probe",
       description: "records the provider",
       validateResource: (args) => {
-        if (args.name === "data") region = args.provider?.props["region"];
+        if (args.name === "openemr-staging-web-data") region = args.provider?.props["region"];
       },
     };
     await runPack(probePack([probe]), withProvider);
@@ -399,9 +433,7 @@ describe("policy runner: arguments mirror the engine's", () => {
 
   it("runs the real pack through the same entry point", async () => {
     expect(PACK.policies).to.equal(policies);
-    const block = await runPolicyPack(
-      single("aws:kms/key:Key", "key", { enableKeyRotation: true }),
-    );
+    const block = await runPolicyPack(await standard());
     expect(block).to.deep.equal({ pack: "openemr-aws-hipaa", passed: true, violations: [] });
   });
 });

@@ -1,53 +1,56 @@
 import { expect } from "chai";
 import { COMPUTED } from "../../tools/plan/types";
+import { editJson, mutate, resource, setProp, stringAt, type Target } from "../helpers/mutate";
 import {
   check,
   expectPass,
   expectViolation,
-  fargatePlan,
+  fargate,
   previewAdvisoriesOf,
-  single,
   violationsOf,
-} from "./fixtures";
+} from "./verdict";
+
+interface ContainerDefinition {
+  name: string;
+  environment?: Array<{ name: string; value: string }>;
+  secrets?: Array<{ name: string; valueFrom: string }>;
+}
 
 describe("ecs-task-no-plaintext-secrets", () => {
   const policy = "ecs-task-no-plaintext-secrets";
-  const TASK = "aws:ecs/taskDefinition:TaskDefinition";
-  const task = (environment: Array<{ name: string; value: string }>) =>
-    single(TASK, "task", {
-      family: "openemr",
-      containerDefinitions: JSON.stringify([
-        {
-          name: "openemr",
-          image: "openemr/openemr:8.1.0",
-          environment,
-          secrets: [{ name: "MYSQL_PASS", valueFrom: "arn" }],
-        },
-      ]),
-    });
-  it("passes secrets passed by reference (the fargate fixture)", () =>
-    expectPass(fargatePlan(), policy));
-  it("catches a password in a plain environment value, naming variable and container", () =>
-    expectViolation(
-      task([
-        { name: "MYSQL_ROOT_PASS", value: "hunter2" },
-        { name: "MYSQL_HOST", value: "db" },
-      ]),
-      policy,
-      {
-        resource: "task",
-        says: ['"MYSQL_ROOT_PASS"', '"openemr"', "valueFrom"],
-      },
-    ));
-  it("honours secretNamePattern", () =>
-    expectViolation(task([{ name: "OPENEMR_SETTING_SMTP", value: "x" }]), policy, {
-      resource: "task",
+  const TASK: Target = ["aws:ecs/taskDefinition:TaskDefinition", "openemr-prod-app-task"];
+  /** The fargate plan's task with `extra` added to the OpenEMR container's environment. */
+  const withEnvironment = async (...extra: Array<{ name: string; value: string }>) =>
+    mutate(
+      await fargate(),
+      editJson<ContainerDefinition[]>(TASK, "containerDefinitions", (defs) => {
+        const openemr = defs.find((d) => d.name === "openemr");
+        if (!openemr) throw new Error("the fargate task has no openemr container");
+        openemr.environment = [...(openemr.environment ?? []), ...extra];
+      }),
+    );
+
+  it("passes the fargate plan's task, which passes its credentials by reference", async () => {
+    const plan = await fargate();
+    const defs = stringAt(resource(plan, TASK), "containerDefinitions");
+    const openemr = (JSON.parse(defs) as ContainerDefinition[]).find((d) => d.name === "openemr");
+    expect(openemr?.secrets?.map((s) => s.name)).to.include.members(["MYSQL_PASS", "OE_PASS"]);
+    await expectPass(plan, policy, TASK);
+  });
+  it("catches a password in a plain environment value, naming variable and container", async () =>
+    expectViolation(await withEnvironment({ name: "MYSQL_ROOT_PASS", value: "hunter2" }), policy, {
+      resource: "openemr-prod-app-task",
+      says: ['"MYSQL_ROOT_PASS"', '"openemr"', "valueFrom"],
+    }));
+  it("honours secretNamePattern", async () =>
+    expectViolation(await withEnvironment({ name: "OPENEMR_SETTING_SMTP", value: "x" }), policy, {
+      resource: "openemr-prod-app-task",
       config: { [policy]: { secretNamePattern: "SMTP" } },
       says: ['"OPENEMR_SETTING_SMTP"'],
     }));
   it("gives the preview advisory when the definitions are unknown", async () => {
     const block = await check(
-      single(TASK, "task", { family: "openemr", containerDefinitions: COMPUTED }),
+      mutate(await fargate(), setProp(TASK, "containerDefinitions", COMPUTED)),
     );
     expect(violationsOf(block, policy)).to.deep.equal([]);
     expect(previewAdvisoriesOf(block, policy)).to.have.length(1);

@@ -82,7 +82,7 @@ function main(): number {
     const out = path.join(ROOT, ".plans", `bench-${stack}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const t = Array.from({ length: runs }, () =>
-      timed(node, [...tsx, "tools/plan/cli.ts", "--stack", stack, "--json", out]),
+      timed(node, [...tsx, "tools/pipeline/plan-cli.ts", "--stack", stack, "--json", out]),
     );
     const resources = (JSON.parse(fs.readFileSync(out, "utf8")) as { resources: unknown[] })
       .resources.length;

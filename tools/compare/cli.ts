@@ -31,7 +31,12 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log("usage: npm run compare -- [--write-readme] [--readme <path>]");
+      return 0;
+    }
+    args = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;

@@ -1,55 +1,10 @@
 // The comparison's rows, read from a plan's resources and their inputs. Each function returns the
 // text of one cell; per-preset facts (./facts.ts) fill in only what no resource shows.
-import type { PlanResource } from "../plan/types";
-import {
-  AWSX_VPC,
-  BACKUP_PLAN,
-  BACKUP_SELECTION,
-  BACKUP_VAULT,
-  BUCKET,
-  BUCKET_SSE,
-  BUCKET_SSE_V2,
-  BUCKET_V2,
-  DLM_POLICY,
-  ECS_SERVICE,
-  EFS,
-  FLOW_LOG,
-  IAM_ROLE_POLICY_ATTACHMENT,
-  INSTANCE,
-  KMS_ALIAS,
-  KMS_KEY,
-  LISTENER,
-  LOAD_BALANCER,
-  LOG_GROUP,
-  METRIC_ALARM,
-  PlanIndex,
-  RDS_CLUSTER,
-  RDS_CLUSTER_INSTANCE,
-  RDS_CLUSTER_PARAMETER_GROUP,
-  RDS_INSTANCE,
-  RDS_PARAMETER_GROUP,
-  SCALING_POLICY,
-  SCALING_TARGET,
-  SECRET_TYPE,
-  SERVERLESS_CACHE,
-  SG_INGRESS_RULE,
-  SG_RULE,
-  SSM_PARAMETER,
-  TARGET_GROUP,
-  TASK_DEFINITION,
-  TRAIL,
-  WEB_ACL_LOGGING,
-  awsxNatGateways,
-  backupSelectionTargets,
-  bool,
-  get,
-  list,
-  num,
-  obj,
-  planVolumes,
-  str,
-  tasksAtRest,
-} from "../cost/models";
+import { awsxNatGateways, backupSelectionTargets, planVolumes, tasksAtRest } from "../plan/aws";
+import type { PlanIndex } from "../plan/plan-index";
+import { BUCKET_TYPES, SSE_TYPES, T } from "../plan/tokens";
+import type { PlanResource, PlanValue, PolicyViolation } from "../plan/types";
+import { bool, get, list, num, obj, str } from "../plan/values";
 import type { PresetFacts } from "./facts";
 
 const NONE = "—";
@@ -67,6 +22,12 @@ function counted(labels: string[]): string {
 
 // ---------------------------------------------------------------------------------------------
 // Keys
+//
+// Whether a store is encrypted at rest, and whether with a customer-managed key, is the policy
+// pack's verdict wherever the pack judges it: the plan's policy.violations, recorded by
+// tools/pipeline with the pack's default config (the customer-managed-key policies report as
+// advisory there, so a store without one is listed). The plan's inputs name the key, and decide
+// what the pack does not judge: SSE-S3 or SSE-KMS on a bucket, SSM SecureString parameters.
 
 interface KeyClass {
   /** Sort order: customer-managed keys first, unencrypted last. */
@@ -75,119 +36,264 @@ interface KeyClass {
 }
 
 const NOT_ENCRYPTED: KeyClass = { rank: 9, label: "**Not encrypted**" };
-
-/** The customer-managed key a resource takes through `prop`, named by its alias when it has one. */
-function cmkOf(r: PlanResource, prop: string, plan: PlanIndex): KeyClass | undefined {
-  const key = plan.refs(r, prop, KMS_KEY)[0];
-  if (!key) return undefined;
-  const alias = plan.referrers(key, KMS_ALIAS, "targetKeyId")[0];
-  const name = (alias && str(alias.props.name)) ?? key.name;
-  const rotation = bool(key.props.enableKeyRotation) === true ? ", rotated yearly" : "";
-  return { rank: 0, label: `**Customer-managed key \`${name}\`**${rotation}` };
-}
+const NOT_KNOWN: KeyClass = { rank: 8, label: "**Not known at plan time**" };
+const SSE_S3: KeyClass = { rank: 3, label: "SSE-S3 (S3-managed keys)" };
 
 function awsManaged(alias: string): KeyClass {
   return { rank: 1, label: `AWS-managed key \`${alias}\`` };
 }
 
-/** A key class for a resource encrypted (or not) through `prop`. */
-function keyClass(
-  r: PlanResource,
-  prop: string,
-  plan: PlanIndex,
-  encrypted: boolean | undefined,
-  fallback: KeyClass,
-): KeyClass {
-  if (encrypted === false) return NOT_ENCRYPTED;
-  return cmkOf(r, prop, plan) ?? fallback;
+/** The pack's policies the rows read their verdicts from. */
+export const KEY_POLICIES = {
+  ebsVolume: "ebs-volume-encrypted",
+  instanceVolumes: "ec2-instance-volumes-encrypted",
+  rdsStorage: "rds-storage-encrypted",
+  efs: "efs-encrypted",
+  backupVault: "backup-vault-encrypted",
+  trail: "cloudtrail-encrypted",
+  dataStoreCmk: "data-store-customer-managed-key",
+  secretCmk: "secretsmanager-secret-customer-managed-key",
+  logGroupCmk: "cloudwatch-log-group-customer-managed-key",
+} as const;
+const P = KEY_POLICIES;
+
+/**
+ * A policy's verdict on one store. `about` picks the violations about this store when the policy
+ * judges several stores of one resource: the customer-managed-key policies name the input they
+ * want set ("Set masterUserSecretKmsKeyId to a customer-managed KMS key"), the instance-volume
+ * policy the device.
+ */
+interface Judge {
+  policy: string;
+  about?: string;
+}
+
+type Verdict = "flagged" | "not known" | "passed";
+
+/** The verdicts tools/pipeline recorded in the plan. */
+function verdictsOf(plan: PlanIndex): readonly PolicyViolation[] {
+  const block = plan.plan.policy;
+  if (!block) throw new Error(`compare: the ${plan.plan.preset} plan carries no policy verdicts`);
+  return block.violations;
+}
+
+function verdictOn(
+  violations: readonly PolicyViolation[],
+  urn: string,
+  judge: Judge | undefined,
+): Verdict {
+  if (!judge) return "passed";
+  let verdict: Verdict = "passed";
+  for (const v of violations) {
+    if (v.urn !== urn || v.policy !== judge.policy) continue;
+    // the runner's advisory for a policy that read a value unknown at plan time
+    if (v.message.startsWith("can't run policy ")) verdict = "not known";
+    else if (judge.about === undefined || v.message.includes(judge.about)) return "flagged";
+  }
+  return verdict;
+}
+
+interface Store {
+  what: string;
+  /** The resource the pack reports on. */
+  urn: string;
+  /** Flags the store as not encrypted at rest. */
+  encryption?: Judge;
+  /** Flags the store as using its default key rather than a customer-managed one. */
+  keyChoice?: Judge;
+  /** Where the key comes from: the resource, the property it takes the key through, the input. */
+  key?: StoreKey;
+  /** The key the store uses when none is set. */
+  fallback: KeyClass;
+}
+
+interface StoreKey {
+  r: PlanResource;
+  prop: string;
+  input: PlanValue | undefined;
+}
+
+/** The key a store names: an in-plan key or alias (by its alias name), else the input's text. */
+function namedKey(k: StoreKey | undefined, plan: PlanIndex): KeyClass | undefined {
+  if (!k) return undefined;
+  const key = plan.refs(k.r, k.prop, T.kmsKey)[0];
+  const alias = key
+    ? plan.referrers(key, T.kmsAlias, "targetKeyId")[0]
+    : plan.refs(k.r, k.prop, T.kmsAlias)[0];
+  const target = key ?? (alias && plan.refs(alias, "targetKeyId", T.kmsKey)[0]);
+  if (key || alias) {
+    const name = (alias && str(alias.props.name)) ?? key?.name ?? alias?.name;
+    const rotation = target && bool(target.props.enableKeyRotation) === true;
+    return {
+      rank: 0,
+      label: `**Customer-managed key \`${name}\`**${rotation ? ", rotated yearly" : ""}`,
+    };
+  }
+  if (k.input === undefined || k.input === null) return undefined;
+  const text = str(k.input);
+  if (text === undefined) return { rank: 0, label: "**Customer-managed key** (named at deploy)" };
+  const managed = /alias\/(aws\/[\w-]+)/.exec(text);
+  return managed
+    ? awsManaged(managed[1])
+    : { rank: 0, label: `**Customer-managed key \`${text}\`**` };
+}
+
+function classify(s: Store, plan: PlanIndex, verdicts: readonly PolicyViolation[]): KeyClass {
+  const encryption = verdictOn(verdicts, s.urn, s.encryption);
+  if (encryption === "flagged") return NOT_ENCRYPTED;
+  const choice = verdictOn(verdicts, s.urn, s.keyChoice);
+  if (encryption === "not known" || choice === "not known") return NOT_KNOWN;
+  if (choice === "flagged") return s.fallback;
+  return namedKey(s.key, plan) ?? s.fallback;
+}
+
+/** The stores of a plan that hold data at rest, in the row's order. */
+function stores(plan: PlanIndex): Store[] {
+  const out: Store[] = [];
+  const keyed = (r: PlanResource, prop: string): StoreKey => ({ r, prop, input: r.props[prop] });
+  for (const v of planVolumes(plan)) {
+    const key = { r: v.owner, prop: v.kmsKeyProp, input: v.kmsKeyInput };
+    const base = { urn: v.owner.urn, key, fallback: awsManaged("aws/ebs") };
+    if (v.owner.type === T.ebsVolume) {
+      out.push({
+        ...base,
+        what: "EBS data",
+        encryption: { policy: P.ebsVolume },
+        keyChoice: { policy: P.dataStoreCmk },
+      });
+    } else if (v.kmsKeyProp === "rootBlockDevice") {
+      out.push({
+        ...base,
+        what: "EBS root",
+        encryption: { policy: P.instanceVolumes, about: "root volume" },
+        keyChoice: { policy: P.dataStoreCmk, about: "Set rootBlockDevice.kmsKeyId to" },
+      });
+    } else {
+      const device = v.deviceName === undefined ? "block device" : `block device "${v.deviceName}"`;
+      out.push({
+        ...base,
+        what: "EBS data",
+        encryption: { policy: P.instanceVolumes, about: device },
+        keyChoice: { policy: P.dataStoreCmk, about: device },
+      });
+    }
+  }
+  const databases: [PlanResource, string][] = [
+    ...plan.ofType(T.rdsInstance).map((r): [PlanResource, string] => [r, "RDS"]),
+    ...plan.ofType(T.rdsCluster).map((r): [PlanResource, string] => [r, "Aurora"]),
+  ];
+  for (const [r, what] of databases) {
+    out.push({
+      what,
+      urn: r.urn,
+      encryption: { policy: P.rdsStorage },
+      keyChoice: { policy: P.dataStoreCmk, about: "Set kmsKeyId to" },
+      key: keyed(r, "kmsKeyId"),
+      fallback: awsManaged("aws/rds"),
+    });
+  }
+  for (const [r] of databases) {
+    if (bool(r.props.manageMasterUserPassword) !== true) continue;
+    out.push({
+      what: "DB master secret",
+      urn: r.urn,
+      keyChoice: { policy: P.dataStoreCmk, about: "Set masterUserSecretKmsKeyId to" },
+      key: keyed(r, "masterUserSecretKmsKeyId"),
+      fallback: awsManaged("aws/secretsmanager"),
+    });
+  }
+  for (const r of plan.ofType(T.elasticacheServerless)) {
+    out.push({
+      what: "Valkey",
+      urn: r.urn,
+      keyChoice: { policy: P.dataStoreCmk },
+      key: keyed(r, "kmsKeyId"),
+      fallback: { rank: 2, label: "AWS-owned key" },
+    });
+  }
+  for (const r of plan.ofType(T.efsFileSystem)) {
+    out.push({
+      what: "EFS",
+      urn: r.urn,
+      encryption: { policy: P.efs },
+      keyChoice: { policy: P.dataStoreCmk },
+      key: keyed(r, "kmsKeyId"),
+      fallback: awsManaged("aws/elasticfilesystem"),
+    });
+  }
+  for (const r of plan.ofType(T.logGroup)) {
+    out.push({
+      what: "logs",
+      urn: r.urn,
+      keyChoice: { policy: P.logGroupCmk },
+      key: keyed(r, "kmsKeyId"),
+      fallback: { rank: 2, label: "CloudWatch Logs service key" },
+    });
+  }
+  for (const r of BUCKET_TYPES.flatMap((t) => plan.ofType(t))) {
+    const sse = SSE_TYPES.flatMap((t) => plan.referrers(r, t, "bucket"))[0];
+    const byDefault = sse && get(sse.props, "rules", 0, "applyServerSideEncryptionByDefault");
+    if (!sse || str(get(byDefault, "sseAlgorithm")) !== "aws:kms") {
+      out.push({ what: "S3", urn: r.urn, fallback: SSE_S3 });
+      continue;
+    }
+    out.push({
+      what: "S3",
+      urn: sse.urn,
+      keyChoice: { policy: P.dataStoreCmk },
+      key: { r: sse, prop: "rules", input: get(byDefault, "kmsMasterKeyId") },
+      fallback: awsManaged("aws/s3"),
+    });
+  }
+  for (const r of plan.ofType(T.secret)) {
+    out.push({
+      what: "secrets",
+      urn: r.urn,
+      keyChoice: { policy: P.secretCmk },
+      key: keyed(r, "kmsKeyId"),
+      fallback: awsManaged("aws/secretsmanager"),
+    });
+  }
+  for (const r of plan.ofType(T.ssmParameter)) {
+    if (str(r.props.type) !== "SecureString") continue;
+    out.push({
+      what: "SSM SecureString",
+      urn: r.urn,
+      key: keyed(r, "keyId"),
+      fallback: awsManaged("aws/ssm"),
+    });
+  }
+  for (const r of plan.ofType(T.cloudtrail)) {
+    out.push({
+      what: "CloudTrail",
+      urn: r.urn,
+      keyChoice: { policy: P.trail },
+      key: keyed(r, "kmsKeyId"),
+      fallback: SSE_S3,
+    });
+  }
+  for (const r of plan.ofType(T.backupVault)) {
+    out.push({
+      what: "backup vault",
+      urn: r.urn,
+      keyChoice: { policy: P.backupVault },
+      key: keyed(r, "kmsKeyArn"),
+      fallback: awsManaged("aws/backup"),
+    });
+  }
+  return out;
+}
+
+/** The key class of the store `what` of resource `urn` (a trail, a vault) for other rows. */
+function keyClassOf(plan: PlanIndex, urn: string, what: string): KeyClass | undefined {
+  const store = stores(plan).find((s) => s.urn === urn && s.what === what);
+  return store && classify(store, plan, verdictsOf(plan));
 }
 
 /** Row "Encrypted at rest, with which key". */
 export function encryptionCell(plan: PlanIndex): string {
-  const entries: { key: KeyClass; what: string }[] = [];
-  const add = (key: KeyClass, what: string): void => {
-    entries.push({ key, what });
-  };
-  for (const v of planVolumes(plan)) {
-    const what =
-      v.owner.type === INSTANCE && v.kmsKeyProp === "rootBlockDevice" ? "EBS root" : "EBS data";
-    add(
-      v.encrypted === true
-        ? (cmkOf(v.owner, v.kmsKeyProp, plan) ?? awsManaged("aws/ebs"))
-        : NOT_ENCRYPTED,
-      what,
-    );
-  }
-  for (const r of plan.ofType(RDS_INSTANCE)) {
-    add(
-      keyClass(r, "kmsKeyId", plan, bool(r.props.storageEncrypted) ?? false, awsManaged("aws/rds")),
-      "RDS",
-    );
-  }
-  for (const r of plan.ofType(RDS_CLUSTER)) {
-    add(
-      keyClass(r, "kmsKeyId", plan, bool(r.props.storageEncrypted) ?? false, awsManaged("aws/rds")),
-      "Aurora",
-    );
-  }
-  for (const r of [...plan.ofType(RDS_INSTANCE), ...plan.ofType(RDS_CLUSTER)]) {
-    if (bool(r.props.manageMasterUserPassword) === true) {
-      add(
-        keyClass(r, "masterUserSecretKmsKeyId", plan, true, awsManaged("aws/secretsmanager")),
-        "DB master secret",
-      );
-    }
-  }
-  for (const r of plan.ofType(SERVERLESS_CACHE)) {
-    add(keyClass(r, "kmsKeyId", plan, true, { rank: 2, label: "AWS-owned key" }), "Valkey");
-  }
-  for (const r of plan.ofType(EFS)) {
-    add(
-      keyClass(
-        r,
-        "kmsKeyId",
-        plan,
-        bool(r.props.encrypted) ?? false,
-        awsManaged("aws/elasticfilesystem"),
-      ),
-      "EFS",
-    );
-  }
-  for (const r of plan.ofType(LOG_GROUP)) {
-    add(
-      keyClass(r, "kmsKeyId", plan, true, { rank: 2, label: "CloudWatch Logs service key" }),
-      "logs",
-    );
-  }
-  for (const r of [...plan.ofType(BUCKET), ...plan.ofType(BUCKET_V2)]) {
-    const sse = [
-      ...plan.referrers(r, BUCKET_SSE, "bucket"),
-      ...plan.referrers(r, BUCKET_SSE_V2, "bucket"),
-    ][0];
-    const algorithm = sse
-      ? str(get(sse.props, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
-      : undefined;
-    const sseS3: KeyClass = { rank: 3, label: "SSE-S3 (S3-managed keys)" };
-    if (algorithm === "aws:kms" && sse)
-      add(cmkOf(sse, "rules", plan) ?? awsManaged("aws/s3"), "S3");
-    else add(sseS3, "S3");
-  }
-  for (const r of plan.ofType(SECRET_TYPE)) {
-    add(keyClass(r, "kmsKeyId", plan, true, awsManaged("aws/secretsmanager")), "secrets");
-  }
-  for (const r of plan.ofType(SSM_PARAMETER)) {
-    if (str(r.props.type) !== "SecureString") continue;
-    add(keyClass(r, "keyId", plan, true, awsManaged("aws/ssm")), "SSM SecureString");
-  }
-  for (const r of plan.ofType(TRAIL)) {
-    add(
-      keyClass(r, "kmsKeyId", plan, true, { rank: 3, label: "SSE-S3 (S3-managed keys)" }),
-      "CloudTrail",
-    );
-  }
-  for (const r of plan.ofType(BACKUP_VAULT)) {
-    add(keyClass(r, "kmsKeyArn", plan, true, awsManaged("aws/backup")), "backup vault");
-  }
+  const verdicts = verdictsOf(plan);
+  const entries = stores(plan).map((s) => ({ key: classify(s, plan, verdicts), what: s.what }));
   if (entries.length === 0) return NONE;
   const groups = new Map<string, { rank: number; what: string[] }>();
   for (const e of entries) {
@@ -205,7 +311,7 @@ export function encryptionCell(plan: PlanIndex): string {
 // TLS
 
 function requiresTls(plan: PlanIndex): boolean {
-  return [...plan.ofType(RDS_PARAMETER_GROUP), ...plan.ofType(RDS_CLUSTER_PARAMETER_GROUP)].some(
+  return [...plan.ofType(T.rdsParameterGroup), ...plan.ofType(T.rdsClusterParameterGroup)].some(
     (g) =>
       (list(g.props.parameters) ?? []).some(
         (p) =>
@@ -221,12 +327,12 @@ function ingressPorts(plan: PlanIndex): number[] {
     if (from === undefined) return;
     for (let p = from; p <= (to ?? from) && p - from < 100; p++) ports.add(p);
   };
-  for (const r of plan.ofType(SG_INGRESS_RULE))
+  for (const r of plan.ofType(T.securityGroupIngressRule))
     addRange(num(r.props.fromPort), num(r.props.toPort));
-  for (const r of plan.ofType(SG_RULE)) {
+  for (const r of plan.ofType(T.securityGroupRule)) {
     if (str(r.props.type) === "ingress") addRange(num(r.props.fromPort), num(r.props.toPort));
   }
-  for (const sg of plan.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+  for (const sg of plan.ofType(T.securityGroup)) {
     for (const rule of list(sg.props.ingress) ?? [])
       addRange(num(get(rule, "fromPort")), num(get(rule, "toPort")));
   }
@@ -236,8 +342,8 @@ function ingressPorts(plan: PlanIndex): number[] {
 /** Row "TLS termination". */
 export function tlsCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
-  for (const lb of plan.ofType(LOAD_BALANCER)) {
-    const listeners = plan.referrers(lb, LISTENER, "loadBalancerArn");
+  for (const lb of plan.ofType(T.lbLoadBalancer)) {
+    const listeners = plan.referrers(lb, T.lbListener, "loadBalancerArn");
     const bits: string[] = [];
     let backend: string | undefined;
     for (const l of listeners) {
@@ -246,7 +352,7 @@ export function tlsCell(plan: PlanIndex, facts: PresetFacts): string {
       const actions = list(l.props.defaultActions) ?? [];
       if (protocol === "HTTPS") {
         bits.push(`HTTPS ${port ?? "?"} (${str(l.props.sslPolicy) ?? "ELB default policy"})`);
-        const tg = plan.refs(l, "defaultActions", TARGET_GROUP)[0];
+        const tg = plan.refs(l, "defaultActions", T.lbTargetGroup)[0];
         if (tg) backend = str(tg.props.protocol);
       } else if (protocol === "HTTP") {
         const redirectOnly =
@@ -276,7 +382,7 @@ export function tlsCell(plan: PlanIndex, facts: PresetFacts): string {
     parts.push(web ?? `ports open: ${ports.join(", ") || "none"}`);
     if (ports.includes(80)) parts.push("**port 80 open**");
   }
-  const dbs = plan.ofType(RDS_INSTANCE).length + plan.ofType(RDS_CLUSTER).length;
+  const dbs = plan.ofType(T.rdsInstance).length + plan.ofType(T.rdsCluster).length;
   if (dbs > 0)
     parts.push(
       requiresTls(plan)
@@ -284,10 +390,10 @@ export function tlsCell(plan: PlanIndex, facts: PresetFacts): string {
         : "**database: TLS not required**",
     );
   else if (facts.localDatabase) parts.push("database: same host, no network hop");
-  if (plan.ofType(SERVERLESS_CACHE).length > 0)
+  if (plan.ofType(T.elasticacheServerless).length > 0)
     parts.push("Valkey: TLS (always on for serverless)");
   const efsTls = plan
-    .ofType(TASK_DEFINITION)
+    .ofType(T.ecsTaskDefinition)
     .flatMap((td) => list(td.props.volumes) ?? [])
     .map((v) => str(get(v, "efsVolumeConfiguration", "transitEncryption")))
     .filter((t) => t !== undefined);
@@ -305,47 +411,46 @@ export function tlsCell(plan: PlanIndex, facts: PresetFacts): string {
 /** Row "Audit trail". */
 export function auditCell(plan: PlanIndex): string {
   const parts: string[] = [];
-  for (const t of plan.ofType(TRAIL)) {
+  for (const t of plan.ofType(T.cloudtrail)) {
     const props = [
       bool(t.props.isMultiRegionTrail) === true ? "multi-region" : "this region only",
       bool(t.props.enableLogFileValidation) === true
         ? "log-file validation"
         : "**no log-file validation**",
-      plan.refs(t, "kmsKeyId", KMS_KEY).length > 0 || str(t.props.kmsKeyId)
-        ? "KMS-encrypted"
-        : "SSE-S3",
+      (keyClassOf(plan, t.urn, "CloudTrail")?.rank ?? 9) <= 1 ? "KMS-encrypted" : "SSE-S3",
     ];
     const cw =
       t.props.cloudWatchLogsGroupArn !== undefined && t.props.cloudWatchLogsGroupArn !== null;
     parts.push(`CloudTrail (${props.join(", ")}) → S3${cw ? " + CloudWatch Logs" : ""}`);
   }
-  if (plan.ofType(TRAIL).length === 0)
+  if (plan.ofType(T.cloudtrail).length === 0)
     parts.push("no CloudTrail trail created (the account's own trail, if any)");
-  const dbAudit = [...plan.ofType(RDS_INSTANCE), ...plan.ofType(RDS_CLUSTER)].some((r) =>
+  const dbAudit = [...plan.ofType(T.rdsInstance), ...plan.ofType(T.rdsCluster)].some((r) =>
     (list(r.props.enabledCloudwatchLogsExports) ?? []).some((e) => str(e) === "audit"),
   );
   if (dbAudit) parts.push("database audit log → CloudWatch Logs");
   const albLogs = plan
-    .ofType(LOAD_BALANCER)
+    .ofType(T.lbLoadBalancer)
     .some((lb) => bool(get(lb.props, "accessLogs", "enabled")) === true);
   if (albLogs) parts.push("ALB access logs → S3");
-  if (plan.ofType(WEB_ACL_LOGGING).length > 0) parts.push("WAF logs");
-  if (plan.ofType(FLOW_LOG).length > 0) parts.push("VPC flow logs");
+  if (plan.ofType(T.webAclLogging).length > 0) parts.push("WAF logs");
+  if (plan.ofType(T.flowLog).length > 0) parts.push("VPC flow logs");
   const retention = plan
-    .ofType(LOG_GROUP)
+    .ofType(T.logGroup)
     .map((g) => num(g.props.retentionInDays))
     .filter((d): d is number => d !== undefined);
-  if (plan.ofType(LOG_GROUP).length > 0) {
+  if (plan.ofType(T.logGroup).length > 0) {
     const lo = Math.min(...retention);
     const hi = Math.max(...retention);
-    const unset = retention.length < plan.ofType(LOG_GROUP).length ? ", **some never expire**" : "";
+    const unset =
+      retention.length < plan.ofType(T.logGroup).length ? ", **some never expire**" : "";
     const days =
       retention.length === 0
         ? "no retention set"
         : lo === hi
           ? `kept ${lo} days`
           : `kept ${lo}–${hi} days`;
-    parts.push(`${plural(plan.ofType(LOG_GROUP).length, "log group")}, ${days}${unset}`);
+    parts.push(`${plural(plan.ofType(T.logGroup).length, "log group")}, ${days}${unset}`);
   }
   return parts.join("<br>");
 }
@@ -393,13 +498,13 @@ function retentionText(days: number | undefined): string {
 
 function targetLabel(r: PlanResource): string {
   switch (r.type) {
-    case RDS_INSTANCE:
+    case T.rdsInstance:
       return "RDS";
-    case RDS_CLUSTER:
+    case T.rdsCluster:
       return "Aurora";
-    case EFS:
+    case T.efsFileSystem:
       return "EFS";
-    case INSTANCE:
+    case T.ec2Instance:
       return "instance";
     default:
       return "EBS volume";
@@ -409,7 +514,7 @@ function targetLabel(r: PlanResource): string {
 /** Row "Backups: where, how often, restore". */
 export function backupsCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
-  for (const p of plan.ofType(DLM_POLICY)) {
+  for (const p of plan.ofType(T.dlmLifecyclePolicy)) {
     const details = obj(p.props.policyDetails);
     for (const s of list(details?.schedules) ?? []) {
       const interval = num(get(s, "createRule", "interval"));
@@ -434,7 +539,7 @@ export function backupsCell(plan: PlanIndex, facts: PresetFacts): string {
       parts.push(`EBS snapshots (DLM, same region): ${every}${at}, ${keep}`);
     }
   }
-  for (const bp of plan.ofType(BACKUP_PLAN)) {
+  for (const bp of plan.ofType(T.backupPlan)) {
     const rules = (list(bp.props.rules) ?? []).map((rule) => {
       const when = describeCron(str(get(rule, "schedule")) ?? "?");
       const keep = retentionText(num(get(rule, "lifecycle", "deleteAfter")));
@@ -442,24 +547,24 @@ export function backupsCell(plan: PlanIndex, facts: PresetFacts): string {
       return `${when}, ${keep}${cold !== undefined ? ` (cold after ${cold} d)` : ""}`;
     });
     const targets = plan
-      .referrers(bp, BACKUP_SELECTION, "planId")
+      .referrers(bp, T.backupSelection, "planId")
       .flatMap((s) => backupSelectionTargets(s, plan))
       .map(targetLabel);
-    const vault = plan.refs(bp, "rules", BACKUP_VAULT)[0];
+    const vault = plan.refs(bp, "rules", T.backupVault)[0];
     const where =
-      vault && plan.refs(vault, "kmsKeyArn", KMS_KEY).length > 0
+      vault && keyClassOf(plan, vault.urn, "backup vault")?.rank === 0
         ? "vault with customer-managed key"
         : "vault";
     parts.push(
       `AWS Backup (${where}) of ${counted(targets) || "nothing found"}: ${rules.join("; ")}`,
     );
   }
-  for (const r of plan.ofType(RDS_INSTANCE)) {
+  for (const r of plan.ofType(T.rdsInstance)) {
     parts.push(
       `RDS automated backups, point-in-time restore: ${num(r.props.backupRetentionPeriod) ?? 1} d`,
     );
   }
-  for (const r of plan.ofType(RDS_CLUSTER)) {
+  for (const r of plan.ofType(T.rdsCluster)) {
     parts.push(
       `Aurora continuous backups, point-in-time restore: ${num(r.props.backupRetentionPeriod) ?? 1} d`,
     );
@@ -474,40 +579,40 @@ export function backupsCell(plan: PlanIndex, facts: PresetFacts): string {
 // Availability and scale
 
 function azCount(plan: PlanIndex): number | undefined {
-  const vpc = plan.ofType(AWSX_VPC)[0];
+  const vpc = plan.ofType(T.awsxVpc)[0];
   return vpc ? awsxNatGateways(vpc).azs : undefined;
 }
 
 /** Row "Availability". */
 export function availabilityCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
-  const instances = plan.ofType(INSTANCE);
+  const instances = plan.ofType(T.ec2Instance);
   if (instances.length > 0) {
     const recover = plan
-      .ofType(METRIC_ALARM)
+      .ofType(T.metricAlarm)
       .some((a) =>
         (list(a.props.alarmActions) ?? []).some((x) => (str(x) ?? "").endsWith(":ec2:recover")),
       );
     const how = recover ? ", auto-recovered onto healthy hardware when its host fails" : "";
     parts.push(`web: ${plural(instances.length, "EC2 instance")} (one AZ${how})`);
   }
-  for (const s of plan.ofType(ECS_SERVICE)) {
+  for (const s of plan.ofType(T.ecsService)) {
     const tasks = tasksAtRest(s, plan).count;
     const subnets = list(get(s.props, "networkConfiguration", "subnets"))?.length ?? azCount(plan);
-    const lb = plan.ofType(LOAD_BALANCER).length > 0 ? " behind the ALB" : "";
+    const lb = plan.ofType(T.lbLoadBalancer).length > 0 ? " behind the ALB" : "";
     parts.push(
       `web: ${tasks ?? "?"} tasks at rest over ${subnets ?? "?"} AZs${lb}, replaced when unhealthy`,
     );
   }
-  for (const r of plan.ofType(RDS_INSTANCE)) {
+  for (const r of plan.ofType(T.rdsInstance)) {
     parts.push(
       bool(r.props.multiAz) === true
         ? "database: RDS Multi-AZ (standby in a second AZ)"
         : "database: RDS Single-AZ",
     );
   }
-  for (const c of plan.ofType(RDS_CLUSTER)) {
-    const n = plan.referrers(c, RDS_CLUSTER_INSTANCE, "clusterIdentifier").length;
+  for (const c of plan.ofType(T.rdsCluster)) {
+    const n = plan.referrers(c, T.rdsClusterInstance, "clusterIdentifier").length;
     parts.push(
       n > 1
         ? `database: Aurora writer + ${plural(n - 1, "reader")} (failover)`
@@ -515,14 +620,14 @@ export function availabilityCell(plan: PlanIndex, facts: PresetFacts): string {
     );
   }
   if (
-    plan.ofType(RDS_INSTANCE).length + plan.ofType(RDS_CLUSTER).length === 0 &&
+    plan.ofType(T.rdsInstance).length + plan.ofType(T.rdsCluster).length === 0 &&
     facts.localDatabase
   ) {
     parts.push(`database: ${facts.localDatabase}`);
   }
-  if (plan.ofType(SERVERLESS_CACHE).length > 0)
+  if (plan.ofType(T.elasticacheServerless).length > 0)
     parts.push("sessions: Valkey Serverless (multi-AZ)");
-  for (const vpc of plan.ofType(AWSX_VPC)) {
+  for (const vpc of plan.ofType(T.awsxVpc)) {
     const nat = awsxNatGateways(vpc);
     if ((nat.count ?? 0) > 0) {
       parts.push(
@@ -559,20 +664,21 @@ function sized(type: string | undefined): string {
 /** Row "Scale ceiling (as configured)". */
 export function scaleCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
-  for (const i of plan.ofType(INSTANCE)) parts.push(`web: ${sized(str(i.props.instanceType))}`);
-  for (const s of plan.ofType(ECS_SERVICE)) {
-    const td = plan.refs(s, "taskDefinition", TASK_DEFINITION)[0];
+  for (const i of plan.ofType(T.ec2Instance))
+    parts.push(`web: ${sized(str(i.props.instanceType))}`);
+  for (const s of plan.ofType(T.ecsService)) {
+    const td = plan.refs(s, "taskDefinition", T.ecsTaskDefinition)[0];
     const cpu = td ? num(td.props.cpu) : undefined;
     const mem = td ? num(td.props.memory) : undefined;
     const size =
       cpu !== undefined && mem !== undefined ? `${cpu / 1024} vCPU / ${mem / 1024} GiB` : "?";
-    const target = plan.referrers(s, SCALING_TARGET, "resourceId")[0];
+    const target = plan.referrers(s, T.autoscalingTarget, "resourceId")[0];
     const range = target
       ? `${num(target.props.minCapacity) ?? "?"}–${num(target.props.maxCapacity) ?? "?"}`
       : `${num(s.props.desiredCount) ?? "?"}`;
     const policies = target
       ? plan
-          .referrers(target, SCALING_POLICY, "resourceId")
+          .referrers(target, T.autoscalingPolicy, "resourceId")
           .map((p) => num(get(p.props, "targetTrackingScalingPolicyConfiguration", "targetValue")))
           .filter((v): v is number => v !== undefined)
       : [];
@@ -580,13 +686,13 @@ export function scaleCell(plan: PlanIndex, facts: PresetFacts): string {
       policies.length > 0 ? ` (target tracking at ${[...new Set(policies)].join("/")}%)` : "";
     parts.push(`web: ${range} tasks × ${size}${tracking}`);
   }
-  for (const r of plan.ofType(RDS_INSTANCE)) {
+  for (const r of plan.ofType(T.rdsInstance)) {
     const max = num(r.props.maxAllocatedStorage);
     parts.push(
       `database: ${sized(str(r.props.instanceClass))}${max ? `, storage grows to ${max} GB` : ""}`,
     );
   }
-  for (const c of plan.ofType(RDS_CLUSTER)) {
+  for (const c of plan.ofType(T.rdsCluster)) {
     const min = num(get(c.props, "serverlessv2ScalingConfiguration", "minCapacity"));
     const max = num(get(c.props, "serverlessv2ScalingConfiguration", "maxCapacity"));
     parts.push(`database: Aurora ${min ?? "?"}–${max ?? "?"} ACU`);
@@ -601,12 +707,12 @@ export function scaleCell(plan: PlanIndex, facts: PresetFacts): string {
 /** Row "Admin access". */
 export function adminCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
-  if (plan.ofType(INSTANCE).length > 0) {
+  if (plan.ofType(T.ec2Instance).length > 0) {
     const ssm = plan
-      .ofType(IAM_ROLE_POLICY_ATTACHMENT)
+      .ofType(T.iamRolePolicyAttachment)
       .some((a) => (str(a.props.policyArn) ?? "").endsWith("/AmazonSSMManagedInstanceCore"));
     const ssh = ingressPorts(plan).includes(22);
-    const keyPair = plan.ofType(INSTANCE).some((i) => str(i.props.keyName) !== undefined);
+    const keyPair = plan.ofType(T.ec2Instance).some((i) => str(i.props.keyName) !== undefined);
     if (ssm) parts.push("SSM Session Manager (no inbound port)");
     parts.push(
       ssh
@@ -616,16 +722,16 @@ export function adminCell(plan: PlanIndex, facts: PresetFacts): string {
           : "no SSH (no key pair, port 22 closed)",
     );
   }
-  for (const s of plan.ofType(ECS_SERVICE)) {
+  for (const s of plan.ofType(T.ecsService)) {
     parts.push(
       bool(s.props.enableExecuteCommand) === true
         ? "ECS Exec on"
         : "no shell into tasks (ECS Exec off)",
     );
   }
-  const secrets = plan.ofType(SECRET_TYPE).length;
+  const secrets = plan.ofType(T.secret).length;
   const params = plan
-    .ofType(SSM_PARAMETER)
+    .ofType(T.ssmParameter)
     .filter((p) => str(p.props.type) === "SecureString").length;
   if (secrets > 0) parts.push(`credentials in Secrets Manager (${secrets})`);
   if (params > 0) parts.push(`credentials in SSM SecureString parameters (${params})`);

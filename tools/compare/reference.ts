@@ -1,5 +1,5 @@
 // The "reference-equivalent" Fargate configuration: our fargate plan resized to the reference
-// OpenEMR-on-Fargate deployment (openemr/openemr-on-ecs, see shared/reference/anchors.md): one NAT
+// OpenEMR-on-Fargate deployment (openemr/openemr-on-ecs at commit 2d68a42, VERSION 4.1.1): one NAT
 // gateway per AZ over two AZs, an Aurora Serverless v2 writer and one reader at 0.5 ACU minimum,
 // and two ARM tasks of 2 vCPU / 4 GiB. Everything else stays as our program plans it, so the same
 // estimator prices both on equal terms.
@@ -7,17 +7,10 @@
 // This is a transformation of the plan's inputs, not a second program run: it does not depend on
 // how the fargate preset's config keys are spelled, and it fails loudly when the plan lacks one of
 // the resources it resizes.
+import { PlanIndex } from "../plan/plan-index";
+import { T } from "../plan/tokens";
 import type { PlanFile, PlanResource } from "../plan/types";
-import {
-  AWSX_VPC,
-  ECS_SERVICE,
-  PlanIndex,
-  RDS_CLUSTER,
-  RDS_CLUSTER_INSTANCE,
-  SCALING_TARGET,
-  TASK_DEFINITION,
-  isObject,
-} from "../cost/models";
+import { isObject } from "../plan/values";
 
 export const REFERENCE = {
   availabilityZones: 2,
@@ -43,13 +36,13 @@ export function referenceEquivalent(plan: PlanFile): PlanFile {
     return found;
   };
 
-  for (const vpc of need(AWSX_VPC)) {
+  for (const vpc of need(T.awsxVpc)) {
     const nat = isObject(vpc.props.natGateways) ? vpc.props.natGateways : {};
     vpc.props.natGateways = { ...nat, strategy: REFERENCE.natStrategy };
     vpc.props.numberOfAvailabilityZones = REFERENCE.availabilityZones;
   }
 
-  for (const cluster of need(RDS_CLUSTER)) {
+  for (const cluster of need(T.rdsCluster)) {
     const scaling = isObject(cluster.props.serverlessv2ScalingConfiguration)
       ? cluster.props.serverlessv2ScalingConfiguration
       : {};
@@ -57,7 +50,7 @@ export function referenceEquivalent(plan: PlanFile): PlanFile {
       ...scaling,
       minCapacity: REFERENCE.auroraMinAcu,
     };
-    const instances = index.referrers(cluster, RDS_CLUSTER_INSTANCE, "clusterIdentifier");
+    const instances = index.referrers(cluster, T.rdsClusterInstance, "clusterIdentifier");
     if (instances.length === 0) {
       throw new Error(`reference-equivalent: Aurora cluster ${cluster.name} has no instances`);
     }
@@ -70,9 +63,9 @@ export function referenceEquivalent(plan: PlanFile): PlanFile {
     }
   }
 
-  for (const service of need(ECS_SERVICE)) {
+  for (const service of need(T.ecsService)) {
     service.props.desiredCount = REFERENCE.tasks;
-    for (const td of index.refs(service, "taskDefinition", TASK_DEFINITION)) {
+    for (const td of index.refs(service, "taskDefinition", T.ecsTaskDefinition)) {
       td.props.cpu = REFERENCE.taskCpu;
       td.props.memory = REFERENCE.taskMemory;
       td.props.runtimePlatform = {
@@ -80,7 +73,7 @@ export function referenceEquivalent(plan: PlanFile): PlanFile {
         cpuArchitecture: "ARM64",
       };
     }
-    for (const target of index.referrers(service, SCALING_TARGET, "resourceId")) {
+    for (const target of index.referrers(service, T.autoscalingTarget, "resourceId")) {
       target.props.minCapacity = REFERENCE.tasks;
     }
   }

@@ -1,7 +1,7 @@
 // Where `npm run compare` (and the README staleness test) gets its plans: one function,
 // planPreset(preset, overrides), behind the PlanSource interface.
+import { planStack } from "../pipeline/plan-stack";
 import type { PlanFile } from "../plan/types";
-import { planStack } from "../plan/plan-stack";
 
 export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
 export type Preset = (typeof PRESETS)[number];

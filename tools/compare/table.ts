@@ -1,9 +1,10 @@
 // The preset comparison: one Markdown table, presets as columns, plus the reference-equivalent
-// Fargate configuration priced by the same estimator.
-import type { PlanFile } from "../plan/types";
-import { estimateCost, topLines, type CostEstimate } from "../cost/estimate";
-import { PlanIndex } from "../cost/models";
-import { PRICES, money } from "../cost/prices";
+// Fargate configuration priced by the same estimator. Every column reads its plan: resources, the
+// cost block and the policy verdicts tools/pipeline recorded in it.
+import { PRICE_BASIS, enrichPlan } from "../pipeline/plan-stack";
+import { money, topLines } from "../plan/blocks";
+import { PlanIndex } from "../plan/plan-index";
+import type { CostBlock, PlanFile } from "../plan/types";
 import {
   adminCell,
   auditCell,
@@ -17,11 +18,19 @@ import { FACTS, REFERENCE_FACTS, type PresetFacts } from "./facts";
 import { REFERENCE, referenceEquivalent } from "./reference";
 import { PRESETS, type PlanSource } from "./source";
 
+/** A plan's cost block, with the list of what it could not price (empty when complete). */
+export type ColumnCost = CostBlock & { unpriced: string[] };
+
 export interface Column {
   key: string;
   facts: PresetFacts;
   plan: PlanFile;
-  cost: CostEstimate;
+  cost: ColumnCost;
+}
+
+function costOf(key: string, plan: PlanFile): ColumnCost {
+  if (!plan.cost) throw new Error(`compare: the ${key} plan carries no cost block`);
+  return { ...plan.cost, unpriced: plan.cost.unpriced ?? [] };
 }
 
 export interface Comparison {
@@ -29,22 +38,21 @@ export interface Comparison {
   source: PlanSource;
 }
 
-/** Plans every preset (and the reference-equivalent) and prices each plan. */
+/**
+ * Plans every preset, then the reference-equivalent (judged and priced afresh, as a plan of its
+ * own: its resources differ from the fargate plan it is made from).
+ */
 export async function buildComparison(source: PlanSource): Promise<Comparison> {
   const columns: Column[] = [];
   for (const preset of PRESETS) {
     const plan = await source.planPreset(preset);
-    columns.push({ key: preset, facts: FACTS[preset], plan, cost: estimateCost(plan) });
+    columns.push({ key: preset, facts: FACTS[preset], plan, cost: costOf(preset, plan) });
   }
   const fargate = columns.find((c) => c.key === "fargate");
   if (!fargate) throw new Error("compare: no fargate plan to derive the reference-equivalent from");
-  const ref = referenceEquivalent(fargate.plan);
-  columns.push({
-    key: "reference-equivalent",
-    facts: REFERENCE_FACTS,
-    plan: ref,
-    cost: estimateCost(ref),
-  });
+  const ref = await enrichPlan(referenceEquivalent(fargate.plan));
+  const key = "reference-equivalent";
+  columns.push({ key, facts: REFERENCE_FACTS, plan: ref, cost: costOf(key, ref) });
   return { columns, source };
 }
 
@@ -101,7 +109,7 @@ export function renderComparison(c: Comparison): string {
     return `| **${row.name}** | ${cells.join(" | ")} |`;
   });
   const notes = [
-    `Monthly base cost is what each stack costs at rest, priced from its plan by \`tools/cost\` at ${PRICES.basis}. ` +
+    `Monthly base cost is what each stack costs at rest, priced from its plan by \`tools/cost\` at ${PRICE_BASIS}. ` +
       "Traffic- and data-driven charges (NAT and load-balancer traffic, requests, log ingestion, S3/EFS/Aurora storage, snapshot increments) come on top; each plan's cost block lists them with their unit prices.",
     `¹ Our fargate plan resized like the reference OpenEMR-on-Fargate deployment: ${REFERENCE.availabilityZones} AZs with one NAT gateway each, an Aurora Serverless v2 writer and reader at ${REFERENCE.auroraMinAcu} ACU minimum, ${REFERENCE.tasks} ARM tasks of ${Number(REFERENCE.taskCpu) / 1024} vCPU / ${Number(REFERENCE.taskMemory) / 1024} GiB; everything else as our program plans it.`,
     `² The reference README's ${money(REFERENCE.publishedMonthlyUsd)}/month counts Fargate for one task ($0.079/h) although its service keeps two running, and leaves out Aurora capacity, public IPv4 addresses and WAF rules.`,

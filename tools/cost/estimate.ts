@@ -2,9 +2,12 @@
 // model for its type (./models.ts), or is on the explicit free list below, or is a plain component
 // (which bills nothing itself; its children are priced). Anything else is reported in `unpriced`,
 // and tests fail on it: a price is never left out silently.
+import { money, topLines } from "../plan/blocks";
+import { PlanIndex } from "../plan/plan-index";
+import { T } from "../plan/tokens";
 import type { CostBlock, CostLine, PlanFile, PlanResource } from "../plan/types";
-import { MODELS, ModelOutput, PlanIndex } from "./models";
-import { PRICES, money, roundCents } from "./prices";
+import { MODELS, ModelOutput } from "./models";
+import { PRICES, roundCents } from "./prices";
 
 /** The cost block plus what could not be priced (empty when the estimate is complete). */
 export interface CostEstimate extends CostBlock {
@@ -18,94 +21,83 @@ export interface CostEstimate extends CostBlock {
  * billed resource's own model.
  */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
-  "aws:iam/role:Role": "IAM is free",
-  "aws:iam/rolePolicy:RolePolicy": "IAM is free",
-  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM is free",
-  "aws:iam/policy:Policy": "IAM is free",
-  "aws:iam/instanceProfile:InstanceProfile": "IAM is free",
-  "aws:iam/serviceLinkedRole:ServiceLinkedRole": "IAM is free",
-  "aws:ec2/securityGroup:SecurityGroup": "security groups are free",
-  "aws:ec2/securityGroupRule:SecurityGroupRule": "security groups are free",
-  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security groups are free",
-  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security groups are free",
-  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security groups are free",
-  "aws:ec2/vpc:Vpc": "a VPC is free (NAT gateways and endpoints are priced)",
-  "aws:ec2/subnet:Subnet": "subnets are free",
-  "aws:ec2/routeTable:RouteTable": "route tables are free",
-  "aws:ec2/route:Route": "routes are free",
-  "aws:ec2/routeTableAssociation:RouteTableAssociation": "route tables are free",
-  "aws:ec2/internetGateway:InternetGateway": "internet gateways are free (data transfer is usage)",
-  "aws:ec2/volumeAttachment:VolumeAttachment": "attaching is free (the volume is priced)",
-  "aws:ec2/eipAssociation:EipAssociation": "associating is free (the Elastic IP is priced)",
-  "aws:ec2/launchTemplate:LaunchTemplate": "launch templates are free (instances are priced)",
-  "aws:ec2/flowLog:FlowLog": "the flow log's delivery is priced on its log group (ingestion usage)",
-  "aws:kms/alias:Alias": "aliases are free (the key is priced)",
-  "aws:kms/grant:Grant": "grants are free",
-  "aws:secretsmanager/secretVersion:SecretVersion": "versions are free (the secret is priced)",
-  "aws:secretsmanager/secretPolicy:SecretPolicy": "resource policies are free",
-  "aws:ssm/association:Association": "State Manager associations are free",
-  "aws:s3/bucketPolicy:BucketPolicy": "bucket settings are free (storage is usage on the bucket)",
-  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket settings are free",
-  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "bucket settings are free",
-  "aws:s3/bucketVersioning:BucketVersioning":
-    "bucket settings are free (old versions are storage usage)",
-  "aws:s3/bucketVersioningV2:BucketVersioningV2":
-    "bucket settings are free (old versions are storage usage)",
-  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
-    "bucket settings are free (KMS requests are usage on the key)",
-  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
-    "bucket settings are free (KMS requests are usage on the key)",
-  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket settings are free",
-  "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
-    "bucket settings are free",
-  "aws:s3/bucketLogging:BucketLogging":
-    "server access logging is free (the log objects are storage usage)",
-  "aws:s3/bucketLoggingV2:BucketLoggingV2":
-    "server access logging is free (the log objects are storage usage)",
-  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "bucket settings are free",
-  "aws:s3/bucketNotification:BucketNotification": "bucket settings are free",
-  "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "resource policies are free",
-  "aws:cloudwatch/eventRule:EventRule": "rules for AWS service events are free",
-  "aws:cloudwatch/eventTarget:EventTarget": "rules for AWS service events are free",
-  "aws:sns/topic:Topic": "the first million publishes and 1,000 e-mails a month are free",
-  "aws:sns/topicSubscription:TopicSubscription": "subscriptions are free",
-  "aws:sns/topicPolicy:TopicPolicy": "topic policies are free",
-  "aws:lb/listener:Listener": "listeners are free (the load balancer is priced)",
-  "aws:lb/listenerRule:ListenerRule": "listener rules are free (rule evaluations count in LCUs)",
-  "aws:lb/listenerCertificate:ListenerCertificate": "listener settings are free",
-  "aws:lb/targetGroup:TargetGroup": "target groups are free",
-  "aws:lb/targetGroupAttachment:TargetGroupAttachment": "target groups are free",
-  "aws:acm/certificate:Certificate": "public ACM certificates are free",
-  "aws:acm/certificateValidation:CertificateValidation": "validation is free",
-  "aws:rds/subnetGroup:SubnetGroup": "DB subnet groups are free",
-  "aws:rds/parameterGroup:ParameterGroup": "parameter groups are free",
-  "aws:rds/clusterParameterGroup:ClusterParameterGroup": "parameter groups are free",
-  "aws:rds/optionGroup:OptionGroup": "option groups are free",
-  "aws:elasticache/subnetGroup:SubnetGroup": "cache subnet groups are free",
-  "aws:elasticache/user:User": "cache users (RBAC) are free",
-  "aws:elasticache/userGroup:UserGroup": "cache user groups (RBAC) are free",
-  "aws:efs/mountTarget:MountTarget": "mount targets are free",
-  "aws:efs/accessPoint:AccessPoint": "access points are free",
-  "aws:efs/fileSystemPolicy:FileSystemPolicy": "file system policies are free",
-  "aws:ecs/taskDefinition:TaskDefinition": "priced through the services that run it",
-  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders":
-    "capacity provider settings are free",
-  "aws:appautoscaling/target:Target":
-    "scalable targets are free (the minimum count is priced on the service)",
-  "aws:wafv2/webAclAssociation:WebAclAssociation": "associations are free",
-  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration":
-    "logging configuration is free (delivery is ingestion usage on the log group)",
-  "aws:wafv2/ipSet:IpSet": "IP sets are free (rules that use them are priced)",
-  "aws:backup/vault:Vault": "vaults are free (stored backups are priced on the selection)",
-  "aws:backup/vaultPolicy:VaultPolicy": "vault policies are free",
-  "aws:backup/vaultNotifications:VaultNotifications":
-    "vault notifications are free (SNS is free tier)",
-  "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "vault lock is free",
-  "random:index/randomPassword:RandomPassword": "not an AWS resource",
-  "random:index/randomString:RandomString": "not an AWS resource",
-  "random:index/randomId:RandomId": "not an AWS resource",
-  "random:index/randomPet:RandomPet": "not an AWS resource",
-  "random:index/randomUuid:RandomUuid": "not an AWS resource",
+  [T.iamRole]: "IAM is free",
+  [T.iamRolePolicy]: "IAM is free",
+  [T.iamRolePolicyAttachment]: "IAM is free",
+  [T.iamPolicy]: "IAM is free",
+  [T.iamInstanceProfile]: "IAM is free",
+  [T.iamServiceLinkedRole]: "IAM is free",
+  [T.securityGroup]: "security groups are free",
+  [T.securityGroupRule]: "security groups are free",
+  [T.securityGroupIngressRule]: "security groups are free",
+  [T.securityGroupEgressRule]: "security groups are free",
+  [T.securityGroupDefault]: "security groups are free",
+  [T.vpc]: "a VPC is free (NAT gateways and endpoints are priced)",
+  [T.subnet]: "subnets are free",
+  [T.routeTable]: "route tables are free",
+  [T.route]: "routes are free",
+  [T.routeTableAssociation]: "route tables are free",
+  [T.internetGateway]: "internet gateways are free (data transfer is usage)",
+  [T.volumeAttachment]: "attaching is free (the volume is priced)",
+  [T.eipAssociation]: "associating is free (the Elastic IP is priced)",
+  [T.launchTemplate]: "launch templates are free (instances are priced)",
+  [T.flowLog]: "the flow log's delivery is priced on its log group (ingestion usage)",
+  [T.kmsAlias]: "aliases are free (the key is priced)",
+  [T.kmsGrant]: "grants are free",
+  [T.secretVersion]: "versions are free (the secret is priced)",
+  [T.secretPolicy]: "resource policies are free",
+  [T.ssmAssociation]: "State Manager associations are free",
+  [T.bucketPolicy]: "bucket settings are free (storage is usage on the bucket)",
+  [T.bucketPublicAccessBlock]: "bucket settings are free",
+  [T.bucketOwnershipControls]: "bucket settings are free",
+  [T.bucketVersioning]: "bucket settings are free (old versions are storage usage)",
+  [T.bucketVersioningV2]: "bucket settings are free (old versions are storage usage)",
+  [T.bucketSse]: "bucket settings are free (KMS requests are usage on the key)",
+  [T.bucketSseV2]: "bucket settings are free (KMS requests are usage on the key)",
+  [T.bucketLifecycle]: "bucket settings are free",
+  [T.bucketLifecycleV2]: "bucket settings are free",
+  [T.bucketLogging]: "server access logging is free (the log objects are storage usage)",
+  [T.bucketLoggingV2]: "server access logging is free (the log objects are storage usage)",
+  [T.bucketObjectLock]: "bucket settings are free",
+  [T.bucketNotification]: "bucket settings are free",
+  [T.logResourcePolicy]: "resource policies are free",
+  [T.eventRule]: "rules for AWS service events are free",
+  [T.eventTarget]: "rules for AWS service events are free",
+  [T.snsTopic]: "the first million publishes and 1,000 e-mails a month are free",
+  [T.snsTopicSubscription]: "subscriptions are free",
+  [T.snsTopicPolicy]: "topic policies are free",
+  [T.lbListener]: "listeners are free (the load balancer is priced)",
+  [T.lbListenerRule]: "listener rules are free (rule evaluations count in LCUs)",
+  [T.lbListenerCertificate]: "listener settings are free",
+  [T.lbTargetGroup]: "target groups are free",
+  [T.lbTargetGroupAttachment]: "target groups are free",
+  [T.acmCertificate]: "public ACM certificates are free",
+  [T.acmCertificateValidation]: "validation is free",
+  [T.rdsSubnetGroup]: "DB subnet groups are free",
+  [T.rdsParameterGroup]: "parameter groups are free",
+  [T.rdsClusterParameterGroup]: "parameter groups are free",
+  [T.rdsOptionGroup]: "option groups are free",
+  [T.elasticacheSubnetGroup]: "cache subnet groups are free",
+  [T.elasticacheUser]: "cache users (RBAC) are free",
+  [T.elasticacheUserGroup]: "cache user groups (RBAC) are free",
+  [T.efsMountTarget]: "mount targets are free",
+  [T.efsAccessPoint]: "access points are free",
+  [T.efsFileSystemPolicy]: "file system policies are free",
+  [T.ecsTaskDefinition]: "priced through the services that run it",
+  [T.ecsClusterCapacityProviders]: "capacity provider settings are free",
+  [T.autoscalingTarget]: "scalable targets are free (the minimum count is priced on the service)",
+  [T.webAclAssociation]: "associations are free",
+  [T.webAclLogging]: "logging configuration is free (delivery is ingestion usage on the log group)",
+  [T.wafIpSet]: "IP sets are free (rules that use them are priced)",
+  [T.backupVault]: "vaults are free (stored backups are priced on the selection)",
+  [T.backupVaultPolicy]: "vault policies are free",
+  [T.backupVaultNotifications]: "vault notifications are free (SNS is free tier)",
+  [T.backupVaultLock]: "vault lock is free",
+  [T.randomPassword]: "not an AWS resource",
+  [T.randomString]: "not an AWS resource",
+  [T.randomId]: "not an AWS resource",
+  [T.randomPet]: "not an AWS resource",
+  [T.randomUuid]: "not an AWS resource",
 };
 
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -149,15 +141,6 @@ export function estimateCost(plan: PlanFile): CostEstimate {
     usage,
     unpriced,
   };
-}
-
-/** The largest lines first (stable for equal amounts). */
-export function topLines(cost: CostBlock, n: number): CostLine[] {
-  return cost.lines
-    .map((l, i) => ({ l, i }))
-    .sort((a, b) => b.l.monthlyUsd - a.l.monthlyUsd || a.i - b.i)
-    .slice(0, n)
-    .map((x) => x.l);
 }
 
 /** A few readable lines for `npm run plan`: the monthly base cost and its largest items. */

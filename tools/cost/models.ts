@@ -19,126 +19,18 @@
 //     address (set it to false explicitly for private instances).
 //   - KMS keys with rotation: $1/month now; each of the first two yearly rotations adds $1/month
 //     later (said in the line, not added to the base).
-import { COMPUTED, SECRET, type PlanFile, type PlanResource, type PlanValue } from "../plan/types";
+import {
+  awsxNatGateways,
+  backupSelectionTargets,
+  planVolumes,
+  tasksAtRest,
+  type PlanVolume,
+} from "../plan/aws";
+import type { PlanIndex } from "../plan/plan-index";
+import { T } from "../plan/tokens";
+import type { PlanResource } from "../plan/types";
+import { bool, get, isKnown, list, num, obj, parseJson, str, tagsOf } from "../plan/values";
 import { PRICES, hourlyPrice, unitPrice, usd, type Price } from "./prices";
-
-// ---------------------------------------------------------------------------------------------
-// Reading plan values
-
-type PlanObject = { [key: string]: PlanValue };
-
-export function isObject(v: PlanValue | undefined): v is PlanObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** true when the value is present and known at plan time (not computed, not secret). */
-export function isKnown(v: PlanValue | undefined): boolean {
-  return v !== undefined && v !== null && v !== COMPUTED && v !== SECRET;
-}
-
-export function str(v: PlanValue | undefined): string | undefined {
-  return typeof v === "string" && v !== COMPUTED && v !== SECRET ? v : undefined;
-}
-
-/** Numbers, and numeric strings such as a task definition's cpu "1024". */
-export function num(v: PlanValue | undefined): number | undefined {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && /^\d+(\.\d+)?$/.test(v)) return Number(v);
-  return undefined;
-}
-
-export function bool(v: PlanValue | undefined): boolean | undefined {
-  return typeof v === "boolean" ? v : undefined;
-}
-
-export function obj(v: PlanValue | undefined): PlanObject | undefined {
-  return isObject(v) ? v : undefined;
-}
-
-export function list(v: PlanValue | undefined): PlanValue[] | undefined {
-  return Array.isArray(v) ? v : undefined;
-}
-
-/** A value nested in an object: get(props, "rootBlockDevice", "volumeSize"). */
-export function get(v: PlanValue | undefined, ...path: (string | number)[]): PlanValue | undefined {
-  let cur: PlanValue | undefined = v;
-  for (const key of path) {
-    if (typeof key === "number") {
-      if (!Array.isArray(cur)) return undefined;
-      cur = cur[key];
-    } else {
-      if (!isObject(cur)) return undefined;
-      cur = cur[key];
-    }
-  }
-  return cur;
-}
-
-/** A JSON-string input (e.g. a WAF ruleJson) parsed, or undefined. */
-export function parseJson(v: PlanValue | undefined): PlanValue | undefined {
-  const text = str(v);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as PlanValue;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A tag map with known string values only. */
-export function tagsOf(v: PlanValue | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const o = obj(v);
-  if (!o) return out;
-  for (const [k, val] of Object.entries(o)) {
-    const s = str(val);
-    if (s !== undefined) out[k] = s;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The plan as a graph
-
-/** Lookups over one plan: by URN, by type, and along property dependencies. */
-export class PlanIndex {
-  private readonly byUrn = new Map<string, PlanResource>();
-
-  constructor(readonly plan: PlanFile) {
-    for (const r of plan.resources) this.byUrn.set(r.urn, r);
-  }
-
-  get(urn: string): PlanResource | undefined {
-    return this.byUrn.get(urn);
-  }
-
-  ofType(type: string): PlanResource[] {
-    return this.plan.resources.filter((r) => r.type === type);
-  }
-
-  /** The resources `r` takes property `prop` from (optionally only those of `type`). */
-  refs(r: PlanResource, prop: string, type?: string): PlanResource[] {
-    const urns = r.propertyDependencies[prop] ?? [];
-    const out: PlanResource[] = [];
-    for (const urn of urns) {
-      const dep = this.byUrn.get(urn);
-      if (dep && (type === undefined || dep.type === type) && !out.includes(dep)) out.push(dep);
-    }
-    return out;
-  }
-
-  /** The resources that take a property from `r` (optionally of `type`, through `prop`). */
-  referrers(r: PlanResource, type?: string, prop?: string): PlanResource[] {
-    return this.plan.resources.filter((other) => {
-      if (type !== undefined && other.type !== type) return false;
-      const entries =
-        prop === undefined
-          ? Object.values(other.propertyDependencies)
-          : [other.propertyDependencies[prop] ?? []];
-      return entries.some((urns) => urns.includes(r.urn));
-    });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Model output
@@ -186,81 +78,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// EBS volumes, wherever they are declared
-
-/** An EBS volume of the plan: an instance's root or inline device, or an aws:ebs/volume. */
-export interface PlanVolume {
-  /** The resource that declares it (instance or volume). */
-  owner: PlanResource;
-  /** The instance it belongs to or is attached to, when known. */
-  instance?: PlanResource;
-  label: string;
-  sizeGb?: number;
-  type?: string;
-  iops?: number;
-  throughput?: number;
-  encrypted?: boolean;
-  /** The KMS key input (ARN/id) as planned, or undefined for the AWS-managed key. */
-  kmsKeyInput?: PlanValue;
-  /** The property that carries the key (for property dependencies): "rootBlockDevice", ... */
-  kmsKeyProp: string;
-  tags: Record<string, string>;
-}
-
-export function planVolumes(plan: PlanIndex): PlanVolume[] {
-  const out: PlanVolume[] = [];
-  for (const inst of plan.ofType(INSTANCE)) {
-    const volumeTags = tagsOf(inst.props.volumeTags);
-    const root = obj(inst.props.rootBlockDevice);
-    out.push({
-      owner: inst,
-      instance: inst,
-      label: `root volume of ${inst.name}`,
-      sizeGb: num(root?.volumeSize),
-      type: str(root?.volumeType),
-      iops: num(root?.iops),
-      throughput: num(root?.throughput),
-      encrypted: bool(root?.encrypted),
-      kmsKeyInput: root?.kmsKeyId,
-      kmsKeyProp: "rootBlockDevice",
-      tags: { ...volumeTags, ...tagsOf(root?.tags) },
-    });
-    for (const dev of list(inst.props.ebsBlockDevices) ?? []) {
-      const d = obj(dev);
-      out.push({
-        owner: inst,
-        instance: inst,
-        label: `${str(d?.deviceName) ?? "device"} of ${inst.name}`,
-        sizeGb: num(d?.volumeSize),
-        type: str(d?.volumeType),
-        iops: num(d?.iops),
-        throughput: num(d?.throughput),
-        encrypted: bool(d?.encrypted),
-        kmsKeyInput: d?.kmsKeyId,
-        kmsKeyProp: "ebsBlockDevices",
-        tags: { ...volumeTags, ...tagsOf(d?.tags) },
-      });
-    }
-  }
-  for (const vol of plan.ofType(VOLUME)) {
-    const attachment = plan.referrers(vol, ATTACHMENT, "volumeId")[0];
-    const instance = attachment ? plan.refs(attachment, "instanceId", INSTANCE)[0] : undefined;
-    out.push({
-      owner: vol,
-      instance,
-      label: `volume ${vol.name}`,
-      sizeGb: num(vol.props.size),
-      type: str(vol.props.type),
-      iops: num(vol.props.iops),
-      throughput: num(vol.props.throughput),
-      encrypted: bool(vol.props.encrypted),
-      kmsKeyInput: vol.props.kmsKeyId,
-      kmsKeyProp: "kmsKeyId",
-      tags: tagsOf(vol.props.tags),
-    });
-  }
-  return out;
-}
+// EBS volumes, wherever they are declared (tools/plan/aws.ts finds them)
 
 /** Prices a volume's storage; reports what the table cannot price. */
 function priceVolume(v: PlanVolume, out: ModelOutput, what: string): void {
@@ -296,66 +114,6 @@ function tagsMatch(tags: Record<string, string>, wanted: Record<string, string>)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Type tokens
-
-export const INSTANCE = "aws:ec2/instance:Instance";
-export const VOLUME = "aws:ebs/volume:Volume";
-export const ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment";
-export const EIP = "aws:ec2/eip:Eip";
-export const EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation";
-export const AWSX_VPC = "awsx:ec2:Vpc";
-export const NAT_GATEWAY = "aws:ec2/natGateway:NatGateway";
-export const VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
-export const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
-export const LISTENER = "aws:lb/listener:Listener";
-export const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
-export const RDS_INSTANCE = "aws:rds/instance:Instance";
-export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
-export const RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
-export const RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup";
-export const RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup";
-export const SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache";
-export const EFS = "aws:efs/fileSystem:FileSystem";
-export const EFS_BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy";
-export const ECS_CLUSTER = "aws:ecs/cluster:Cluster";
-export const ECS_SERVICE = "aws:ecs/service:Service";
-export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
-export const SCALING_TARGET = "aws:appautoscaling/target:Target";
-export const SCALING_POLICY = "aws:appautoscaling/policy:Policy";
-export const KMS_KEY = "aws:kms/key:Key";
-export const KMS_ALIAS = "aws:kms/alias:Alias";
-export const SECRET_TYPE = "aws:secretsmanager/secret:Secret";
-export const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
-export const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
-export const WEB_ACL_RULE = "aws:wafv2/webAclRule:WebAclRule";
-export const WEB_ACL_RULE_GROUP_ASSOCIATION =
-  "aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation";
-export const WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration";
-export const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
-export const LOG_METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter";
-export const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-export const TRAIL = "aws:cloudtrail/trail:Trail";
-export const BUCKET = "aws:s3/bucket:Bucket";
-export const BUCKET_V2 = "aws:s3/bucketV2:BucketV2";
-export const BUCKET_SSE =
-  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-export const BUCKET_SSE_V2 =
-  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2";
-export const DLM_POLICY = "aws:dlm/lifecyclePolicy:LifecyclePolicy";
-export const BACKUP_PLAN = "aws:backup/plan:Plan";
-export const BACKUP_SELECTION = "aws:backup/selection:Selection";
-export const BACKUP_VAULT = "aws:backup/vault:Vault";
-export const ROUTE53_ZONE = "aws:route53/zone:Zone";
-export const ROUTE53_RECORD = "aws:route53/record:Record";
-export const IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-export const IAM_ROLE = "aws:iam/role:Role";
-export const IAM_INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile";
-export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
-export const SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-export const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-export const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
-
-// ---------------------------------------------------------------------------------------------
 // Compute and network
 
 const ec2Instance: CostModel = (r, plan, out) => {
@@ -387,8 +145,8 @@ const ec2Instance: CostModel = (r, plan, out) => {
     priceVolume(v, out, v.label.startsWith("root") ? "root volume" : `volume ${v.label}`);
   }
   const hasEip =
-    plan.referrers(r, EIP, "instance").length > 0 ||
-    plan.referrers(r, EIP_ASSOCIATION, "instanceId").length > 0;
+    plan.referrers(r, T.eip, "instance").length > 0 ||
+    plan.referrers(r, T.eipAssociation, "instanceId").length > 0;
   const assoc = bool(r.props.associatePublicIpAddress);
   if (!hasEip && assoc !== false) {
     const price = PRICES.publicIpv4Hour.usd;
@@ -406,33 +164,6 @@ const elasticIp: CostModel = (_r, _plan, out) => {
   const price = PRICES.publicIpv4Hour.usd;
   out.line(`Elastic IP, public IPv4 address (${hoursText(1, price)})`, H * price);
 };
-
-/** NAT gateways of an awsx VPC: count from the strategy and the number of AZs. */
-export function awsxNatGateways(r: PlanResource): { count?: number; azs: number; why: string } {
-  const names = list(r.props.availabilityZoneNames);
-  const azs = num(r.props.numberOfAvailabilityZones) ?? names?.length ?? 3;
-  const nat = r.props.natGateways;
-  if (nat === undefined || nat === null) {
-    const specs = list(r.props.subnetSpecs);
-    const types = (specs ?? []).map((s) => str(get(s, "type")));
-    const defaultLayout = specs === undefined;
-    const both = defaultLayout || (types.includes("Public") && types.includes("Private"));
-    return both
-      ? { count: azs, azs, why: "natGateways not set: awsx default, one per AZ" }
-      : { count: 0, azs, why: "no private subnets" };
-  }
-  const strategy = str(get(nat, "strategy"));
-  switch (strategy) {
-    case "None":
-      return { count: 0, azs, why: "strategy None" };
-    case "Single":
-      return { count: 1, azs, why: "strategy Single" };
-    case "OnePerAz":
-      return { count: azs, azs, why: `strategy OnePerAz over ${azs} AZs` };
-    default:
-      return { count: undefined, azs, why: `NAT strategy ${strategy ?? "unknown"}` };
-  }
-}
 
 const awsxVpc: CostModel = (r, _plan, out) => {
   const nat = awsxNatGateways(r);
@@ -468,7 +199,7 @@ const natGateway: CostModel = (r, plan, out) => {
   const hour = PRICES.nat.hour.usd;
   out.line(`NAT gateway (${hoursText(1, hour)})`, H * hour);
   const privateNat = str(r.props.connectivityType) === "private";
-  if (!privateNat && plan.refs(r, "allocationId", EIP).length === 0) {
+  if (!privateNat && plan.refs(r, "allocationId", T.eip).length === 0) {
     const ip = PRICES.publicIpv4Hour.usd;
     out.line(`Public IPv4 address of the NAT gateway (${hoursText(1, ip)})`, H * ip);
   }
@@ -497,7 +228,7 @@ function loadBalancerAzs(r: PlanResource, plan: PlanIndex): number | undefined {
   if (subnets !== undefined) return subnets.length;
   const mappings = list(r.props.subnetMappings);
   if (mappings !== undefined) return mappings.length;
-  const vpc = plan.refs(r, "subnets", AWSX_VPC)[0] ?? plan.refs(r, "subnetMappings", AWSX_VPC)[0];
+  const vpc = plan.refs(r, "subnets", T.awsxVpc)[0] ?? plan.refs(r, "subnetMappings", T.awsxVpc)[0];
   return vpc ? awsxNatGateways(vpc).azs : undefined;
 }
 
@@ -620,7 +351,7 @@ const auroraClusterInstance: CostModel = (r, plan, out) => {
     );
     return;
   }
-  const cluster = plan.refs(r, "clusterIdentifier", RDS_CLUSTER)[0];
+  const cluster = plan.refs(r, "clusterIdentifier", T.rdsCluster)[0];
   if (!cluster) {
     out.miss(
       `Aurora Serverless v2 instance: its cluster is not in the plan (no clusterIdentifier dependency)`,
@@ -696,21 +427,6 @@ const efsBackupPolicy: CostModel = (r, _plan, out) => {
 // ---------------------------------------------------------------------------------------------
 // Containers
 
-/** The number of tasks a service runs at rest: its desiredCount or its autoscaling minimum. */
-export function tasksAtRest(
-  service: PlanResource,
-  plan: PlanIndex,
-): { count?: number; why: string } {
-  const desired = service.props.desiredCount;
-  const desiredNum = desired === undefined || desired === null ? 0 : num(desired);
-  const target = plan.referrers(service, SCALING_TARGET, "resourceId")[0];
-  const min = target ? num(target.props.minCapacity) : undefined;
-  if (desiredNum === undefined) return { why: "desiredCount not known at plan time" };
-  if (target && min === undefined) return { why: "autoscaling minimum not known at plan time" };
-  if (min !== undefined && min > desiredNum) return { count: min, why: "autoscaling minimum" };
-  return { count: desiredNum, why: "desiredCount" };
-}
-
 const ecsService: CostModel = (r, plan, out) => {
   const launch = str(r.props.launchType);
   const providers = (list(r.props.capacityProviderStrategies) ?? []).map((s) =>
@@ -724,7 +440,7 @@ const ecsService: CostModel = (r, plan, out) => {
     out.miss(`launch type ${launch ?? "not set (EC2)"}: only Fargate services are priced`);
     return;
   }
-  const td = plan.refs(r, "taskDefinition", TASK_DEFINITION)[0];
+  const td = plan.refs(r, "taskDefinition", T.ecsTaskDefinition)[0];
   if (!td) {
     out.miss(`ECS service: its task definition is not in the plan (no taskDefinition dependency)`);
     return;
@@ -984,25 +700,6 @@ const backupPlan: CostModel = (r, _plan, out) => {
   }
 };
 
-/** The resources an AWS Backup selection covers: listed ones and tag matches. */
-export function backupSelectionTargets(r: PlanResource, plan: PlanIndex): PlanResource[] {
-  const listed = plan.refs(r, "resources").filter((x) => BACKUP_TARGET_TYPES.includes(x.type));
-  const byTag: PlanResource[] = [];
-  for (const cond of list(r.props.selectionTags) ?? []) {
-    const key = str(get(cond, "key"));
-    const value = str(get(cond, "value"));
-    if (str(get(cond, "type")) !== "STRINGEQUALS" || key === undefined || value === undefined)
-      continue;
-    for (const x of plan.plan.resources) {
-      if (BACKUP_TARGET_TYPES.includes(x.type) && tagsOf(x.props.tags)[key] === value)
-        byTag.push(x);
-    }
-  }
-  return [...new Set([...listed, ...byTag])];
-}
-
-const BACKUP_TARGET_TYPES = [VOLUME, INSTANCE, RDS_INSTANCE, RDS_CLUSTER, EFS];
-
 const backupSelection: CostModel = (r, plan, out) => {
   const targets = backupSelectionTargets(r, plan);
   if (targets.length === 0) {
@@ -1016,15 +713,15 @@ const backupSelection: CostModel = (r, plan, out) => {
   const volumes = planVolumes(plan);
   for (const t of targets) {
     switch (t.type) {
-      case VOLUME:
-      case INSTANCE: {
+      case T.ebsVolume:
+      case T.ec2Instance: {
         const covered = volumes.filter(
-          (v) => v.owner === t || (t.type === INSTANCE && v.instance === t),
+          (v) => v.owner === t || (t.type === T.ec2Instance && v.instance === t),
         );
         snapshotCopy(covered, PRICES.backup.ebsGbMonth, `AWS Backup of ${t.name} (EBS)`, out);
         break;
       }
-      case RDS_INSTANCE: {
+      case T.rdsInstance: {
         const gb = num(t.props.allocatedStorage);
         const price = PRICES.backup.rdsGbMonth.usd;
         if (gb === undefined) out.miss(`AWS Backup of ${t.name}: DB size not known at plan time`);
@@ -1036,10 +733,10 @@ const backupSelection: CostModel = (r, plan, out) => {
         }
         break;
       }
-      case RDS_CLUSTER:
+      case T.rdsCluster:
         out.use(`AWS Backup of ${t.name} (Aurora, no allocated size)`, PRICES.backup.auroraGbMonth);
         break;
-      case EFS:
+      case T.efsFileSystem:
         out.use(`AWS Backup of ${t.name} (EFS, no allocated size)`, PRICES.backup.efsGbMonth);
         break;
     }
@@ -1052,37 +749,37 @@ const backupSelection: CostModel = (r, plan, out) => {
 
 /** Cost models by resource type token. */
 export const MODELS: Readonly<Record<string, CostModel>> = {
-  [INSTANCE]: ec2Instance,
-  [VOLUME]: ebsVolume,
-  [EIP]: elasticIp,
-  [AWSX_VPC]: awsxVpc,
-  [NAT_GATEWAY]: natGateway,
-  [VPC_ENDPOINT]: vpcEndpoint,
-  [LOAD_BALANCER]: loadBalancer,
-  [RDS_INSTANCE]: rdsInstance,
-  [RDS_CLUSTER]: auroraCluster,
-  [RDS_CLUSTER_INSTANCE]: auroraClusterInstance,
-  [SERVERLESS_CACHE]: serverlessCache,
-  [EFS]: efsFileSystem,
-  [EFS_BACKUP_POLICY]: efsBackupPolicy,
-  [ECS_SERVICE]: ecsService,
-  [ECS_CLUSTER]: ecsCluster,
-  [SCALING_POLICY]: scalingPolicy,
-  [KMS_KEY]: kmsKey,
-  [SECRET_TYPE]: secret,
-  [SSM_PARAMETER]: ssmParameter,
-  [WEB_ACL]: webAcl,
-  [WEB_ACL_RULE]: webAclRule,
-  [WEB_ACL_RULE_GROUP_ASSOCIATION]: webAclRule,
-  [LOG_GROUP]: logGroup,
-  [LOG_METRIC_FILTER]: logMetricFilter,
-  [METRIC_ALARM]: metricAlarm,
-  [TRAIL]: trail,
-  [BUCKET]: bucket,
-  [BUCKET_V2]: bucket,
-  [ROUTE53_ZONE]: hostedZone,
-  [ROUTE53_RECORD]: dnsRecord,
-  [DLM_POLICY]: dlmPolicy,
-  [BACKUP_PLAN]: backupPlan,
-  [BACKUP_SELECTION]: backupSelection,
+  [T.ec2Instance]: ec2Instance,
+  [T.ebsVolume]: ebsVolume,
+  [T.eip]: elasticIp,
+  [T.awsxVpc]: awsxVpc,
+  [T.natGateway]: natGateway,
+  [T.vpcEndpoint]: vpcEndpoint,
+  [T.lbLoadBalancer]: loadBalancer,
+  [T.rdsInstance]: rdsInstance,
+  [T.rdsCluster]: auroraCluster,
+  [T.rdsClusterInstance]: auroraClusterInstance,
+  [T.elasticacheServerless]: serverlessCache,
+  [T.efsFileSystem]: efsFileSystem,
+  [T.efsBackupPolicy]: efsBackupPolicy,
+  [T.ecsService]: ecsService,
+  [T.ecsCluster]: ecsCluster,
+  [T.autoscalingPolicy]: scalingPolicy,
+  [T.kmsKey]: kmsKey,
+  [T.secret]: secret,
+  [T.ssmParameter]: ssmParameter,
+  [T.webAcl]: webAcl,
+  [T.webAclRule]: webAclRule,
+  [T.webAclRuleGroupAssociation]: webAclRule,
+  [T.logGroup]: logGroup,
+  [T.logMetricFilter]: logMetricFilter,
+  [T.metricAlarm]: metricAlarm,
+  [T.cloudtrail]: trail,
+  [T.bucket]: bucket,
+  [T.bucketV2]: bucket,
+  [T.route53Zone]: hostedZone,
+  [T.route53Record]: dnsRecord,
+  [T.dlmLifecyclePolicy]: dlmPolicy,
+  [T.backupPlan]: backupPlan,
+  [T.backupSelection]: backupSelection,
 };

@@ -1,7 +1,7 @@
 // The price table the cost estimator uses: AWS list prices for us-east-1 (US East, N. Virginia),
 // on-demand, Linux, in USD.
 //
-// Figures: ../shared/reference/prices.md ("2025 figures" as published on the AWS pricing pages).
+// Figures: AWS list prices ("2025 figures" as published on the AWS pricing pages), transcribed 2026-11-23.
 // They were transcribed on the date in `asOf` and have NOT been re-checked against the live pages
 // from this machine (no internet access). The Fargate figures agree with third-party copies of the
 // pricing page dated March 2026. Re-check every page below before relying on a figure, and move
@@ -85,7 +85,7 @@ export interface Price {
   /** What one `usd` buys, e.g. "GB-month". */
   readonly per: string;
   readonly source: SourceKey;
-  /** true when the figure is not in shared/reference/prices.md (see the header). */
+  /** true when the figure is not one of the transcribed list prices (see the header). */
   readonly supplemental: boolean;
 }
 
@@ -191,7 +191,7 @@ export const PRICES: PriceTable = {
   currency: "USD",
   asOf: "2026-11-23",
   basis:
-    "AWS list prices, us-east-1, on-demand, from shared/reference/prices.md (2025 figures), transcribed 2026-11-23 and not re-checked against the live pricing pages",
+    "AWS list prices, us-east-1, on-demand, as published on the AWS pricing pages (2025 figures), transcribed 2026-11-23 and not re-checked against the live pricing pages",
   hoursPerMonth: 730,
   ec2: {
     hourly: {
@@ -366,11 +366,5 @@ export function roundCents(amount: number): number {
   return Math.round(Number((amount * 100).toPrecision(12))) / 100;
 }
 
-/** "$12.26": a monthly amount in dollars and cents. */
-export function money(amount: number): string {
-  const cents = Math.round(Number((amount * 100).toPrecision(12)));
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  const dollars = Math.floor(abs / 100).toLocaleString("en-US");
-  return `${sign}$${dollars}.${String(abs % 100).padStart(2, "0")}`;
-}
+// money() formats the amounts of a plan's cost block; it lives with the plan model.
+export { money } from "../plan/blocks";

@@ -7,9 +7,9 @@
 //   2  bad arguments, or a plan file that cannot be read or is not a plan file
 
 import { readFileSync } from "node:fs";
+import { PlanFileError, parsePlanFile } from "../plan/read";
 import { diffPlans, losesData } from "./diff";
 import { formatMarkdown, formatText } from "./format";
-import { PlanFileError, parsePlanFile } from "./load";
 
 export const USAGE = `usage: npm run diff -- <base-plan.json> <head-plan.json> [--markdown]
 

@@ -4,6 +4,10 @@
 // prod) or two branches of one stack compare alike. Everything here is pure: no file system, no
 // clock, deterministic order, so the tests assert exact output.
 
+import { byLevel } from "../plan/blocks";
+import { urnKey, urnName } from "../plan/plan-index";
+import { REPLACE_ON_CHANGE } from "../plan/replace-on-change";
+import { T } from "../plan/tokens";
 import {
   COMPUTED,
   type CostBlock,
@@ -14,6 +18,7 @@ import {
   type PolicyBlock,
   type PolicyViolation,
 } from "../plan/types";
+import { isObject } from "../plan/values";
 
 /** "changed": the value differs; "may-change": one side is "<computed>" or comes from a replaced resource. */
 export type Certainty = "changed" | "may-change";
@@ -133,13 +138,11 @@ export interface PlanDiff {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stateful types and their replace-on-change inputs
+// Stateful types (their replace-on-change inputs are in tools/plan/replace-on-change.ts)
 
 interface StatefulType {
   /** What a delete loses. */
   loses: string;
-  /** Input paths (dot-separated, nested allowed) that the provider cannot change in place. */
-  replaceOn: string[];
   /** Consequences and mitigations read from the base resource's inputs. */
   notes?: (props: Record<string, PlanValue>) => string[];
 }
@@ -167,128 +170,51 @@ const bucketNotes = (props: Record<string, PlanValue>): string[] =>
  * counts: replacing it changes a credential that something outside Pulumi's view still holds.
  */
 export const STATEFUL_TYPES: Readonly<Record<string, StatefulType>> = {
-  "aws:rds/instance:Instance": {
+  [T.rdsInstance]: {
     loses: "database contents",
-    replaceOn: [
-      "identifier",
-      "identifierPrefix",
-      "engine",
-      "kmsKeyId",
-      "storageEncrypted",
-      "availabilityZone",
-      "dbName",
-      "username",
-      "characterSetName",
-      "ncharCharacterSetName",
-      "timezone",
-      "snapshotIdentifier",
-      "restoreToPointInTime",
-      "s3Import",
-      "customIamInstanceProfile",
-    ],
     notes: rdsNotes,
   },
-  "aws:rds/cluster:Cluster": {
+  [T.rdsCluster]: {
     loses: "database contents",
-    replaceOn: [
-      "clusterIdentifier",
-      "clusterIdentifierPrefix",
-      "engine",
-      "engineMode",
-      "kmsKeyId",
-      "storageEncrypted",
-      "databaseName",
-      "masterUsername",
-      "dbSubnetGroupName",
-      "availabilityZones",
-      "snapshotIdentifier",
-      "restoreToPointInTime",
-      "s3Import",
-      "sourceRegion",
-    ],
     notes: rdsNotes,
   },
-  "aws:rds/clusterInstance:ClusterInstance": {
+  [T.rdsClusterInstance]: {
     loses:
       "a database instance (the data lives in its cluster; capacity is lost while it is recreated)",
-    replaceOn: [
-      "identifier",
-      "identifierPrefix",
-      "clusterIdentifier",
-      "engine",
-      "availabilityZone",
-      "dbSubnetGroupName",
-    ],
   },
-  "aws:ebs/volume:Volume": {
+  [T.ebsVolume]: {
     loses: "volume contents",
-    replaceOn: ["availabilityZone", "snapshotId", "encrypted", "kmsKeyId", "outpostArn"],
     notes: (props) => (props.finalSnapshot === true ? ["a final snapshot is taken"] : []),
   },
-  "aws:ec2/instance:Instance": {
+  [T.ec2Instance]: {
     loses: "the root volume's contents",
-    replaceOn: [
-      "ami",
-      "availabilityZone",
-      "subnetId",
-      "privateIp",
-      "keyName",
-      "tenancy",
-      "placementGroup",
-      "associatePublicIpAddress",
-      "rootBlockDevice.encrypted",
-      "rootBlockDevice.kmsKeyId",
-      "ebsBlockDevices",
-      "ephemeralBlockDevices",
-      "networkInterfaces",
-      "launchTemplate",
-    ],
   },
-  "aws:efs/fileSystem:FileSystem": {
+  [T.efsFileSystem]: {
     loses: "files",
-    replaceOn: [
-      "encrypted",
-      "kmsKeyId",
-      "performanceMode",
-      "creationToken",
-      "availabilityZoneName",
-    ],
   },
-  "aws:s3/bucket:Bucket": {
+  [T.bucket]: {
     loses: "objects",
-    replaceOn: ["bucket", "bucketPrefix", "objectLockEnabled"],
     notes: bucketNotes,
   },
-  "aws:s3/bucketV2:BucketV2": {
+  [T.bucketV2]: {
     loses: "objects",
-    replaceOn: ["bucket", "bucketPrefix", "objectLockEnabled"],
     notes: bucketNotes,
   },
-  "aws:kms/key:Key": {
+  [T.kmsKey]: {
     loses: "the key: everything encrypted with it becomes unreadable",
-    replaceOn: [
-      "keySpec",
-      "customerMasterKeySpec",
-      "keyUsage",
-      "multiRegion",
-      "customKeyStoreId",
-      "xksKeyId",
-    ],
     notes: (props) => [
       `deletion is scheduled ${typeof props.deletionWindowInDays === "number" ? props.deletionWindowInDays : 30} days out and can be cancelled until then`,
     ],
   },
-  "aws:backup/vault:Vault": {
+  [T.backupVault]: {
     loses: "recovery points",
-    replaceOn: ["name", "kmsKeyArn"],
     notes: (props) =>
       props.forceDestroy === true
         ? ["forceDestroy is on: recovery points are deleted with the vault"]
         : ["AWS refuses to delete the vault while it holds recovery points (forceDestroy off)"],
   },
-  "aws:secretsmanager/secret:Secret": {
+  [T.secret]: {
     loses: "the secret value",
-    replaceOn: ["name", "namePrefix"],
     notes: (props) =>
       props.recoveryWindowInDays === 0
         ? ["recoveryWindowInDays is 0: deleted at once, no recovery"]
@@ -296,63 +222,16 @@ export const STATEFUL_TYPES: Readonly<Record<string, StatefulType>> = {
             `recoverable for ${typeof props.recoveryWindowInDays === "number" ? props.recoveryWindowInDays : 30} days`,
           ],
   },
-  "random:index/randomPassword:RandomPassword": {
+  [T.randomPassword]: {
     loses:
       "the generated password: a new one is generated, and whatever still uses the old one (a database user, a login) no longer matches",
-    replaceOn: [
-      "length",
-      "lower",
-      "upper",
-      "numeric",
-      "special",
-      "minLower",
-      "minUpper",
-      "minNumeric",
-      "minSpecial",
-      "overrideSpecial",
-      "keepers",
-    ],
   },
-  "aws:cloudwatch/logGroup:LogGroup": {
+  [T.logGroup]: {
     loses: "log events (audit trail)",
-    replaceOn: ["name", "namePrefix", "logGroupClass"],
     notes: (props) =>
       props.skipDestroy === true ? ["skipDestroy: the log group stays in AWS"] : [],
   },
 };
-
-/** Replace-on-change inputs of stateless types that often appear next to stateful ones. */
-const STATELESS_REPLACE_ON: Readonly<Record<string, string[]>> = {
-  "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "vpcId", "description"],
-  "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"],
-  "aws:lb/loadBalancer:LoadBalancer": ["name", "namePrefix", "internal", "loadBalancerType"],
-  "aws:lb/targetGroup:TargetGroup": [
-    "name",
-    "namePrefix",
-    "port",
-    "protocol",
-    "vpcId",
-    "targetType",
-  ],
-  "aws:ecs/taskDefinition:TaskDefinition": [
-    "family",
-    "containerDefinitions",
-    "cpu",
-    "memory",
-    "networkMode",
-    "executionRoleArn",
-    "taskRoleArn",
-    "volumes",
-    "runtimePlatform",
-    "requiresCompatibilities",
-  ],
-  "aws:iam/role:Role": ["name", "namePrefix", "path"],
-  "aws:kms/alias:Alias": ["name", "namePrefix"],
-};
-
-function replaceOnFor(type: string): string[] {
-  return STATEFUL_TYPES[type]?.replaceOn ?? STATELESS_REPLACE_ON[type] ?? [];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Value comparison
@@ -360,10 +239,6 @@ function replaceOnFor(type: string): string[] {
 interface LeafChange {
   path: string[];
   certainty: Certainty;
-}
-
-function isObject(v: PlanValue): v is { [key: string]: PlanValue } {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Leaf-level differences between two input values. Two unknowns compare equal (nothing to tell). */
@@ -426,18 +301,6 @@ function byTopLevel(leaves: LeafChange[]): InputChange[] {
 
 // ---------------------------------------------------------------------------------------------
 // Matching
-
-/** A URN without its stack and project segments: `type$chain::name`. */
-export function urnKey(urn: string): string {
-  const parts = urn.split("::");
-  return parts.length >= 4 ? parts.slice(2).join("::") : urn;
-}
-
-/** The last segment of a URN: the resource's logical name. */
-export function urnName(urn: string): string {
-  const parts = urn.split("::");
-  return parts[parts.length - 1] ?? urn;
-}
 
 function ref(r: PlanResource): ResourceRef {
   return { urn: r.urn, type: r.type, name: r.name, custom: r.custom };
@@ -532,12 +395,8 @@ export function losesData(w: DataLossWarning): boolean {
 
 function summarisePolicy(p: PolicyBlock | undefined): PolicySummary | undefined {
   if (!p) return undefined;
-  return {
-    pack: p.pack,
-    passed: p.passed,
-    mandatory: p.violations.filter((v) => v.level === "mandatory").length,
-    advisory: p.violations.filter((v) => v.level === "advisory").length,
-  };
+  const { mandatory, advisory } = byLevel(p.violations);
+  return { pack: p.pack, passed: p.passed, mandatory: mandatory.length, advisory: advisory.length };
 }
 
 /** Base URN keys of renamed resources -> their head URN keys, so their lines and violations pair up. */
@@ -680,7 +539,7 @@ function valueAt(props: Record<string, PlanValue>, path: string[]): PlanValue | 
  */
 function triggerHits(m: Matched, ignore: string[][]): LeafChange[] {
   const hits: LeafChange[] = [];
-  for (const t of replaceOnFor(m.head.type).map((p) => p.split("."))) {
+  for (const t of (REPLACE_ON_CHANGE[m.head.type] ?? []).map((p) => p.split("."))) {
     const out: LeafChange[] = [];
     diffValue(valueAt(m.base.props, t), valueAt(m.head.props, t), t, out);
     const kept = out.filter((l) => !isIgnored(l.path, ignore));

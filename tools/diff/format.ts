@@ -1,5 +1,6 @@
 // Text and Markdown renderings of a PlanDiff (terminal and pull-request comment).
 
+import { urnName } from "../plan/plan-index";
 import type { PolicyViolation } from "../plan/types";
 import {
   type CostDiff,
@@ -11,7 +12,6 @@ import {
   type PolicySummary,
   type ReplacedResource,
   losesData,
-  urnName,
 } from "./diff";
 
 /** Rows of the resource table above this many are folded away in Markdown. */

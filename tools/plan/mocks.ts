@@ -1,6 +1,7 @@
 // Mock engine answers for the offline plan: plausible outputs for every resource and the invokes
 // the program makes. Anything the program invokes that is not listed here fails loudly.
 import * as pulumi from "@pulumi/pulumi";
+import { INVOKE, T } from "./tokens";
 
 export const MOCK_ACCOUNT = "123456789012";
 
@@ -59,7 +60,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
       const arn = `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${args.type.split("/").pop()?.split(":")[0] ?? "resource"}/${args.name}`;
       const state: Record<string, unknown> = { ...inputs, arn, id };
       switch (args.type) {
-        case "awsx:ec2:Vpc":
+        case T.awsxVpc:
           Object.assign(state, {
             vpcId: `vpc-${hash(args.name)}`,
             publicSubnetIds: [0, 1].map((i) => `subnet-pub${i}-${hash(args.name)}`),
@@ -67,7 +68,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             isolatedSubnetIds: [0, 1].map((i) => `subnet-iso${i}-${hash(args.name)}`),
           });
           break;
-        case "random:index/randomPassword:RandomPassword": {
+        case T.randomPassword: {
           const length = typeof inputs.length === "number" ? inputs.length : 24;
           const value = `Mock${hash(args.name)}9!`.padEnd(length, "x");
           opts.secretsProduced.push(value);
@@ -75,15 +76,15 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           state.result = pulumi.secret(value);
           break;
         }
-        case "random:index/randomId:RandomId":
+        case T.randomId:
           state.hex = hash(args.name);
           state.b64Url = hash(args.name);
           break;
-        case "aws:kms/key:Key":
+        case T.kmsKey:
           state.keyId = `${hash(args.name)}-1111-4222-8333-${hash(args.name + "k")}0000`;
           state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${state.keyId as string}`;
           break;
-        case "aws:s3/bucket:Bucket": {
+        case T.bucket: {
           const bucket =
             (inputs.bucket as string) ??
             `${(inputs.bucketPrefix as string) ?? args.name}${hash(args.name)}`;
@@ -95,19 +96,19 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           });
           return { id: bucket, state };
         }
-        case "aws:iam/role:Role":
+        case T.iamRole:
           state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}`;
           state.name = inputs.name ?? args.name;
           break;
-        case "aws:iam/instanceProfile:InstanceProfile":
+        case T.iamInstanceProfile:
           state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:instance-profile/${args.name}`;
           state.name = inputs.name ?? args.name;
           break;
-        case "aws:cloudwatch/logGroup:LogGroup":
+        case T.logGroup:
           state.name = inputs.name ?? args.name;
           state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${state.name as string}`;
           break;
-        case "aws:ec2/instance:Instance":
+        case T.ec2Instance:
           Object.assign(state, {
             id: `i-${hash(args.name)}0000000`,
             publicIp: "203.0.113.10",
@@ -116,13 +117,13 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             availabilityZone: (inputs.availabilityZone as string) ?? azs[0],
           });
           return { id: state.id as string, state };
-        case "aws:ec2/eip:Eip":
+        case T.eip:
           Object.assign(state, {
             publicIp: "203.0.113.10",
             allocationId: `eipalloc-${hash(args.name)}`,
           });
           break;
-        case "aws:rds/instance:Instance":
+        case T.rdsInstance:
           Object.assign(state, {
             address: `${args.name}.abcdefgh.${region}.rds.amazonaws.com`,
             endpoint: `${args.name}.abcdefgh.${region}.rds.amazonaws.com:3306`,
@@ -140,7 +141,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             resourceId: `db-${hash(args.name)}`,
           });
           break;
-        case "aws:rds/cluster:Cluster":
+        case T.rdsCluster:
           Object.assign(state, {
             endpoint: `${args.name}.cluster-abcdefgh.${region}.rds.amazonaws.com`,
             readerEndpoint: `${args.name}.cluster-ro-abcdefgh.${region}.rds.amazonaws.com`,
@@ -158,17 +159,17 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
               : [],
           });
           break;
-        case "aws:lb/loadBalancer:LoadBalancer":
+        case T.lbLoadBalancer:
           Object.assign(state, {
             dnsName: `${args.name}-${hash(args.name)}.${region}.elb.amazonaws.com`,
             zoneId: "Z35SXDOTRQ7X7K",
             arnSuffix: `app/${args.name}/${hash(args.name)}`,
           });
           break;
-        case "aws:lb/targetGroup:TargetGroup":
+        case T.lbTargetGroup:
           state.arnSuffix = `targetgroup/${args.name}/${hash(args.name)}`;
           break;
-        case "aws:elasticache/serverlessCache:ServerlessCache":
+        case T.elasticacheServerless:
           state.endpoints = [
             {
               address: `${args.name}-${hash(args.name)}.serverless.use1.cache.amazonaws.com`,
@@ -182,11 +183,11 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             },
           ];
           break;
-        case "aws:efs/fileSystem:FileSystem":
+        case T.efsFileSystem:
           state.id = `fs-${hash(args.name)}`;
           state.dnsName = `${state.id as string}.efs.${region}.amazonaws.com`;
           return { id: state.id as string, state };
-        case "aws:acm/certificate:Certificate":
+        case T.acmCertificate:
           state.domainValidationOptions = [
             {
               domainName: inputs.domainName,
@@ -196,20 +197,20 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             },
           ];
           break;
-        case "aws:ecs/cluster:Cluster":
+        case T.ecsCluster:
           state.name = inputs.name ?? args.name;
           break;
-        case "aws:ecs/taskDefinition:TaskDefinition":
+        case T.ecsTaskDefinition:
           state.revision = 1;
           break;
-        case "aws:ssm/parameter:Parameter":
+        case T.ssmParameter:
           state.name = inputs.name ?? args.name;
           break;
-        case "aws:secretsmanager/secret:Secret":
+        case T.secret:
           state.name = inputs.name ?? args.name;
           state.arn = `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${state.name as string}-AbCdEf`;
           break;
-        case "aws:sns/topic:Topic":
+        case T.snsTopic:
           state.arn = `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${args.name}`;
           break;
         default:
@@ -221,7 +222,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       const inputs = args.inputs as Record<string, unknown>;
       switch (args.token) {
-        case "aws:index/getRegion:getRegion":
+        case INVOKE.getRegion:
           return {
             id: region,
             name: region,
@@ -229,28 +230,28 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             description: region,
             endpoint: `ec2.${region}.amazonaws.com`,
           };
-        case "aws:index/getCallerIdentity:getCallerIdentity":
+        case INVOKE.getCallerIdentity:
           return {
             id: MOCK_ACCOUNT,
             accountId: MOCK_ACCOUNT,
             arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`,
             userId: "AIDAPLAN",
           };
-        case "aws:index/getPartition:getPartition":
+        case INVOKE.getPartition:
           return {
             id: "aws",
             partition: "aws",
             dnsSuffix: "amazonaws.com",
             reverseDnsPrefix: "com.amazonaws",
           };
-        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        case INVOKE.getAvailabilityZones:
           return {
             id: region,
             names: azs,
             zoneIds: azs.map((_, i) => `use1-az${i + 1}`),
             groupNames: [region],
           };
-        case "aws:ssm/getParameter:getParameter": {
+        case INVOKE.getSsmParameter: {
           const name = String(inputs.name);
           const arch = name.includes("arm64") ? "arm64" : "x86_64";
           return {
@@ -262,7 +263,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
             arn: `arn:aws:ssm:${region}::parameter${name}`,
           };
         }
-        case "aws:elb/getServiceAccount:getServiceAccount":
+        case INVOKE.getElbServiceAccount:
           return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
         default:
           throw new Error(

@@ -3,6 +3,14 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import {
+  specialArchiveSig,
+  specialAssetSig,
+  specialResourceSig,
+  specialSecretSig,
+  specialSigKey,
+  unknownValue,
+} from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import type { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import type { RegisterResourceOutputsRequest } from "@pulumi/pulumi/proto/resource_pb";
@@ -24,26 +32,19 @@ const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const ASSET_SIGS = new Set([
-  "c44067f5952c0a294b673a41bacd8c17",
-  "0def7320c3a5731c473e5ecbe6d01bc7",
-]);
+const ASSET_SIGS: ReadonlySet<unknown> = new Set([specialAssetSig, specialArchiveSig]);
 
 /** Turns the wire form of a property value into its plan form: secrets and unknowns masked. */
 export function toPlanValue(value: unknown): PlanValue {
-  if (value === UNKNOWN) return COMPUTED;
+  if (value === unknownValue) return COMPUTED;
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return value.map(toPlanValue);
   if (typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    const sig = obj[SIG_KEY];
-    if (sig === SECRET_SIG) return SECRET;
-    if (sig === RESOURCE_SIG) return typeof obj.urn === "string" ? obj.urn : COMPUTED;
-    if (typeof sig === "string" && ASSET_SIGS.has(sig)) return "<asset>";
+    const sig = obj[specialSigKey];
+    if (sig === specialSecretSig) return SECRET;
+    if (sig === specialResourceSig) return typeof obj.urn === "string" ? obj.urn : COMPUTED;
+    if (ASSET_SIGS.has(sig)) return "<asset>";
     const out: Record<string, PlanValue> = {};
     for (const [k, v] of Object.entries(obj)) out[k] = toPlanValue(v);
     return out;

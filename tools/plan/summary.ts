@@ -1,4 +1,6 @@
 // The readable summary `npm run plan` prints.
+import { byLevel, topLines } from "./blocks";
+import { urnName } from "./plan-index";
 import type { PlanFile, PlanValue } from "./types";
 
 function shortType(type: string): string {
@@ -39,14 +41,13 @@ export function renderSummary(plan: PlanFile): string {
   lines.push("", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs)) lines.push(`  ${k}: ${formatValue(v)}`);
   if (plan.policy) {
-    const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory");
-    const advisory = plan.policy.violations.filter((v) => v.level === "advisory");
+    const { mandatory, advisory } = byLevel(plan.policy.violations);
     lines.push(
       "",
       `Policy pack ${plan.policy.pack}: ${plan.policy.passed ? "PASSED" : "FAILED"} (${mandatory.length} mandatory, ${advisory.length} advisory)`,
     );
     for (const v of [...mandatory, ...advisory].slice(0, 25)) {
-      lines.push(`  [${v.level}] ${v.policy}: ${v.urn.split("::").pop() ?? v.urn}: ${v.message}`);
+      lines.push(`  [${v.level}] ${v.policy}: ${urnName(v.urn)}: ${v.message}`);
     }
   }
   if (plan.cost) {
@@ -54,10 +55,9 @@ export function renderSummary(plan: PlanFile): string {
       "",
       `Monthly base cost: $${plan.cost.monthlyUsd.toFixed(2)} (${plan.cost.currency}, prices as of ${plan.cost.asOf}, plus usage)`,
     );
-    [...plan.cost.lines]
-      .sort((a, b) => b.monthlyUsd - a.monthlyUsd)
-      .slice(0, 8)
-      .forEach((l) => lines.push(`  $${l.monthlyUsd.toFixed(2).padStart(8)}  ${l.item}`));
+    for (const l of topLines(plan.cost, 8)) {
+      lines.push(`  $${l.monthlyUsd.toFixed(2).padStart(8)}  ${l.item}`);
+    }
   }
   return lines.join("\n");
 }

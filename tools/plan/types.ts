@@ -1,4 +1,4 @@
-// The plan file contract (see DESIGN.md "Plan file"). Tools that read or write plans share these types.
+// The plan file contract (docs/architecture.md, "Plan file"). Tools that read or write plans share these types.
 
 /** A JSON value as it appears in a plan: unknowns are "<computed>", secrets are "<secret>". */
 export type PlanValue =

@@ -3,7 +3,9 @@
 // Exit codes: 0 no mandatory violation, 1 mandatory violation, 2 bad arguments or unreadable input.
 
 import { readFileSync } from "node:fs";
-import type { PlanFile, PlanResourceOptions, PolicyBlock } from "../plan/types";
+import { byLevel } from "../plan/blocks";
+import { coercePlan } from "../plan/read";
+import type { PlanFile, PolicyBlock } from "../plan/types";
 import { PolicyConfigError, runPolicyPack, violationResourceName } from "./run";
 
 const USAGE =
@@ -59,37 +61,11 @@ function readJson(path: string, what: string): unknown {
 }
 
 function asPlan(value: unknown, path: string): PlanFile {
-  const plan = value as Partial<PlanFile> | null;
-  const ok =
-    plan !== null &&
-    typeof plan === "object" &&
-    Array.isArray(plan.resources) &&
-    plan.resources.every(
-      (r) =>
-        r !== null &&
-        typeof r === "object" &&
-        typeof r.urn === "string" &&
-        typeof r.type === "string" &&
-        typeof r.name === "string" &&
-        typeof r.props === "object" &&
-        typeof r.opts === "object" &&
-        typeof r.propertyDependencies === "object",
-    );
-  if (!ok) {
-    throw new UsageError(`"${path}" is not a plan file (see DESIGN.md "Plan file")`);
+  const plan = coercePlan(value);
+  if (!plan) {
+    throw new UsageError(`"${path}" is not a plan file (see docs/architecture.md, "Plan file")`);
   }
-  const full = value as PlanFile;
-  for (const r of full.resources) {
-    const o: Partial<PlanResourceOptions> = r.opts;
-    r.opts = {
-      protect: o.protect ?? false,
-      retainOnDelete: o.retainOnDelete ?? false,
-      dependsOn: o.dependsOn ?? [],
-      ignoreChanges: o.ignoreChanges ?? [],
-    };
-    r.parent ??= null;
-  }
-  return full;
+  return plan;
 }
 
 function readConfig(value: string): Record<string, unknown> {
@@ -111,8 +87,7 @@ function parseInline(value: string): unknown {
 
 export function formatBlock(block: PolicyBlock, plan: PlanFile): string {
   const lines: string[] = [];
-  const mandatory = block.violations.filter((v) => v.level === "mandatory");
-  const advisory = block.violations.filter((v) => v.level === "advisory");
+  const { mandatory, advisory } = byLevel(block.violations);
   lines.push(
     `Policy pack ${block.pack} on stack ${plan.stack} (${plan.preset}), ${plan.resources.length} resources`,
   );
@@ -132,6 +107,10 @@ export async function main(
   out: Writer = process.stdout,
   err: Writer = process.stderr,
 ): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
   try {
     const args = parseArgs(argv);
     const plan = asPlan(readJson(args.plan, "plan file"), args.plan);

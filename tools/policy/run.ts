@@ -34,6 +34,7 @@ import {
   policies as packPolicies,
   resetExemptionState,
 } from "../../policy/policies";
+import { urnName } from "../plan/plan-index";
 import {
   COMPUTED,
   type PlanFile,
@@ -321,14 +322,9 @@ function providerLookup(
   };
 }
 
-function nameFromUrn(urn: string): string {
-  const i = urn.lastIndexOf("::");
-  return i >= 0 ? urn.slice(i + 2) : urn;
-}
-
 /** The resource name a violation is about ("" for stack-level violations). */
 export function violationResourceName(v: PolicyViolation): string {
-  return v.urn === "" ? "" : nameFromUrn(v.urn);
+  return v.urn === "" ? "" : urnName(v.urn);
 }
 
 /** Resource-policy arguments, as the engine builds them per validation (methods on the prototype). */

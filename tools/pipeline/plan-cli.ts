@@ -6,7 +6,7 @@ import * as fs from "fs";
 import { ConfigError } from "../../config";
 import { AwsRuleError } from "../aws-rules/check";
 import { SecretLeakError, type StackPlan, planStack } from "./plan-stack";
-import { StackFileError } from "./stack";
+import { StackFileError } from "../plan/stack";
 
 class UsageError extends Error {}
 
@@ -35,7 +35,12 @@ const USAGE = "usage: npm run plan -- --stack <name> [--set key=value ...] [--js
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
-    args = parseArgs(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    if (argv.includes("--help") || argv.includes("-h")) {
+      console.log(USAGE);
+      return 0;
+    }
+    args = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`plan: ${err.message}\n${USAGE}`);

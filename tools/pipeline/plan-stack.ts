@@ -1,16 +1,29 @@
 // One stack's offline plan, start to finish: the stack file and overrides, config validation, the
-// program against the mock engine, the policy verdict, the cost and the leak check. `npm run plan`,
-// `npm run compare` and the tests all come through here.
+// program against the mock engine (tools/plan), the policy verdict (tools/policy), the cost
+// (tools/cost) and the leak check. `npm run plan`, `npm run compare` and the tests all come through
+// here; it is the one place that composes the plan model with the tools that judge and price it.
 import * as path from "path";
 import { parseConfig } from "../../config";
 import { AwsRuleError, checkAwsRules } from "../aws-rules/check";
-import { enrichPlan } from "./enrich";
-import { runProgram } from "./run";
-import { DEFAULT_REGION, PROJECT, applyOverrides, readStackConfig } from "./stack";
-import { renderSummary } from "./summary";
-import type { PlanFile } from "./types";
+import { estimateCost } from "../cost/estimate";
+import { PRICES } from "../cost/prices";
+import { runProgram } from "../plan/run";
+import { DEFAULT_REGION, PROJECT, applyOverrides, readStackConfig } from "../plan/stack";
+import { renderSummary } from "../plan/summary";
+import type { PlanFile } from "../plan/types";
+import { runPolicyPack } from "../policy/run";
 
 export const ROOT = path.resolve(__dirname, "../..");
+
+/** What the prices in every cost block are based on, for reports that quote them. */
+export const PRICE_BASIS: string = PRICES.basis;
+
+/** The plan with the policy verdict and the cost estimate added (replacing any it carried). */
+export async function enrichPlan(plan: PlanFile): Promise<PlanFile> {
+  const policy = await runPolicyPack(plan);
+  const cost = estimateCost(plan);
+  return { ...plan, policy, cost };
+}
 
 /** The plan would have carried a generated secret in clear text; nothing may be written. */
 export class SecretLeakError extends Error {}

@@ -1,7 +1,7 @@
-// Reads a plan file and checks the parts of its shape that the diff relies on, with messages that
-// name the file and the field.
-
-import type { PlanFile } from "../plan/types";
+// Readers of plan files. parsePlanFile checks the fields the diff reads, with messages that name
+// the file and the field (npm run diff); coercePlan accepts any object with a plan's resources and
+// fills in the options older plan files leave out (npm run policy).
+import type { PlanFile, PlanResourceOptions } from "./types";
 
 export class PlanFileError extends Error {}
 
@@ -102,4 +102,40 @@ export function parsePlanFile(textContent: string, file: string): PlanFile {
   }
   // Every field the diff reads has been checked above.
   return raw as PlanFile;
+}
+
+/**
+ * The plan in `value` with every resource's options and parent filled in, or undefined when
+ * `value` has no resources with urn, type, name, props, opts and propertyDependencies.
+ */
+export function coercePlan(value: unknown): PlanFile | undefined {
+  const plan = value as Partial<PlanFile> | null;
+  const ok =
+    plan !== null &&
+    typeof plan === "object" &&
+    Array.isArray(plan.resources) &&
+    plan.resources.every(
+      (r) =>
+        r !== null &&
+        typeof r === "object" &&
+        typeof r.urn === "string" &&
+        typeof r.type === "string" &&
+        typeof r.name === "string" &&
+        typeof r.props === "object" &&
+        typeof r.opts === "object" &&
+        typeof r.propertyDependencies === "object",
+    );
+  if (!ok) return undefined;
+  const full = value as PlanFile;
+  for (const r of full.resources) {
+    const o: Partial<PlanResourceOptions> = r.opts;
+    r.opts = {
+      protect: o.protect ?? false,
+      retainOnDelete: o.retainOnDelete ?? false,
+      dependsOn: o.dependsOn ?? [],
+      ignoreChanges: o.ignoreChanges ?? [],
+    };
+    r.parent ??= null;
+  }
+  return full;
 }

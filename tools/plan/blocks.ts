@@ -1,0 +1,31 @@
+// Reading the policy and cost blocks a plan carries (written by tools/pipeline).
+import type { CostBlock, CostLine, PolicyViolation } from "./types";
+
+/** Violations split by level, each in plan order. */
+export function byLevel(violations: readonly PolicyViolation[]): {
+  mandatory: PolicyViolation[];
+  advisory: PolicyViolation[];
+} {
+  return {
+    mandatory: violations.filter((v) => v.level === "mandatory"),
+    advisory: violations.filter((v) => v.level === "advisory"),
+  };
+}
+
+/** The largest lines first (stable for equal amounts). */
+export function topLines(cost: Pick<CostBlock, "lines">, n: number): CostLine[] {
+  return cost.lines
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => b.l.monthlyUsd - a.l.monthlyUsd || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.l);
+}
+
+/** "$12.26": a monthly amount in dollars and cents. */
+export function money(amount: number): string {
+  const cents = Math.round(Number((amount * 100).toPrecision(12)));
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  const dollars = Math.floor(abs / 100).toLocaleString("en-US");
+  return `${sign}$${dollars}.${String(abs % 100).padStart(2, "0")}`;
+}
