@@ -20,7 +20,7 @@ export interface EncryptionKeyArgs {
   description: string;
   /** Services that encrypt with this key on the account's behalf. */
   users: KeyUser[];
-  /** Protect the key from deletion (Pulumi `protect`) and use the longest AWS deletion window. */
+  /** Protect the key from deletion (Pulumi `protect`); every key gets AWS's longest deletion window (30 days). */
   protect: boolean;
   tags?: Record<string, string>;
 }

@@ -29,21 +29,47 @@ import { PRESETS, planSource } from "../../tools/compare/source";
 import { buildComparison, renderComparison, type Comparison } from "../../tools/compare/table";
 import { enrichPlan } from "../../tools/pipeline/plan-stack";
 import { PlanIndex } from "../../tools/plan/plan-index";
-import type { PlanFile } from "../../tools/plan/types";
-import { TS_REGISTER } from "../helpers/plan";
+import { T } from "../../tools/plan/tokens";
+import type { PlanFile, PlanValue } from "../../tools/plan/types";
 import {
-  FixturePlan,
-  expressPlan,
-  fargatePlan,
-  resourceNamed,
-  standardPlan,
-  withProps,
-} from "./fixtures";
+  appendTo,
+  dropBlock,
+  dropDependency,
+  mutate,
+  removeFrom,
+  resource,
+  setDependency,
+  setProp,
+  stringAt,
+  unsetProp,
+  type Target,
+} from "../helpers/mutate";
+import { TS_REGISTER, planStack } from "../helpers/plan";
 
 const ROOT = path.resolve(__dirname, "../..");
 const H = 730;
 const cents = (amount: number): number => Math.round(amount * 100);
 const line = (amount: number): number => cents(roundCents(amount));
+
+// The plans the program records for the example stacks (tests/helpers/plan.ts, cached per stack and
+// shared with the other suites; read-only: variants are made with tests/helpers/mutate.ts).
+/** Express: the dev stack. */
+const express = (): Promise<PlanFile> => planStack("dev");
+/** Standard: the staging stack (web server behind an HTTPS load balancer, Multi-AZ RDS MySQL). */
+const standard = (): Promise<PlanFile> => planStack("staging");
+/** Fargate: the prod stack. */
+const fargate = (): Promise<PlanFile> => planStack("prod");
+
+// The resources of those plans the rows are read from.
+const EXPRESS_WEB_SG: Target = [T.securityGroup, "openemr-dev-web-sg"];
+const EXPRESS_CONTAINER_LOGS: Target = [T.logGroup, "openemr-dev-containers"];
+const STANDARD_DB: Target = [T.rdsInstance, "openemr-staging-db"];
+const STANDARD_DB_PARAMS: Target = [T.rdsParameterGroup, "openemr-staging-db-params"];
+const STANDARD_KEY: Target = [T.kmsKey, "openemr-staging-key-key"];
+const STANDARD_DATA_VOLUME: Target = [T.ebsVolume, "openemr-staging-web-data"];
+const FARGATE_CLUSTER: Target = [T.rdsCluster, "openemr-prod-db-cluster"];
+const FARGATE_HTTP_LISTENER: Target = [T.lbListener, "openemr-prod-lb-http"];
+const FARGATE_SERVICE: Target = [T.ecsService, "openemr-prod-app-service"];
 
 function cellsOf(markdown: string, row: string): string[] {
   const found = markdown.split("\n").find((l) => l.startsWith(`| **${row}** |`));
@@ -139,8 +165,8 @@ describe("preset comparison", () => {
   });
 
   describe("reference-equivalent", () => {
-    it("differs from our fargate default by exactly: a NAT per AZ, an Aurora reader, 2 vCPU / 4 GiB tasks", () => {
-      const ours = fargatePlan();
+    it("differs from our fargate default by exactly: a NAT per AZ, an Aurora reader, 2 vCPU / 4 GiB tasks", async () => {
+      const ours = await fargate();
       const ref = referenceEquivalent(ours);
       const arm = PRICES.fargate.arm;
       const acu = PRICES.aurora.acuHour.usd;
@@ -158,19 +184,25 @@ describe("preset comparison", () => {
       expect(REFERENCE.publishedMonthlyUsd).to.equal(152.72);
     });
 
-    it("keeps the reference's 0.5 ACU minimum even when ours is lower, and leaves our plan untouched", () => {
-      const ours = withProps(fargatePlan(), "prod-db", (p) => {
-        p.serverlessv2ScalingConfiguration = { minCapacity: 0, maxCapacity: 16 };
-      });
+    it("keeps the reference's 0.5 ACU minimum even when ours is lower, and leaves our plan untouched", async () => {
+      const ours = mutate(
+        await fargate(),
+        setProp(FARGATE_CLUSTER, "serverlessv2ScalingConfiguration.minCapacity", 0),
+      );
+      const aurora = (plan: PlanFile): number[] =>
+        estimateCost(plan)
+          .lines.filter((l) => l.item.startsWith("Aurora"))
+          .map((l) => l.monthlyUsd);
+      expect(aurora(ours)).to.deep.equal([0]);
       const before = JSON.stringify(ours);
       const ref = referenceEquivalent(ours);
       expect(JSON.stringify(ours)).to.equal(before);
-      const aurora = estimateCost(ref).lines.filter((l) => l.item.startsWith("Aurora"));
-      expect(aurora.map((l) => l.monthlyUsd)).to.deep.equal([43.8, 43.8]);
+      expect(aurora(ref)).to.deep.equal([43.8, 43.8]);
     });
 
-    it("refuses a plan that has nothing to resize", () => {
-      expect(() => referenceEquivalent(expressPlan())).to.throw(
+    it("refuses a plan that has nothing to resize", async () => {
+      const plan = await express();
+      expect(() => referenceEquivalent(plan)).to.throw(
         "reference-equivalent: the express plan has no aws:rds/cluster:Cluster to resize",
       );
     });
@@ -179,39 +211,53 @@ describe("preset comparison", () => {
   describe("rows follow the plans' inputs", () => {
     const idx = (plan: PlanFile): PlanIndex => new PlanIndex(plan);
 
-    /** The plan as tools/pipeline records it: with the pack's verdicts and the cost. */
+    /** A variant as tools/pipeline would record it: judged by the pack and priced afresh. */
     const judged = async (plan: PlanFile): Promise<PlanIndex> =>
       new PlanIndex(await enrichPlan(plan));
 
     it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", async () => {
-      expect(encryptionCell(await judged(standardPlan()))).to.match(
-        /^\*\*Customer-managed key `alias\/standard-data`\*\*, rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×7, S3, secrets, CloudTrail, backup vault$/,
+      expect(encryptionCell(idx(await standard()))).to.equal(
+        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×7, S3, secrets, SSM SecureString ×2, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
       );
-      expect(encryptionCell(await judged(expressPlan()))).to.equal(
-        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×2<br>CloudWatch Logs service key: logs ×3",
+      expect(encryptionCell(idx(await express()))).to.equal(
+        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×3<br>CloudWatch Logs service key: logs ×4",
       );
-      const plain = withProps(standardPlan(), "standard-documents", (p) => {
-        p.encrypted = false;
-      });
+      const plain = mutate(await standard(), setProp(STANDARD_DATA_VOLUME, "encrypted", false));
       expect(encryptionCell(await judged(plain))).to.contain("**Not encrypted**: EBS data");
     });
 
     it("takes encryption and the key choice from the policy pack's verdicts", async () => {
-      expect(() => encryptionCell(idx(standardPlan()))).to.throw("carries no policy verdicts");
-      // the pack judges the master password's key apart from the storage's
-      const secretKey = structuredClone(standardPlan());
-      const db = resourceNamed(secretKey, "standard-db");
-      delete db.props.masterUserSecretKmsKeyId;
-      delete db.propertyDependencies.masterUserSecretKmsKeyId;
+      const unjudged = mutate(await standard(), dropBlock("policy"));
+      expect(() => encryptionCell(idx(unjudged))).to.throw("carries no policy verdicts");
+      // the pack judges the master password's key apart from the storage's: an RDS-managed master
+      // password without a key of its own falls back to AWS's, the storage keeps the stack's key
+      const managed = setProp(STANDARD_DB, "manageMasterUserPassword", true);
+      const secretKey = mutate(await standard(), managed);
       const cell = encryptionCell(await judged(secretKey));
       expect(cell).to.contain("AWS-managed key `aws/secretsmanager`: DB master secret");
       expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×7/);
+      const keyed = mutate(
+        await standard(),
+        managed,
+        setProp(
+          STANDARD_DB,
+          "masterUserSecretKmsKeyId",
+          stringAt(resource(await standard(), STANDARD_DB), "kmsKeyId"),
+        ),
+        setDependency(STANDARD_DB, "masterUserSecretKmsKeyId", STANDARD_KEY),
+      );
+      const withKey = encryptionCell(await judged(keyed));
+      expect(withKey).to.match(
+        /rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×7/,
+      );
+      expect(withKey).to.not.contain("aws/secretsmanager");
       // a customer-managed key from outside the plan is one for the pack, and so for the row
       const arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-4333-8444-555555555555";
-      const external = structuredClone(standardPlan());
-      const volume = resourceNamed(external, "standard-documents");
-      volume.props.kmsKeyId = arn;
-      delete volume.propertyDependencies.kmsKeyId;
+      const external = mutate(
+        await standard(),
+        setProp(STANDARD_DATA_VOLUME, "kmsKeyId", arn),
+        dropDependency(STANDARD_DATA_VOLUME, "kmsKeyId"),
+      );
       expect(encryptionCell(await judged(external))).to.contain(
         `**Customer-managed key \`${arn}\`**: EBS data`,
       );
@@ -222,62 +268,81 @@ describe("preset comparison", () => {
       for (const name of Object.values(KEY_POLICIES)) expect(names).to.include(name);
     });
 
-    it("shows where TLS ends and flags a listener that serves plain HTTP", () => {
-      expect(tlsCell(idx(fargatePlan()), FACTS.fargate)).to.contain(
-        "ALB: HTTPS 443 (ELBSecurityPolicy-TLS13-1-2-2021-06), HTTP 80 only redirects to HTTPS; ALB → OpenEMR over HTTPS",
+    it("shows where TLS ends and flags a listener that serves plain HTTP", async () => {
+      expect(tlsCell(idx(await fargate()), FACTS.fargate)).to.contain(
+        "ALB: HTTP 80 only redirects to HTTPS, HTTPS 443 (ELBSecurityPolicy-TLS13-1-2-Res-2021-06); ALB → OpenEMR over HTTPS",
       );
-      const plain = withProps(fargatePlan(), "prod-http-redirect", (p) => {
-        p.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }];
-      });
+      const plain = mutate(
+        await fargate(),
+        setProp(FARGATE_HTTP_LISTENER, "defaultActions", [
+          { type: "forward", targetGroupArn: "arn:tg" },
+        ]),
+      );
       expect(tlsCell(idx(plain), FACTS.fargate)).to.contain("**HTTP 80 serves plain HTTP**");
-      const noTls = withProps(standardPlan(), "standard-db-params", (p) => {
-        p.parameters = [];
-      });
+      expect(tlsCell(idx(await standard()), FACTS.standard)).to.contain(
+        "database: TLS required (require_secure_transport)",
+      );
+      const isRequireTls = (p: PlanValue): boolean =>
+        typeof p === "object" &&
+        p !== null &&
+        !Array.isArray(p) &&
+        p["name"] === "require_secure_transport";
+      const noTls = mutate(
+        await standard(),
+        removeFrom(STANDARD_DB_PARAMS, "parameters", isRequireTls),
+      );
       expect(tlsCell(idx(noTls), FACTS.standard)).to.contain("**database: TLS not required**");
     });
 
-    it("reads Multi-AZ, readers and NAT gateways into availability", () => {
-      const multi = withProps(standardPlan(), "standard-db", (p) => {
-        p.multiAz = true;
-      });
-      expect(availabilityCell(idx(multi), FACTS.standard)).to.contain(
+    it("reads Multi-AZ, readers and NAT gateways into availability", async () => {
+      expect(availabilityCell(idx(await standard()), FACTS.standard)).to.contain(
         "database: RDS Multi-AZ (standby in a second AZ)",
       );
-      expect(availabilityCell(idx(standardPlan()), FACTS.standard)).to.contain(
-        "database: RDS Single-AZ",
-      );
-      const ref = availabilityCell(idx(referenceEquivalent(fargatePlan())), FACTS.fargate);
+      const single = mutate(await standard(), setProp(STANDARD_DB, "multiAz", false));
+      expect(availabilityCell(idx(single), FACTS.standard)).to.contain("database: RDS Single-AZ");
+      const ours = availabilityCell(idx(await fargate()), FACTS.fargate);
+      expect(ours).to.contain("database: Aurora writer only (storage across 3 AZs)");
+      expect(ours).to.contain("egress: 1 NAT gateway (one AZ)");
+      const ref = availabilityCell(idx(referenceEquivalent(await fargate())), FACTS.fargate);
       expect(ref).to.contain("database: Aurora writer + 1 reader (failover)");
       expect(ref).to.contain("egress: 2 NAT gateways (one per AZ)");
     });
 
     it("reports the audit trail, or its absence", async () => {
-      expect(auditCell(idx(expressPlan()))).to.contain("no CloudTrail trail created");
-      expect(auditCell(await judged(standardPlan()))).to.contain(
+      const expressAudit = auditCell(idx(await express()));
+      expect(expressAudit).to.contain("no CloudTrail trail created");
+      expect(expressAudit).to.contain("4 log groups, kept 2192 days");
+      expect(expressAudit).to.not.contain("never expire");
+      expect(auditCell(idx(await standard()))).to.contain(
         "CloudTrail (multi-region, log-file validation, KMS-encrypted) → S3 + CloudWatch Logs",
       );
-      const noRetention = withProps(expressPlan(), "dev-apache-logs", (p) => {
-        delete p.retentionInDays;
-      });
-      expect(auditCell(idx(noRetention))).to.contain("**some never expire**");
+      const noRetention = mutate(
+        await express(),
+        unsetProp(EXPRESS_CONTAINER_LOGS, "retentionInDays"),
+      );
+      expect(auditCell(idx(noRetention))).to.contain(
+        "4 log groups, kept 2192 days, **some never expire**",
+      );
     });
 
-    it("flags an open SSH port and reads ECS Exec", () => {
-      expect(adminCell(idx(expressPlan()), FACTS.express)).to.contain(
-        "SSM Session Manager (no inbound port)",
+    it("flags an open SSH port and reads ECS Exec", async () => {
+      const admin = adminCell(idx(await express()), FACTS.express);
+      expect(admin).to.contain("SSM Session Manager (no inbound port)");
+      expect(admin).to.contain("no SSH (no key pair, port 22 closed)");
+      const open = mutate(
+        await express(),
+        appendTo(EXPRESS_WEB_SG, "ingress", {
+          protocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrBlocks: ["203.0.113.0/24"],
+        }),
       );
-      const f = new FixturePlan("dev", "express");
-      const ssh = f.add("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", {
-        fromPort: 22,
-        toPort: 22,
-        ipProtocol: "tcp",
-      });
-      const open = expressPlan();
-      open.resources.push(ssh);
       expect(adminCell(idx(open), FACTS.express)).to.contain("**SSH port 22 open**");
-      const exec = withProps(fargatePlan(), "prod-openemr", (p) => {
-        p.enableExecuteCommand = true;
-      });
+      expect(adminCell(idx(await fargate()), FACTS.fargate)).to.contain(
+        "no shell into tasks (ECS Exec off)",
+      );
+      const exec = mutate(await fargate(), setProp(FARGATE_SERVICE, "enableExecuteCommand", true));
       expect(adminCell(idx(exec), FACTS.fargate)).to.contain("ECS Exec on");
     });
 

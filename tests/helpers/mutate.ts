@@ -177,6 +177,39 @@ export function editJson<T = PlanValue>(
   };
 }
 
+/** The list at `path` in the resource's props (throws when there is none). */
+function listAt(r: PlanResource, path: PropPath): PlanValue[] {
+  const value = valueAt(r, path);
+  if (!Array.isArray(value)) throw new Error(`${where(r, path)}: not a list`);
+  return value;
+}
+
+/** Appends `items` to a list property the resource has (throws when it has no such list). */
+export function appendTo(target: Target, path: PropPath, ...items: PlanValue[]): PlanEdit {
+  return (plan) => {
+    const list = listAt(resource(plan, target), path);
+    list.push(...items.map((item) => structuredClone(item)));
+  };
+}
+
+/**
+ * Removes the items of a list property that `match` picks; throws when the resource has no such
+ * list or no item matches (the program no longer plans what the test takes away).
+ */
+export function removeFrom(
+  target: Target,
+  path: PropPath,
+  match: (item: PlanValue) => boolean,
+): PlanEdit {
+  return (plan) => {
+    const r = resource(plan, target);
+    const list = listAt(r, path);
+    const kept = list.filter((item) => !match(item));
+    if (kept.length === list.length) throw new Error(`${where(r, path)}: no item matches`);
+    list.splice(0, list.length, ...kept);
+  };
+}
+
 /** Forgets that `prop` came from other resources (the value stays, as a literal). */
 export function dropDependency(target: Target, prop: string): PlanEdit {
   return (plan) => {
@@ -201,6 +234,20 @@ export function dropResource(target: Target): PlanEdit {
   return (plan) => {
     const r = resource(plan, target);
     plan.resources = plan.resources.filter((x) => x !== r);
+  };
+}
+
+/** The blocks tools/pipeline adds to a plan: the policy pack's verdicts and the cost estimate. */
+export type PlanBlock = "policy" | "cost";
+
+/**
+ * Removes a block the pipeline recorded (throws when the plan carries none): the plan as the
+ * engine wrote it, before the pack judged it or the estimator priced it.
+ */
+export function dropBlock(block: PlanBlock): PlanEdit {
+  return (plan) => {
+    if (plan[block] === undefined) throw new Error(`the plan carries no ${block} block to drop`);
+    delete plan[block];
   };
 }
 

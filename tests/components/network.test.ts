@@ -1,0 +1,226 @@
+// Network on its own: the awsx VPC with the subnet layout and NAT strategy asked for, and VPC flow
+// logs (all traffic) into a retained log group through a role that can write only there.
+import { expect } from "chai";
+import * as aws from "@pulumi/aws";
+import { Network, type NetworkArgs } from "../../components/network/network";
+import { MOCK_ACCOUNT } from "../../tools/plan/mocks";
+import { type ComponentPlan, inventory, planComponent } from "./harness";
+
+const VPC = "awsx:ec2:Vpc";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+const BASE: NetworkArgs = {
+  cidrBlock: "10.20.0.0/16",
+  availabilityZones: 2,
+  privateSubnets: true,
+  isolatedSubnets: true,
+  natStrategy: "single",
+  logRetentionDays: 365,
+  protectLogs: true,
+  logGroupPrefix: "/openemr/test",
+};
+
+describe("Network", () => {
+  describe("public, private and isolated subnets, one NAT gateway, flow logs under a key", () => {
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(() => {
+        const key = new aws.kms.Key("logs-key", { description: "test" });
+        const network = new Network("net", { ...BASE, logKmsKeyArn: key.arn });
+        return {
+          keyArn: key.arn,
+          vpcId: network.vpcId,
+          publicSubnetIds: network.publicSubnetIds,
+          privateSubnetIds: network.privateSubnetIds,
+          isolatedSubnetIds: network.isolatedSubnetIds,
+          flowLogGroupArn: network.flowLogGroup.arn,
+        };
+      });
+    });
+
+    it("creates the VPC, the flow-log group, role, policy and flow log, all children of the component", () => {
+      const component = p.named("net", "openemr:network:Network");
+      const children = p.resources.filter((r) => r.parent === component.urn);
+      expect(inventory(children)).to.have.members([
+        `${VPC}::net-vpc`,
+        `${LOG_GROUP}::net-flow-logs`,
+        `${FLOW_LOG}::net-flow-log`,
+        `${ROLE}::net-flow-logs-role`,
+        `${ROLE_POLICY}::net-flow-logs-write`,
+      ]);
+      expect(p.resources).to.have.length(children.length + 2); // the component and the key
+    });
+
+    it("lays out /24 public, /22 private and /24 isolated subnets over two zones, with one NAT gateway", () => {
+      const vpc = p.named("net-vpc", VPC);
+      expect(vpc.remote).to.equal(true);
+      expect(vpc.props).to.deep.equal({
+        cidrBlock: "10.20.0.0/16",
+        numberOfAvailabilityZones: 2,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        subnetStrategy: "Auto",
+        subnetSpecs: [
+          { type: "Public", name: "public", cidrMask: 24 },
+          { type: "Private", name: "private", cidrMask: 22 },
+          { type: "Isolated", name: "isolated", cidrMask: 24 },
+        ],
+        natGateways: { strategy: "Single" },
+        tags: { Name: "net-vpc" },
+      });
+    });
+
+    it("exposes the VPC's id and subnet ids", () => {
+      expect(p.outputs.vpcId).to.match(/^vpc-/);
+      expect(p.outputs.publicSubnetIds).to.have.length(2);
+      expect(p.outputs.privateSubnetIds).to.have.length(2);
+      expect(p.outputs.isolatedSubnetIds).to.have.length(2);
+    });
+
+    it("keeps flow logs in a retained, protected group under the key", () => {
+      const group = p.named("net-flow-logs", LOG_GROUP);
+      expect(group.props).to.deep.equal({
+        name: "/openemr/test/vpc-flow-logs",
+        retentionInDays: 365,
+        kmsKeyId: p.outputs.keyArn,
+        logGroupClass: "STANDARD",
+        skipDestroy: true,
+      });
+      expect(group.opts.protect).to.equal(true);
+    });
+
+    it("logs all traffic of the VPC to that group, in 10-minute windows, through the flow-log role", () => {
+      const flowLog = p.named("net-flow-log", FLOW_LOG);
+      expect(flowLog.props).to.deep.equal({
+        vpcId: p.outputs.vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: p.outputs.flowLogGroupArn,
+        iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/net-flow-logs-role`,
+        maxAggregationInterval: 600,
+      });
+      expect(p.dependenciesOf(flowLog, "vpcId").map((r) => r.name)).to.deep.equal(["net-vpc"]);
+      expect(p.dependenciesOf(flowLog, "logDestination").map((r) => r.name)).to.deep.equal([
+        "net-flow-logs",
+      ]);
+      expect(p.dependenciesOf(flowLog, "iamRoleArn").map((r) => r.name)).to.deep.equal([
+        "net-flow-logs-role",
+      ]);
+    });
+
+    it("lets only the VPC flow-logs service assume the role, autonamed when the name fits", () => {
+      const role = p.named("net-flow-logs-role", ROLE);
+      expect(role.props).to.not.have.property("name");
+      expect(JSON.parse(role.props.assumeRolePolicy as string)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      });
+    });
+
+    it("lets the role write to the flow-log group and its streams only", () => {
+      const policy = p.named("net-flow-logs-write", ROLE_POLICY);
+      const arn = p.outputs.flowLogGroupArn as string;
+      expect(JSON.parse(policy.props.policy as string)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [arn, `${arn}:*`],
+          },
+        ],
+      });
+      expect(p.dependenciesOf(policy, "role").map((r) => r.name)).to.deep.equal([
+        "net-flow-logs-role",
+      ]);
+    });
+  });
+
+  describe("public and isolated subnets only, no NAT, unprotected logs without a key", () => {
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(() => {
+        new Network("small", {
+          ...BASE,
+          cidrBlock: "10.30.0.0/16",
+          availabilityZones: 3,
+          privateSubnets: false,
+          natStrategy: "none",
+          logRetentionDays: 30,
+          protectLogs: false,
+        });
+      });
+    });
+
+    it("asks for no private subnets and no NAT gateway", () => {
+      const vpc = p.named("small-vpc", VPC);
+      expect(vpc.props.numberOfAvailabilityZones).to.equal(3);
+      expect(vpc.props.cidrBlock).to.equal("10.30.0.0/16");
+      expect(vpc.props.subnetSpecs).to.deep.equal([
+        { type: "Public", name: "public", cidrMask: 24 },
+        { type: "Isolated", name: "isolated", cidrMask: 24 },
+      ]);
+      expect(vpc.props.natGateways).to.deep.equal({ strategy: "None" });
+    });
+
+    it("keeps flow logs under the service key, unprotected and deleted with the stack", () => {
+      const group = p.named("small-flow-logs", LOG_GROUP);
+      expect(group.props).to.deep.equal({
+        name: "/openemr/test/vpc-flow-logs",
+        retentionInDays: 30,
+        logGroupClass: "STANDARD",
+        skipDestroy: false,
+      });
+      expect(group.opts.protect).to.equal(false);
+    });
+
+    it("still logs all traffic", () => {
+      expect(p.named("small-flow-log", FLOW_LOG).props.trafficType).to.equal("ALL");
+    });
+  });
+
+  describe("public and private subnets, a NAT gateway per zone, long name", () => {
+    const name = "openemr-clinic-north-eastern-region-prod-network";
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(() => {
+        new Network(name, { ...BASE, isolatedSubnets: false, natStrategy: "perAz" });
+      });
+    });
+
+    it("asks for no isolated subnets and one NAT gateway per zone", () => {
+      const vpc = p.named(`${name}-vpc`, VPC);
+      expect(vpc.props.subnetSpecs).to.deep.equal([
+        { type: "Public", name: "public", cidrMask: 24 },
+        { type: "Private", name: "private", cidrMask: 22 },
+      ]);
+      expect(vpc.props.natGateways).to.deep.equal({ strategy: "OnePerAz" });
+    });
+
+    it("names the flow-log role explicitly when its autoname would pass IAM's 64 characters", () => {
+      // 63 characters: the provider's autoname (a hyphen and 7 more) would be 71
+      expect(p.named(`${name}-flow-logs-role`, ROLE).props.name).to.equal(
+        "openemr-clinic-north-eastern-region-prod-network-flow-logs-role",
+      );
+    });
+  });
+
+  it("refuses private subnets without a NAT strategy", async () => {
+    let error: unknown;
+    await planComponent(() => {
+      new Network("bad", { ...BASE, natStrategy: "none" });
+    }).catch((err: unknown) => (error = err));
+    expect(String(error)).to.contain(
+      "bad: private subnets need a NAT strategy; use isolated subnets instead",
+    );
+  });
+});
