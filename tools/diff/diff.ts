@@ -558,15 +558,28 @@ function triggerHits(m: Matched, ignore: string[][]): LeafChange[] {
 export function diffPlans(base: PlanFile, head: PlanFile): PlanDiff {
   const baseByKey = new Map(base.resources.map((r) => [urnKey(r.urn), r]));
   const headByKey = new Map(head.resources.map((r) => [urnKey(r.urn), r]));
+  // A head resource whose `aliases` name a base URN is that resource, moved or renamed: the engine
+  // updates it in place instead of replacing it.
+  const baseOf = (h: PlanResource): PlanResource | undefined =>
+    baseByKey.get(urnKey(h.urn)) ??
+    (h.opts.aliases ?? []).map((a) => baseByKey.get(urnKey(a))).find((b) => b !== undefined);
+  const aliased = new Set(
+    head.resources.flatMap((h) => {
+      const b = baseByKey.has(urnKey(h.urn)) ? undefined : baseOf(h);
+      return b ? [urnKey(b.urn)] : [];
+    }),
+  );
 
-  const onlyBase = base.resources.filter((r) => !headByKey.has(urnKey(r.urn)));
-  const onlyHead = head.resources.filter((r) => !baseByKey.has(urnKey(r.urn)));
+  const onlyBase = base.resources.filter(
+    (r) => !headByKey.has(urnKey(r.urn)) && !aliased.has(urnKey(r.urn)),
+  );
+  const onlyHead = head.resources.filter((r) => !baseOf(r));
   const renames = pairRenames(onlyBase, onlyHead);
 
   // Resources present on both sides, with their leaf-level input changes (ignoreChanges honoured).
   const matched: Matched[] = [];
   for (const h of head.resources) {
-    const b = baseByKey.get(urnKey(h.urn));
+    const b = baseOf(h);
     if (!b) continue;
     const leaves: LeafChange[] = [];
     const keys = [...new Set([...Object.keys(b.props), ...Object.keys(h.props)])].sort();

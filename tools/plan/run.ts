@@ -54,17 +54,65 @@ export function toPlanValue(value: unknown): PlanValue {
   return typeof value === "bigint" ? value.toString() : COMPUTED;
 }
 
-function urnOf(parent: string, type: string, name: string): string {
-  let qualified = type;
-  if (parent) {
-    const parentType = parent.split("::")[2].split("$").pop() ?? "";
-    qualified = `${parentType}$${type}`;
-  }
-  return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+/**
+ * The URN the engine gives a resource: the qualified type is the parent's whole qualified type
+ * chain, then `$` and the resource's type (pulumi/pulumi sdk/go/common/resource/urn.go, NewURN).
+ */
+export function urnOf(
+  parent: string,
+  type: string,
+  name: string,
+  stack: string = settings.getStack(),
+  project: string = settings.getProject(),
+): string {
+  const parentType = parent ? parent.split("::")[2] : "";
+  // children of the stack itself are not qualified by it (resource.RootStackType)
+  const qualified =
+    parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 class RecordingMonitor extends MockMonitor {
   readonly records: PlanResource[] = [];
+  /** URN -> the URNs its aliases name (declared, and inherited from its parent's aliases). */
+  private readonly aliasesOf = new Map<string, string[]>();
+
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+    // MockMonitor names a child `<parent's last type>$<type>`; the engine uses the parent's whole
+    // type chain. Its newUrn is private in the typings, so it is replaced on the instance: the URNs
+    // the program sees (parents, dependencies) are then the ones the real engine would give.
+    (this as unknown as { newUrn: (parent: string, type: string, name: string) => string }).newUrn =
+      (parent, type, name) => urnOf(parent, type, name);
+  }
+
+  /** The URNs a resource's aliases stand for, as the engine resolves them. */
+  private aliasUrns(req: RegisterResourceRequest, parent: string): string[] {
+    const out = new Set<string>();
+    for (const alias of req.getAliasesList()) {
+      const spec = alias.getSpec();
+      if (!spec) {
+        if (alias.getUrn()) out.add(alias.getUrn());
+        continue;
+      }
+      const oldParent = spec.getNoparent() ? "" : spec.getParenturn() || parent;
+      out.add(
+        urnOf(
+          oldParent,
+          spec.getType() || req.getType(),
+          spec.getName() || req.getName(),
+          spec.getStack() || settings.getStack(),
+          spec.getProject() || settings.getProject(),
+        ),
+      );
+    }
+    // a child of an aliased parent is known under that parent's old URNs too
+    for (const parentAlias of this.aliasesOf.get(parent) ?? []) {
+      out.add(urnOf(parentAlias, req.getType(), req.getName()));
+    }
+    return [...out];
+  }
+
   stackOutputs: Record<string, PlanValue> = {};
 
   override async registerResource(
@@ -81,6 +129,8 @@ class RecordingMonitor extends MockMonitor {
       if (urns.length > 0) propertyDependencies[prop] = [...urns];
       urns.forEach((u) => implied.add(u));
     });
+    const aliases = this.aliasUrns(req, parent);
+    if (aliases.length > 0) this.aliasesOf.set(urn, aliases);
     if (type !== "pulumi:pulumi:Stack") {
       this.records.push({
         urn,
@@ -95,6 +145,7 @@ class RecordingMonitor extends MockMonitor {
           retainOnDelete: req.getRetainondelete() ?? false,
           dependsOn: req.getDependenciesList().filter((d) => !implied.has(d)),
           ignoreChanges: req.getIgnorechangesList(),
+          ...(aliases.length > 0 ? { aliases } : {}),
         },
         propertyDependencies,
       });

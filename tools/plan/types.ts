@@ -13,6 +13,8 @@ export interface PlanResourceOptions {
   /** Explicit dependsOn URNs (dependencies not already implied by an input property). */
   dependsOn: string[];
   ignoreChanges: string[];
+  /** The URNs this resource was known under (its `aliases`, resolved); absent when none. */
+  aliases?: string[];
 }
 
 export interface PlanResource {
