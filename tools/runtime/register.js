@@ -2,14 +2,17 @@
 // A require hook for .ts files that strips types with esbuild (type checking is `npm run typecheck`)
 // and caches the output by content hash. Chosen over tsx, whose resolver hook wraps every require,
 // including the hundreds of modules @pulumi/* load: that alone added about 0.6 s to each plan.
+// Source maps stay off here (Node would read the .map file of every @pulumi module: about 0.3 s per
+// plan); the tests turn them on (tools/runtime/source-maps.js) for TypeScript line numbers.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const esbuild = require("esbuild");
 
 const cacheDir = path.join(__dirname, "../../node_modules/.cache/openemr-aws-ts");
-const salt = `${esbuild.version}:${process.version}:1`;
+// esbuild's version from its package.json: loading esbuild itself is only needed on a cache miss
+const esbuildVersion = require("esbuild/package.json").version;
+const salt = `${esbuildVersion}:${process.version}:1`;
 
 function transpile(filename) {
   const source = fs.readFileSync(filename, "utf8");
@@ -25,7 +28,7 @@ function transpile(filename) {
   } catch {
     // not cached yet
   }
-  const { code } = esbuild.transformSync(source, {
+  const { code } = require("esbuild").transformSync(source, {
     loader: "ts",
     format: "cjs",
     target: "node20",
@@ -43,7 +46,6 @@ function transpile(filename) {
   return code;
 }
 
-process.setSourceMapsEnabled(true);
 require.extensions[".ts"] = function loadTypeScript(module, filename) {
   module._compile(transpile(filename), filename);
 };
