@@ -33,11 +33,14 @@ const stack = pulumi.getStack();
 const name = `openemr-${stack}`;
 // the common settings pass down as they are; the preset and its settings pick the tier
 const { preset, settings, ...commonConfig } = config;
+// the stack's own path in CloudWatch Logs and SSM Parameter Store
+const pathPrefix = `/openemr/${stack}`;
 const common: TierCommonArgs = {
   ...commonConfig,
   stack,
   region: loadRegion(),
-  logGroupPrefix: `/openemr/${stack}`,
+  logGroupPrefix: pathPrefix,
+  parameterPrefix: pathPrefix,
 };
 
 function build(): TierOutputs {

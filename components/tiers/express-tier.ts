@@ -94,7 +94,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     );
 
     const stack = args.stack;
-    const paramPrefix = `/openemr/${stack}`;
+    const paramPrefix = args.parameterPrefix;
     const params = passwordParameters(
       name,
       { dbRoot: "db-root-password", dbUser: "db-user-password", admin: "admin-password" },

@@ -90,7 +90,7 @@ export class StandardTier extends pulumi.ComponentResource {
     );
 
     const stack = args.stack;
-    const paramPrefix = `/openemr/${stack}`;
+    const paramPrefix = args.parameterPrefix;
     const params = passwordParameters(
       name,
       { dbUser: "db-user-password", admin: "admin-password" },

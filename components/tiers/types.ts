@@ -24,6 +24,8 @@ export interface TierCommonArgs {
   auditTrail: "create" | "existing";
   /** Prefix for log group names, e.g. /openemr/dev. */
   logGroupPrefix: string;
+  /** Prefix for SSM parameter names, e.g. /openemr/dev (the hosts may read only below it). */
+  parameterPrefix: string;
 }
 
 /** Stack outputs every tier provides (undefined where a tier has no such thing). */
