@@ -198,6 +198,19 @@ export function parseConfig(
     );
   }
 
+  // Settings the preset would silently ignore are refused: a clinic must not believe it has them.
+  const expressTier = preset === "express" || preset === "express-plus";
+  if (expressTier && c.certificateArn) {
+    problems.push(
+      `${NAMESPACE}:certificateArn: preset ${preset} has no load balancer: OpenEMR serves TLS on the instance (its self-signed certificate, or Let's Encrypt with ${NAMESPACE}:domain and ${NAMESPACE}:hostedZoneId). Remove it, or use preset standard or fargate`,
+    );
+  }
+  if (!expressTier && c.acmeEmail) {
+    problems.push(
+      `${NAMESPACE}:acmeEmail: preset ${preset} takes its certificate from ACM (${NAMESPACE}:certificateArn, or ${NAMESPACE}:domain with ${NAMESPACE}:hostedZoneId); only the express tiers use Let's Encrypt. Remove it`,
+    );
+  }
+
   // Settings of another preset are almost always a copy-paste mistake: refuse them.
   for (const other of PRESETS) {
     if (other !== preset && input[other] !== undefined) {

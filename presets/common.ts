@@ -107,7 +107,7 @@ export const commonSettingsSchema = z.strictObject({
     .enum(["create", "existing"])
     .default("create")
     .describe(
-      "create: a CloudTrail trail for this stack; existing: the account already has an organization trail.",
+      "express-plus, standard, fargate — create: a CloudTrail trail for this stack; existing: the account already has an organization trail. Plain express creates none.",
     ),
 });
 

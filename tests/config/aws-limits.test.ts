@@ -142,3 +142,31 @@ describe("config refuses what AWS would refuse", () => {
     expect(c.openemrImage).to.equal("openemr/openemr:8.0.0");
   });
 });
+
+describe("config refuses settings the preset would ignore", () => {
+  it("refuses a load-balancer certificate on the express tiers, which have no load balancer", () => {
+    for (const preset of ["express", "express-plus"]) {
+      const problems = problemsOf({ "openemr:preset": preset, "openemr:certificateArn": CERT });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(
+        new RegExp(`^openemr:certificateArn: preset ${preset} has no load balancer`),
+      );
+    }
+    expect(
+      problemsOf({ "openemr:preset": "standard", "openemr:certificateArn": CERT }),
+    ).to.deep.equal([]);
+  });
+
+  it("refuses a Let's Encrypt contact where the certificate comes from ACM", () => {
+    for (const sets of [standard, fargate]) {
+      const problems = problemsOf({ ...sets, "openemr:acmeEmail": "it@clinic.example" });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.match(
+        /^openemr:acmeEmail: preset (standard|fargate) takes its certificate from ACM/,
+      );
+    }
+    expect(
+      problemsOf({ "openemr:preset": "express", "openemr:acmeEmail": "it@clinic.example" }),
+    ).to.deep.equal([]);
+  });
+});
