@@ -49,7 +49,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    const region = aws.getRegionOutput({}, child).region;
+    const region = pulumi.output(args.region);
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child).partition;
 

@@ -52,7 +52,7 @@ export class FargateTier extends pulumi.ComponentResource {
     const child = { parent: this };
     const protect = args.protectData;
     const regionName = args.region;
-    const region = aws.getRegionOutput({}, child).region;
+    const region = pulumi.output(args.region);
 
     // --- keys: one per kind of data, each usable only by the services that need it ---
     const dataKey = new EncryptionKey(

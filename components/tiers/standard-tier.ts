@@ -46,7 +46,7 @@ export class StandardTier extends pulumi.ComponentResource {
     super("openemr:tiers:Standard", name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    const region = aws.getRegionOutput({}, child).region;
+    const region = pulumi.output(args.region);
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child).partition;
     const useLoadBalancer = Boolean(args.certificateArn || (args.domain && args.hostedZoneId));
