@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
+import { type TcpRule, inlineRules } from "../network/security-rules";
 
 export interface WebInstanceArgs {
   vpcId: pulumi.Input<string>;
@@ -15,8 +16,6 @@ export interface WebInstanceArgs {
   dataVolumeGb?: number;
   /** Clients allowed to reach HTTPS (443); empty means nobody. */
   allowedCidrs: string[];
-  /** When set, HTTPS is allowed from this security group (a load balancer) instead of CIDRs. */
-  allowHttpsFromSecurityGroupId?: pulumi.Input<string>;
   /** Public address (Elastic IP) for tiers without a load balancer. */
   publicAddress: boolean;
   /**
@@ -29,12 +28,12 @@ export interface WebInstanceArgs {
    * load balancer's path to its targets); inline rules would remove them on the next update.
    */
   externalIngressRules?: boolean;
-  /** Further outbound rules (e.g. MySQL to the database subnets), besides HTTPS. */
-  extraEgress?: aws.types.input.ec2.SecurityGroupEgress[];
+  /** Further outbound rules (e.g. MySQL to the database's group), besides HTTPS. */
+  extraEgress?: TcpRule[];
   userData: pulumi.Input<string>;
   detailedMonitoring: boolean;
   /** Extra IAM statements for the instance role (reading its secrets, writing backups...). */
-  policyStatements: pulumi.Input<Record<string, unknown>[]>;
+  policyStatements: pulumi.Input<aws.iam.PolicyStatement[]>;
   /** Tag value the snapshot policy selects volumes by; undefined: no snapshot tag. */
   snapshotTag?: string;
   protect: boolean;
@@ -94,43 +93,24 @@ export class WebInstance extends pulumi.ComponentResource {
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role.name }, child);
 
-    const ipv4 = args.allowedCidrs.filter((c) => !c.includes(":"));
-    const ipv6 = args.allowedCidrs.filter((c) => c.includes(":"));
-    const ingress: aws.types.input.ec2.SecurityGroupIngress[] = [];
-    if (args.allowHttpsFromSecurityGroupId) {
-      ingress.push({
-        description: "HTTPS from the load balancer",
-        protocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        securityGroups: [args.allowHttpsFromSecurityGroupId],
-      });
-    } else if (ipv4.length + ipv6.length > 0) {
-      ingress.push({
-        description: "HTTPS from the allowed networks",
-        protocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrBlocks: ipv4,
-        ipv6CidrBlocks: ipv6,
-      });
-    }
+    const ingress: TcpRule[] =
+      args.allowedCidrs.length > 0
+        ? [{ port: 443, description: "HTTPS from the allowed networks", cidrs: args.allowedCidrs }]
+        : [];
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `${name}: HTTPS in; HTTPS out for packages, images and AWS APIs`,
-        ingress: args.externalIngressRules ? undefined : ingress,
-        egress: [
+        ingress: args.externalIngressRules ? undefined : inlineRules(ingress),
+        egress: inlineRules([
           {
+            port: 443,
             description: "HTTPS to package mirrors, container registries and AWS APIs",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
+            cidrs: ["0.0.0.0/0"],
           },
           ...(args.extraEgress ?? []),
-        ],
+        ]),
       },
       child,
     );

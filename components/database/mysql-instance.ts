@@ -54,7 +54,7 @@ export function mysqlParameters(): aws.types.input.rds.ParameterGroupParameter[]
  * audit/error/slow-query logs exported into log groups created first with retention and the key,
  * the master password generated in a set OpenEMR's installer takes and kept in Secrets Manager under
  * the key, reachable on 3306 only from the
- * security groups `allowMysqlClient` admits, and protected (deletion protection, final snapshot,
+ * security groups its tier admits (`admitFrom` in network/security-rules.ts), and protected (deletion protection, final snapshot,
  * Pulumi `protect`).
  */
 export class MysqlInstance extends pulumi.ComponentResource {
@@ -80,7 +80,7 @@ export class MysqlInstance extends pulumi.ComponentResource {
     const family = `mysql${args.engineMajor}`;
     const idPart = args.identifier;
 
-    // No inline ingress: clients are admitted by allowMysqlClient rules, created once the client's
+    // No inline ingress: clients are admitted by standalone `admitFrom` rules, created once the client's
     // group exists (the client's group in turn names this one in its egress rule).
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -226,31 +226,4 @@ export class MysqlInstance extends pulumi.ComponentResource {
     this.masterSecretArn = this.masterCredentials.secretArn;
     this.registerOutputs({ address: this.address, masterSecretArn: this.masterSecretArn });
   }
-}
-
-/**
- * Admits one client security group to the database on 3306 (a standalone rule, so the client's group
- * can name the database's group in its own egress rule without a cycle).
- */
-export function allowMysqlClient(
-  name: string,
-  args: {
-    databaseSecurityGroupId: pulumi.Input<string>;
-    clientSecurityGroupId: pulumi.Input<string>;
-    description: string;
-  },
-  opts: pulumi.CustomResourceOptions,
-): aws.vpc.SecurityGroupIngressRule {
-  return new aws.vpc.SecurityGroupIngressRule(
-    name,
-    {
-      securityGroupId: args.databaseSecurityGroupId,
-      referencedSecurityGroupId: args.clientSecurityGroupId,
-      ipProtocol: "tcp",
-      fromPort: MYSQL_PORT,
-      toPort: MYSQL_PORT,
-      description: args.description,
-    },
-    opts,
-  );
 }

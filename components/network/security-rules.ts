@@ -11,10 +11,107 @@ export interface TcpPathArgs {
   description: string;
 }
 
+// Every security-group rule of the program is written here, in one of two forms:
+//  - standalone rules (aws.vpc.SecurityGroupIngressRule / EgressRule), for every group whose rules
+//    other components add (data stores, the load balancer, the Fargate tasks): `allowTcp` for a
+//    path between two groups, `admitFrom` for one side of it, `allowCidrs` for networks;
+//  - inline rules (`inlineRules`), only for the EC2 web server's group, which was created with
+//    them: moving an existing group's inline rules to standalone ones makes AWS refuse the new
+//    rules as duplicates (InvalidPermission.Duplicate) unless the group is replaced, and a group
+//    must never carry both forms (each update would remove the other form's rules).
+// Both forms take the same TcpRule.
+
+/** One TCP port, to or from networks (IPv4/IPv6 CIDRs) or one security group. */
+export interface TcpRule {
+  port: number;
+  description: string;
+  cidrs?: string[];
+  securityGroupId?: pulumi.Input<string>;
+}
+
+/** The rules as a group's inline `ingress` or `egress` list (see above for the one group). */
+export function inlineRules(rules: TcpRule[]): aws.types.input.ec2.SecurityGroupIngress[] {
+  return rules.map((rule) => {
+    const ipv4 = (rule.cidrs ?? []).filter((c) => !c.includes(":"));
+    const ipv6 = (rule.cidrs ?? []).filter((c) => c.includes(":"));
+    return {
+      description: rule.description,
+      protocol: "tcp",
+      fromPort: rule.port,
+      toPort: rule.port,
+      ...(ipv4.length > 0 ? { cidrBlocks: ipv4 } : {}),
+      ...(ipv6.length > 0 ? { ipv6CidrBlocks: ipv6 } : {}),
+      ...(rule.securityGroupId ? { securityGroups: [rule.securityGroupId] } : {}),
+    };
+  });
+}
+
+export interface AdmitFromArgs {
+  /** The server's group, which gets the ingress rule. */
+  securityGroupId: pulumi.Input<string>;
+  /** The client's group, named by the rule. */
+  fromSecurityGroupId: pulumi.Input<string>;
+  port: number;
+  description: string;
+}
+
+/**
+ * The server's side of a path only (the client's group writes its own egress, e.g. inline): a
+ * standalone rule, so the client's group can name the server's group without a cycle.
+ */
+export function admitFrom(
+  name: string,
+  args: AdmitFromArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.vpc.SecurityGroupIngressRule {
+  return new aws.vpc.SecurityGroupIngressRule(
+    name,
+    {
+      securityGroupId: args.securityGroupId,
+      referencedSecurityGroupId: args.fromSecurityGroupId,
+      ipProtocol: "tcp",
+      fromPort: args.port,
+      toPort: args.port,
+      description: args.description,
+    },
+    opts,
+  );
+}
+
+export interface AllowCidrsArgs {
+  securityGroupId: pulumi.Input<string>;
+  direction: "in" | "out";
+  port: number;
+  cidrs: string[];
+  description: string;
+}
+
+/** One standalone rule per network (`<name>-<cidr slug>`), in or out of the group. */
+export function allowCidrs(
+  name: string,
+  args: AllowCidrsArgs,
+  opts: pulumi.CustomResourceOptions,
+): (aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule)[] {
+  return args.cidrs.map((cidr) => {
+    const rule = {
+      securityGroupId: args.securityGroupId,
+      ipProtocol: "tcp",
+      fromPort: args.port,
+      toPort: args.port,
+      ...(cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr }),
+      description: args.description,
+    };
+    const ruleName = `${name}-${cidrSlug(cidr)}`;
+    return args.direction === "in"
+      ? new aws.vpc.SecurityGroupIngressRule(ruleName, rule, opts)
+      : new aws.vpc.SecurityGroupEgressRule(ruleName, rule, opts);
+  });
+}
+
 /**
  * Opens one TCP port from one security group to another, on both sides: an egress rule on the
  * client's group and an ingress rule on the server's group, each naming the other group, never a
- * CIDR. Security groups in this program carry no inline rules, so rules added here are the only ones.
+ * CIDR.
  */
 export function allowTcp(
   name: string,

@@ -5,13 +5,10 @@ import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
-import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
-import { openemrHostStartScript } from "../service/openemr-container";
-import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
+import { openemrHost } from "../compute/openemr-host";
+import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
-import { retainedLogGroups } from "../logs/log-group";
 import { Network } from "../network/network";
-import { passwordParameters } from "../secrets/generated-password";
 import { SecureBucket } from "../storage/secure-bucket";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
@@ -49,9 +46,6 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    const region = pulumi.output(args.region);
-    const identity = aws.getCallerIdentityOutput({}, child);
-    const partition = aws.getPartitionOutput({}, child).partition;
 
     this.key = args.plus
       ? new EncryptionKey(
@@ -82,25 +76,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       child,
     );
 
-    const logs = retainedLogGroups(
-      name,
-      {
-        containers: "containers",
-        database: "database",
-        system: "system",
-      },
-      { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
-      child,
-    );
-
-    const stack = args.stack;
-    const paramPrefix = args.parameterPrefix;
-    const params = passwordParameters(
-      name,
-      { dbRoot: "db-root-password", dbUser: "db-user-password", admin: "admin-password" },
-      { prefix: paramPrefix, kmsKeyArn },
-      child,
-    );
+    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
 
     if (args.plus) {
       this.backupBucket = new SecureBucket(
@@ -129,132 +105,52 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       }
     }
 
-    const parameterArns = pulumi
-      .all([region, identity.accountId, partition])
-      .apply(([r, account, p]) => `arn:${p}:ssm:${r}:${account}:parameter${paramPrefix}/*`);
-    const statements = pulumi
-      .all([parameterArns, kmsKeyArn ?? "", this.backupBucket?.arn ?? ""])
-      .apply(([paramArn, keyArn, bucketArn]) => {
-        const list: Record<string, unknown>[] = [
-          {
-            Sid: "ReadOwnSecrets",
-            Effect: "Allow",
-            Action: "ssm:GetParameter",
-            Resource: paramArn,
-          },
-          {
-            Sid: "ReportBackupAndCertificateHealth",
-            Effect: "Allow",
-            Action: "cloudwatch:PutMetricData",
-            Resource: "*",
-            Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
-          },
-        ];
-        if (keyArn) {
-          list.push({
-            Sid: "UseDataKey",
-            Effect: "Allow",
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: keyArn,
-          });
-        }
-        if (bucketArn) {
-          list.push(
-            { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
-            {
-              Sid: "WriteAndReadBackups",
-              Effect: "Allow",
-              Action: ["s3:PutObject", "s3:GetObject"],
-              Resource: `${bucketArn}/openemr/*`,
-            },
-          );
-        }
-        if (args.hostedZoneId) {
-          list.push(
-            {
-              Sid: "CertificateDnsChallenge",
-              Effect: "Allow",
-              Action: ["route53:ChangeResourceRecordSets"],
-              Resource: `arn:aws:route53:::hostedzone/${args.hostedZoneId}`,
-            },
-            {
-              Sid: "CertificateDnsLookup",
-              Effect: "Allow",
-              Action: ["route53:ListHostedZones", "route53:GetChange"],
-              Resource: "*",
-            },
-          );
-        }
-        return list;
-      });
-
-    const userData = pulumi
-      .all([
-        region,
-        logs.containers.name,
-        logs.database.name,
-        logs.system.name,
-        this.backupBucket?.bucketName ?? "",
-        kmsKeyArn ?? "",
-      ])
-      .apply(([r, containers, database, system, bucket, keyArn]) =>
-        renderUserData(
-          {
-            STACK: stack,
-            REGION: r,
-            OPENEMR_IMAGE: args.openemrImage,
-            MARIADB_IMAGE,
-            CERTBOT_IMAGE,
-            DATA_DIR: "/var/lib/openemr",
-            DATA_DEVICE: args.plus ? DATA_DEVICE : "",
-            SWAP_GB: args.swapGb,
-            DB_ROOT_PARAM: params.dbRoot,
-            DB_USER_PARAM: params.dbUser,
-            ADMIN_PARAM: params.admin,
-            LOG_GROUP_CONTAINERS: containers,
-            LOG_GROUP_DATABASE: database,
-            LOG_GROUP_SYSTEM: system,
-            CONTAINER_START: CONTAINER_START_SCRIPT,
-            BACKUP_MODE: args.plus ? "s3" : "local",
-            BACKUP_BUCKET: bucket,
-            KMS_KEY_ARN: keyArn,
-            BACKUP_HOUR: args.plus?.backupHourUtc ?? 5,
-            LOCAL_BACKUP_DAYS: 7,
-            DOMAIN: args.hostedZoneId ? (args.domain ?? "") : "",
-            SITE_ADDRESS: args.hostedZoneId && args.domain ? `https://${args.domain}` : "",
-            ACME_EMAIL: args.acmeEmail ?? "",
-          },
-          undefined,
-          [
-            {
-              path: CONTAINER_START_SCRIPT,
-              content: openemrHostStartScript({ tlsDatabase: false }),
-              permissions: "0644",
-            },
-          ],
-        ),
-      );
-
-    this.instance = new WebInstance(
-      `${name}-web`,
+    const ownsCertificate = Boolean(args.domain && args.hostedZoneId);
+    const host = openemrHost(
+      name,
       {
-        vpcId: network.vpcId,
-        subnetId: network.publicSubnetIds.apply((ids) => ids[0]),
-        instanceType: args.instanceType,
-        architecture: args.architecture,
-        rootVolumeGb: args.rootVolumeGb,
-        kmsKeyArn,
-        dataVolumeGb: args.plus?.dataVolumeGb,
-        allowedCidrs: args.allowedCidrs,
-        publicAddress: true,
-        userData,
-        detailedMonitoring: args.detailedMonitoring,
-        policyStatements: statements,
-        snapshotTag: name,
+        ...args,
         protect,
+        kmsKeyArn,
+        extraPasswords: { dbRoot: "db-root-password" },
+        extraLogGroups: { database: "database" },
+        backupMode: args.plus ? "s3" : "local",
+        tlsDatabase: false,
+        siteAddress: ownsCertificate ? args.domain : undefined,
+        env: {
+          images: { MARIADB_IMAGE, CERTBOT_IMAGE },
+          swapGb: args.swapGb,
+          backup: pulumi
+            .all([this.backupBucket?.bucketName ?? "", kmsKeyArn ?? ""])
+            .apply(([bucket, keyArn]) => ({
+              BACKUP_BUCKET: bucket,
+              KMS_KEY_ARN: keyArn,
+              BACKUP_HOUR: args.plus?.backupHourUtc ?? 5,
+              LOCAL_BACKUP_DAYS: 7,
+            })),
+          domain: ownsCertificate ? (args.domain ?? "") : "",
+          certificate: { ACME_EMAIL: args.acmeEmail ?? "" },
+        },
+        policyStatements: pulumi
+          .all([kmsKeyArn ?? "", this.backupBucket?.arn ?? ""])
+          .apply(([keyArn, bucketArn]) => hostStatements(keyArn, bucketArn, args.hostedZoneId)),
+        instance: {
+          vpcId: network.vpcId,
+          subnetId: network.publicSubnetIds.apply((ids) => ids[0]),
+          instanceType: args.instanceType,
+          architecture: args.architecture,
+          rootVolumeGb: args.rootVolumeGb,
+          dataVolumeGb: args.plus?.dataVolumeGb,
+          allowedCidrs: args.allowedCidrs,
+          publicAddress: true,
+          detailedMonitoring: args.detailedMonitoring,
+          snapshotTag: name,
+        },
+        monitoring: alarms,
       },
-      { ...child, dependsOn: Object.values(logs) },
+      child,
     );
+    this.instance = host.instance;
 
     new SnapshotPolicy(
       `${name}-snapshots`,
@@ -262,11 +158,10 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       child,
     );
 
-    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
     alarms.alarm("backup-failed", "the daily OpenEMR backup failed or did not run", {
       namespace: "OpenEMR",
       metricName: "BackupSucceeded",
-      dimensions: { Stack: stack },
+      dimensions: { Stack: args.stack },
       statistic: "Minimum",
       period: 86400,
       evaluationPeriods: 1,
@@ -292,7 +187,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         {
           namespace: "OpenEMR",
           metricName: "CertificateDaysLeft",
-          dimensions: { Stack: stack },
+          dimensions: { Stack: args.stack },
           statistic: "Minimum",
           period: 86400,
           evaluationPeriods: 1,
@@ -303,24 +198,64 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       );
     }
 
-    const host =
-      args.domain && args.hostedZoneId ? pulumi.output(args.domain) : this.instance.publicIp;
     this.outputs = {
-      url: pulumi.interpolate`https://${host}/`,
+      url: pulumi.interpolate`https://${ownsCertificate && args.domain ? args.domain : this.instance.publicIp}/`,
       adminUser: "admin",
-      adminPasswordLocation: pulumi.output(params.admin),
-      adminPasswordCommand: pulumi.interpolate`aws ssm get-parameter --region ${region} --with-decryption --name ${params.admin} --query Parameter.Value --output text`,
-      instanceId: this.instance.instance.id,
-      adminShellCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${this.instance.instance.id}`,
+      ...host.access,
       backupLocation: this.backupBucket
         ? pulumi.interpolate`s3://${this.backupBucket.bucketName}/openemr/`
         : pulumi.output(
             "EBS snapshots (Data Lifecycle Manager) and /var/lib/openemr/backups on the instance",
           ),
-      logGroups: Object.values(logs).map((g) => g.name),
+      logGroups: Object.values(host.logGroups).map((g) => g.name),
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/** The single-instance host's own needs: its key, its backup bucket, its certificate's DNS. */
+function hostStatements(
+  keyArn: string,
+  bucketArn: string,
+  hostedZoneId: string | undefined,
+): aws.iam.PolicyStatement[] {
+  const list: aws.iam.PolicyStatement[] = [];
+  if (keyArn) {
+    list.push({
+      Sid: "UseDataKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: keyArn,
+    });
+  }
+  if (bucketArn) {
+    list.push(
+      { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn },
+      {
+        Sid: "WriteAndReadBackups",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject"],
+        Resource: `${bucketArn}/openemr/*`,
+      },
+    );
+  }
+  if (hostedZoneId) {
+    list.push(
+      {
+        Sid: "CertificateDnsChallenge",
+        Effect: "Allow",
+        Action: ["route53:ChangeResourceRecordSets"],
+        Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
+      },
+      {
+        Sid: "CertificateDnsLookup",
+        Effect: "Allow",
+        Action: ["route53:ListHostedZones", "route53:GetChange"],
+        Resource: "*",
+      },
+    );
+  }
+  return list;
 }
 
 /** Express: one instance, data on its encrypted root volume, daily snapshots and local dumps. */

@@ -5,16 +5,15 @@ import type { StandardSettings } from "../../presets/standard";
 import { monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { BackupPlan } from "../backup/backup-plan";
-import { CONTAINER_START_SCRIPT, renderUserData } from "../compute/user-data";
-import { RDS_CA_BUNDLE_URL, openemrHostStartScript } from "../service/openemr-container";
-import { DATA_DEVICE, WebInstance } from "../compute/web-instance";
-import { MysqlInstance, allowMysqlClient } from "../database/mysql-instance";
+import { RDS_CA_BUNDLE_URL } from "../service/openemr-container";
+import { openemrHost } from "../compute/openemr-host";
+import type { WebInstance } from "../compute/web-instance";
+import { MysqlInstance } from "../database/mysql-instance";
+import { admitFrom } from "../network/security-rules";
 import { MYSQL_PORT } from "../database/mysql-versions";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { retainedLogGroups } from "../logs/log-group";
 import { Network } from "../network/network";
-import { passwordParameters } from "../secrets/generated-password";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -46,9 +45,6 @@ export class StandardTier extends pulumi.ComponentResource {
     super("openemr:tiers:Standard", name, {}, opts);
     const child = { parent: this };
     const protect = args.protectData;
-    const region = pulumi.output(args.region);
-    const identity = aws.getCallerIdentityOutput({}, child);
-    const partition = aws.getPartitionOutput({}, child).partition;
     const useLoadBalancer = Boolean(args.certificateArn || (args.domain && args.hostedZoneId));
 
     this.key = new EncryptionKey(
@@ -76,25 +72,6 @@ export class StandardTier extends pulumi.ComponentResource {
         protectLogs: protect,
         logGroupPrefix: args.logGroupPrefix,
       },
-      child,
-    );
-
-    const logs = retainedLogGroups(
-      name,
-      {
-        containers: "containers",
-        system: "system",
-      },
-      { prefix: args.logGroupPrefix, retentionInDays: args.logRetentionDays, kmsKeyArn, protect },
-      child,
-    );
-
-    const stack = args.stack;
-    const paramPrefix = args.parameterPrefix;
-    const params = passwordParameters(
-      name,
-      { dbUser: "db-user-password", admin: "admin-password" },
-      { prefix: paramPrefix, kmsKeyArn },
       child,
     );
 
@@ -133,115 +110,79 @@ export class StandardTier extends pulumi.ComponentResource {
     );
     const db = this.database;
 
-    const parameterArns = pulumi
-      .all([region, identity.accountId, partition])
-      .apply(([r, account, p]) => `arn:${p}:ssm:${r}:${account}:parameter${paramPrefix}/*`);
-    const statements = pulumi
-      .all([parameterArns, kmsKeyArn, db.masterSecretArn])
-      .apply(([paramArn, keyArn, secretArn]) => [
-        {
-          Sid: "ReadOwnParameters",
-          Effect: "Allow",
-          Action: "ssm:GetParameter",
-          Resource: paramArn,
-        },
-        {
-          Sid: "ReadDatabaseMasterSecret",
-          Effect: "Allow",
-          Action: "secretsmanager:GetSecretValue",
-          Resource: secretArn,
-        },
-        { Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
-        {
-          Sid: "ReportHealth",
-          Effect: "Allow",
-          Action: "cloudwatch:PutMetricData",
-          Resource: "*",
-          Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
-        },
-      ]);
-
-    const userData = pulumi
-      .all([region, logs.containers.name, logs.system.name, db.address, db.masterSecretArn])
-      .apply(([r, containers, system, dbHost, secretArn]) =>
-        renderUserData(
-          {
-            STACK: stack,
-            REGION: r,
-            OPENEMR_IMAGE: args.openemrImage,
-            DATA_DIR: "/var/lib/openemr",
-            DATA_DEVICE,
-            SWAP_GB: 0,
+    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
+    const host = openemrHost(
+      name,
+      {
+        ...args,
+        protect,
+        kmsKeyArn,
+        // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
+        // local backup, restore and certificate scripts are not installed
+        backupMode: "aws-backup",
+        scripts: ["bootstrap.sh"],
+        tlsDatabase: true,
+        siteAddress: useLoadBalancer ? args.domain : undefined,
+        env: {
+          swapGb: 0,
+          database: pulumi.all([db.address, db.masterSecretArn]).apply(([dbHost, secretArn]) => ({
             DB_HOST: dbHost,
             DB_SECRET_ARN: secretArn,
             RDS_CA_BUNDLE_URL,
-            DB_USER_PARAM: params.dbUser,
-            ADMIN_PARAM: params.admin,
-            LOG_GROUP_CONTAINERS: containers,
-            LOG_GROUP_SYSTEM: system,
-            CONTAINER_START: CONTAINER_START_SCRIPT,
-            BACKUP_MODE: "aws-backup",
-            // TLS: the load balancer's ACM certificate, or the image's self-signed one
-            DOMAIN: "",
-            SITE_ADDRESS: useLoadBalancer && args.domain ? `https://${args.domain}` : "",
-          },
-          // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
-          // local backup, restore and certificate scripts are not installed
-          ["bootstrap.sh"],
-          [
+          })),
+          // TLS: the load balancer's ACM certificate, or the image's self-signed one
+          domain: "",
+        },
+        policyStatements: pulumi
+          .all([kmsKeyArn, db.masterSecretArn])
+          .apply(([keyArn, secretArn]): aws.iam.PolicyStatement[] => [
             {
-              path: CONTAINER_START_SCRIPT,
-              content: openemrHostStartScript({ tlsDatabase: true }),
-              permissions: "0644",
+              Sid: "ReadDatabaseMasterSecret",
+              Effect: "Allow",
+              Action: "secretsmanager:GetSecretValue",
+              Resource: secretArn,
+            },
+            { Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+          ]),
+        instance: {
+          vpcId: this.network.vpcId,
+          subnetId: this.network.publicSubnetIds.apply((ids) => ids[0]),
+          instanceType: args.instanceType,
+          architecture: args.architecture,
+          rootVolumeGb: args.rootVolumeGb,
+          dataVolumeGb: args.documentsVolumeGb,
+          // behind the load balancer nobody reaches the instance directly: its only ingress is the
+          // load balancer's rule; it keeps an auto-assigned public address for outbound traffic only
+          allowedCidrs: useLoadBalancer ? [] : args.allowedCidrs,
+          externalIngressRules: useLoadBalancer,
+          publicAddress: true,
+          elasticIp: !useLoadBalancer,
+          extraEgress: [
+            {
+              port: MYSQL_PORT,
+              description: "MySQL (TLS) to the database",
+              securityGroupId: db.securityGroup.id,
             },
           ],
-        ),
-      );
-
-    this.instance = new WebInstance(
-      `${name}-web`,
-      {
-        vpcId: this.network.vpcId,
-        subnetId: this.network.publicSubnetIds.apply((ids) => ids[0]),
-        instanceType: args.instanceType,
-        architecture: args.architecture,
-        rootVolumeGb: args.rootVolumeGb,
-        kmsKeyArn,
-        dataVolumeGb: args.documentsVolumeGb,
-        // behind the load balancer nobody reaches the instance directly: its only ingress is the
-        // load balancer's rule; it keeps an auto-assigned public address for outbound traffic only
-        allowedCidrs: useLoadBalancer ? [] : args.allowedCidrs,
-        externalIngressRules: useLoadBalancer,
-        publicAddress: true,
-        elasticIp: !useLoadBalancer,
-        extraEgress: [
-          {
-            description: "MySQL (TLS) to the database",
-            protocol: "tcp",
-            fromPort: MYSQL_PORT,
-            toPort: MYSQL_PORT,
-            securityGroups: [db.securityGroup.id],
-          },
-        ],
-        userData,
-        detailedMonitoring: args.detailedMonitoring,
-        policyStatements: statements,
-        protect,
+          detailedMonitoring: args.detailedMonitoring,
+        },
+        monitoring: alarms,
       },
-      { ...child, dependsOn: Object.values(logs) },
+      child,
     );
-    allowMysqlClient(
+    this.instance = host.instance;
+    admitFrom(
       `${name}-db-from-web`,
       {
-        databaseSecurityGroupId: db.securityGroup.id,
-        clientSecurityGroupId: this.instance.securityGroup.id,
+        securityGroupId: db.securityGroup.id,
+        fromSecurityGroupId: this.instance.securityGroup.id,
+        port: MYSQL_PORT,
         description: "MySQL (TLS required) from the web server",
       },
       child,
     );
 
     if (useLoadBalancer) {
-      const regionName = args.region;
       this.loadBalancer = new HttpsLoadBalancer(
         `${name}-lb`,
         {
@@ -254,7 +195,7 @@ export class StandardTier extends pulumi.ComponentResource {
           targetType: "instance",
           targetSecurityGroupId: this.instance.securityGroup.id,
           targetPort: 443,
-          region: regionName,
+          region: args.region,
           logRetentionDays: args.logRetentionDays,
           protect,
         },
@@ -284,7 +225,7 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    const { alarm } = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
+    const { alarm } = alarms;
     const dbDimensions = { DBInstanceIdentifier: db.instance.identifier };
     alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
       namespace: "AWS/RDS",
@@ -306,16 +247,6 @@ export class StandardTier extends pulumi.ComponentResource {
       threshold: 2 * 1024 ** 3,
       comparisonOperator: "LessThanThreshold",
     });
-    alarm("web-status-failed", "the web server fails its instance status check", {
-      namespace: "AWS/EC2",
-      metricName: "StatusCheckFailed_Instance",
-      dimensions: { InstanceId: this.instance.instance.id },
-      statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 2,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-    });
     alarm("backup-failed", "an AWS Backup job of the database or documents failed", {
       namespace: "AWS/Backup",
       metricName: "NumberOfBackupJobsFailed",
@@ -333,13 +264,10 @@ export class StandardTier extends pulumi.ComponentResource {
         ? this.loadBalancer.url
         : pulumi.interpolate`https://${this.instance.publicIp}/`,
       adminUser: "admin",
-      adminPasswordLocation: pulumi.output(params.admin),
-      adminPasswordCommand: pulumi.interpolate`aws ssm get-parameter --region ${region} --with-decryption --name ${params.admin} --query Parameter.Value --output text`,
-      instanceId: this.instance.instance.id,
-      adminShellCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${this.instance.instance.id}`,
+      ...host.access,
       databaseEndpoint: db.address,
       backupLocation: pulumi.interpolate`AWS Backup vault ${this.backup.vault.name}`,
-      logGroups: [...Object.values(logs), ...db.logGroups, this.network.flowLogGroup].map(
+      logGroups: [...Object.values(host.logGroups), ...db.logGroups, this.network.flowLogGroup].map(
         (g) => g.name,
       ),
     };

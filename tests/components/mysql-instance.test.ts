@@ -7,8 +7,9 @@ import {
   AUDIT_EVENTS,
   MysqlInstance,
   type MysqlInstanceArgs,
-  allowMysqlClient,
 } from "../../components/database/mysql-instance";
+import { MYSQL_PORT } from "../../components/database/mysql-versions";
+import { admitFrom } from "../../components/network/security-rules";
 import { PASSWORD_SPECIALS } from "../../components/secrets/generated-password";
 import { SECRET } from "../../tools/plan/types";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
@@ -37,11 +38,12 @@ function build(name: string, args: Omit<MysqlInstanceArgs, "vpcId" | "subnetIds"
       kmsKeyArn: key.arn,
     });
     const clients = new aws.ec2.SecurityGroup("tasks-sg", { vpcId: "vpc-1" });
-    allowMysqlClient(
+    admitFrom(
       "db-from-tasks",
       {
-        databaseSecurityGroupId: db.securityGroup.id,
-        clientSecurityGroupId: clients.id,
+        securityGroupId: db.securityGroup.id,
+        fromSecurityGroupId: clients.id,
+        port: MYSQL_PORT,
         description: "OpenEMR to MySQL",
       },
       {},
@@ -169,7 +171,7 @@ describe("MysqlInstance", () => {
       expect(p.named("db-subnets", SUBNET_GROUP).props.subnetIds).to.deep.equal(SUBNETS);
     });
 
-    it("has no rule of its own in its security group: nothing out, and in only what allowMysqlClient admits", () => {
+    it("has no rule of its own in its security group: nothing out, and in only what its tier admits", () => {
       expect(p.named("db-sg", SG).props).to.deep.equal({
         vpcId: "vpc-1",
         description: "db: MySQL from its client security group only",

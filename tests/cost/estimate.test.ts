@@ -120,8 +120,9 @@ describe("cost estimate", () => {
         ["EC2 t4g.small (730 h × $0.0168)", 12.26],
         ["EBS gp3 root volume 20 GB (20 GB × $0.08)", 1.6],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(18.71);
+      expect(cost.monthlyUsd).to.equal(18.81);
       expect(cost.currency).to.equal("USD");
     });
 

@@ -53,7 +53,6 @@ describe("express tier (dev stack)", function () {
         cidrBlocks: ["203.0.113.0/24"],
         description: "HTTPS from the allowed networks",
         fromPort: 443,
-        ipv6CidrBlocks: [],
         protocol: "tcp",
         toPort: 443,
       },

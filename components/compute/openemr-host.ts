@@ -1,0 +1,195 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { Monitoring } from "../alarms/monitoring";
+import { retainedLogGroups } from "../logs/log-group";
+import { passwordParameters } from "../secrets/generated-password";
+import { openemrHostStartScript } from "../service/openemr-container";
+import type { TierCommonArgs, TierOutputs } from "../tiers/types";
+import { CONTAINER_START_SCRIPT, renderUserData, type DeployEnv } from "./user-data";
+import { DATA_DEVICE, WebInstance, type WebInstanceArgs } from "./web-instance";
+
+/** Where the host keeps OpenEMR's sites, the database (express) and local backups. */
+export const HOST_DATA_DIR = "/var/lib/openemr";
+
+/** What a tier decides about its host; everything else is the same on every EC2 tier. */
+export interface OpenEmrHostArgs extends Pick<
+  TierCommonArgs,
+  "stack" | "region" | "openemrImage" | "logGroupPrefix" | "parameterPrefix" | "logRetentionDays"
+> {
+  protect: boolean;
+  /** Customer-managed key for volumes, parameters and logs; undefined uses AWS-managed keys. */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** The instance's sizing and network (its user data, role policy and key come from here). */
+  instance: Omit<WebInstanceArgs, "userData" | "policyStatements" | "kmsKeyArn" | "protect">;
+  /** Passwords besides OpenEMR's database user and admin (`{ dbRoot: "db-root-password" }`). */
+  extraPasswords?: Record<string, string>;
+  /** Log groups the agent ships besides `containers` and `system` (`{ database: "database" }`). */
+  extraLogGroups?: Record<string, string>;
+  /** Who backs the host up: its own script to S3 or to local disk, or AWS Backup. */
+  backupMode: "s3" | "local" | "aws-backup";
+  /** Helper scripts installed besides the bootstrap (user-data.ts); default all. */
+  scripts?: readonly string[];
+  /** The database is RDS: the container checks its certificate (`--ssl-ca`), never `--skip-ssl`. */
+  tlsDatabase: boolean;
+  /** The address users type, when the tier has one; OpenEMR's site address is set to it. */
+  siteAddress?: string;
+  /** deploy.env sections, in the order the boot scripts' env file lists them. */
+  env: {
+    /** Images besides OpenEMR's (MariaDB, certbot). */
+    images?: DeployEnv;
+    swapGb: number;
+    /** Where the database is (RDS host, its secret and CA bundle). */
+    database?: pulumi.Input<DeployEnv>;
+    backup?: pulumi.Input<DeployEnv>;
+    /** The domain the host obtains its own certificate for ("" when it does not). */
+    domain: string;
+    certificate?: DeployEnv;
+  };
+  /** IAM statements for the tier's own needs, after the ones every host has. */
+  policyStatements?: pulumi.Input<aws.iam.PolicyStatement[]>;
+  /** The stack's alarms: the host adds its own (instance status). */
+  monitoring: Monitoring;
+}
+
+export interface OpenEmrHost {
+  instance: WebInstance;
+  /** SSM parameter names of the generated passwords, by key (dbUser, admin, and the extra ones). */
+  passwords: Record<string, string>;
+  logGroups: Record<string, aws.cloudwatch.LogGroup>;
+  /** The outputs an administrator needs: the admin password and a shell. */
+  access: Required<
+    Pick<TierOutputs, "adminPasswordLocation" | "adminPasswordCommand" | "instanceId">
+  > &
+    Pick<TierOutputs, "adminShellCommand">;
+}
+
+const upperSnake = (key: string): string =>
+  key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+
+/**
+ * One OpenEMR host as every EC2 tier runs it: its generated passwords in SSM, its log groups, the
+ * user data (deploy.env, the boot scripts, the container start script), the instance with a role
+ * that reads only this stack's parameters, and the instance's status alarm.
+ *
+ * A sub-assembly, not a component: its resources are the tier's children, so adopting it moved no
+ * resource (same names, same parents, no aliases needed).
+ */
+export function openemrHost(
+  name: string,
+  args: OpenEmrHostArgs,
+  opts: pulumi.CustomResourceOptions,
+): OpenEmrHost {
+  const identity = aws.getCallerIdentityOutput({}, opts);
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const kmsKeyArn = args.kmsKeyArn;
+
+  const logGroups = retainedLogGroups(
+    name,
+    { containers: "containers", ...args.extraLogGroups, system: "system" },
+    {
+      prefix: args.logGroupPrefix,
+      retentionInDays: args.logRetentionDays,
+      kmsKeyArn,
+      protect: args.protect,
+    },
+    opts,
+  );
+  const passwords: Record<string, string> = passwordParameters(
+    name,
+    { ...args.extraPasswords, dbUser: "db-user-password", admin: "admin-password" },
+    { prefix: args.parameterPrefix, kmsKeyArn },
+    opts,
+  );
+
+  const parameterArn = pulumi.interpolate`arn:${partition}:ssm:${args.region}:${identity.accountId}:parameter${args.parameterPrefix}/*`;
+  const statements = pulumi
+    .all([parameterArn, args.policyStatements ?? []])
+    .apply(([paramArn, own]): aws.iam.PolicyStatement[] => [
+      { Sid: "ReadOwnParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: paramArn },
+      {
+        Sid: "ReportHealth",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
+      },
+      ...own,
+    ]);
+
+  const logNames = pulumi.all(
+    Object.fromEntries(Object.entries(logGroups).map(([key, group]) => [key, group.name])),
+  );
+  const env = args.env;
+  const userData = pulumi
+    .all([logNames, env.database ?? {}, env.backup ?? {}])
+    .apply(([logs, database, backup]) =>
+      renderUserData(
+        {
+          STACK: args.stack,
+          REGION: args.region,
+          OPENEMR_IMAGE: args.openemrImage,
+          ...env.images,
+          DATA_DIR: HOST_DATA_DIR,
+          DATA_DEVICE: args.instance.dataVolumeGb !== undefined ? DATA_DEVICE : "",
+          SWAP_GB: env.swapGb,
+          ...database,
+          ...Object.fromEntries(
+            Object.entries(passwords).map(([key, param]) => [`${upperSnake(key)}_PARAM`, param]),
+          ),
+          ...Object.fromEntries(
+            Object.entries(logs).map(([key, group]) => [`LOG_GROUP_${upperSnake(key)}`, group]),
+          ),
+          CONTAINER_START: CONTAINER_START_SCRIPT,
+          BACKUP_MODE: args.backupMode,
+          ...backup,
+          DOMAIN: env.domain,
+          SITE_ADDRESS: args.siteAddress ? `https://${args.siteAddress}` : "",
+          ...env.certificate,
+        },
+        args.scripts,
+        [
+          {
+            path: CONTAINER_START_SCRIPT,
+            content: openemrHostStartScript({ tlsDatabase: args.tlsDatabase }),
+            permissions: "0644",
+          },
+        ],
+      ),
+    );
+
+  const instance = new WebInstance(
+    `${name}-web`,
+    {
+      ...args.instance,
+      kmsKeyArn,
+      userData,
+      policyStatements: statements,
+      protect: args.protect,
+    },
+    { ...opts, dependsOn: Object.values(logGroups) },
+  );
+
+  args.monitoring.alarm("web-status-failed", "the web server fails its instance status check", {
+    namespace: "AWS/EC2",
+    metricName: "StatusCheckFailed_Instance",
+    dimensions: { InstanceId: instance.instance.id },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 2,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+  });
+
+  const instanceId = instance.instance.id;
+  return {
+    instance,
+    passwords,
+    logGroups,
+    access: {
+      adminPasswordLocation: pulumi.output(passwords.admin),
+      adminPasswordCommand: pulumi.interpolate`aws ssm get-parameter --region ${args.region} --with-decryption --name ${passwords.admin} --query Parameter.Value --output text`,
+      instanceId,
+      adminShellCommand: pulumi.interpolate`aws ssm start-session --region ${args.region} --target ${instanceId}`,
+    },
+  };
+}

@@ -1,0 +1,213 @@
+// openemrHost() on its own: what every EC2 tier's host is (passwords, log groups, user data, role,
+// instance, status alarm), and what a tier may add (its own passwords, log groups, env sections,
+// statements) without a second copy of the rest.
+import { expect } from "chai";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { monitoring } from "../../components/alarms/monitoring";
+import { openemrHost } from "../../components/compute/openemr-host";
+import { DATA_DEVICE } from "../../components/compute/web-instance";
+import { prop } from "../helpers/resources";
+import { type ComponentPlan, planComponent } from "./harness";
+
+const INSTANCE = "aws:ec2/instance:Instance";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const PARAMETER = "aws:ssm/parameter:Parameter";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+
+interface Variant {
+  dataVolumeGb?: number;
+  extra: boolean;
+}
+
+function build(v: Variant): () => Record<string, pulumi.Input<unknown>> {
+  return () => {
+    const tier = new pulumi.ComponentResource("test:index:Tier", "tier");
+    const child = { parent: tier };
+    const host = openemrHost(
+      "openemr-test",
+      {
+        stack: "test",
+        region: "us-east-1",
+        openemrImage: "openemr/openemr:8.0.0",
+        logGroupPrefix: "/openemr/test",
+        parameterPrefix: "/openemr/test",
+        logRetentionDays: 2192,
+        protect: false,
+        backupMode: v.extra ? "s3" : "aws-backup",
+        tlsDatabase: !v.extra,
+        siteAddress: v.extra ? "emr.example.org" : undefined,
+        extraPasswords: v.extra ? { dbRoot: "db-root-password" } : undefined,
+        extraLogGroups: v.extra ? { database: "database" } : undefined,
+        env: {
+          images: v.extra ? { MARIADB_IMAGE: "mariadb:11.4" } : undefined,
+          swapGb: 2,
+          database: v.extra ? undefined : pulumi.output({ DB_HOST: "db.internal" }),
+          backup: v.extra ? pulumi.output({ BACKUP_BUCKET: "bucket-1" }) : undefined,
+          domain: v.extra ? "emr.example.org" : "",
+          certificate: v.extra ? { ACME_EMAIL: "it@example.org" } : undefined,
+        },
+        policyStatements: v.extra
+          ? [{ Sid: "TierOwn", Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:x" }]
+          : undefined,
+        instance: {
+          vpcId: "vpc-1",
+          subnetId: "subnet-1",
+          instanceType: "t4g.small",
+          architecture: "arm64",
+          rootVolumeGb: 20,
+          dataVolumeGb: v.dataVolumeGb,
+          allowedCidrs: ["203.0.113.0/24"],
+          publicAddress: true,
+          detailedMonitoring: false,
+        },
+        monitoring: monitoring("openemr-test", {}, child),
+      },
+      child,
+    );
+    return { shell: host.access.adminShellCommand!, password: host.access.adminPasswordCommand };
+  };
+}
+
+function deployEnv(p: ComponentPlan): [string, string][] {
+  const doc = parse(prop<string>(p.named("openemr-test-web", INSTANCE), "userData")) as {
+    write_files: { path: string; content: string }[];
+  };
+  const file = doc.write_files.find((f) => f.path === "/etc/openemr/deploy.env")!.content;
+  return file
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [k, v] = line.split("=", 2);
+      return [k, v.replace(/^'|'$/g, "")];
+    });
+}
+
+function statements(p: ComponentPlan): aws.iam.PolicyStatement[] {
+  const policy = p.named("openemr-test-web-access", "aws:iam/rolePolicy:RolePolicy");
+  return (JSON.parse(prop<string>(policy, "policy")) as { Statement: aws.iam.PolicyStatement[] })
+    .Statement;
+}
+
+describe("openemrHost", () => {
+  describe("with only what every host has", () => {
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(build({ dataVolumeGb: 30, extra: false }));
+    });
+
+    it("keeps the database user and admin passwords under the stack's prefix, encrypted", () => {
+      const names = p.ofType(PARAMETER).map((r) => [prop(r, "name"), prop(r, "type")]);
+      expect(names).to.have.deep.members([
+        ["/openemr/test/db-user-password", "SecureString"],
+        ["/openemr/test/admin-password", "SecureString"],
+      ]);
+    });
+
+    it("writes deploy.env in the boot scripts' order, naming each password and log group", () => {
+      expect(deployEnv(p).map(([k]) => k)).to.deep.equal([
+        "STACK",
+        "REGION",
+        "OPENEMR_IMAGE",
+        "DATA_DIR",
+        "DATA_DEVICE",
+        "SWAP_GB",
+        "DB_HOST",
+        "DB_USER_PARAM",
+        "ADMIN_PARAM",
+        "LOG_GROUP_CONTAINERS",
+        "LOG_GROUP_SYSTEM",
+        "CONTAINER_START",
+        "BACKUP_MODE",
+        "DOMAIN",
+        "SITE_ADDRESS",
+      ]);
+      const env = Object.fromEntries(deployEnv(p));
+      expect(env.DATA_DEVICE).to.equal(DATA_DEVICE);
+      expect(env.DB_USER_PARAM).to.equal("/openemr/test/db-user-password");
+      expect(env.LOG_GROUP_SYSTEM).to.equal("/openemr/test/system");
+      expect(env.BACKUP_MODE).to.equal("aws-backup");
+      expect(env.SITE_ADDRESS).to.equal("");
+    });
+
+    it("lets the role read only the stack's own parameters and report only OpenEMR metrics", () => {
+      const list = statements(p);
+      expect(list.map((s) => s.Sid)).to.deep.equal(["ReadOwnParameters", "ReportHealth"]);
+      expect(list[0].Resource).to.match(/^arn:aws:ssm:us-east-1:\d+:parameter\/openemr\/test\/\*$/);
+      expect(list[1].Condition).to.deep.equal({
+        StringEquals: { "cloudwatch:namespace": "OpenEMR" },
+      });
+    });
+
+    it("starts the instance only after its log groups exist", () => {
+      const after = p.dependsOn(p.named("openemr-test-web", "openemr:compute:WebInstance"));
+      expect(after.map((r) => r.name)).to.have.members([
+        "openemr-test-containers",
+        "openemr-test-system",
+      ]);
+      expect(after.every((r) => r.type === LOG_GROUP)).to.equal(true);
+    });
+
+    it("alarms through the stack's topic when the instance fails its status check", () => {
+      const alarm = p.named("openemr-test-web-status-failed", ALARM);
+      expect(prop(alarm, "metricName")).to.equal("StatusCheckFailed_Instance");
+      const topic = p.named("openemr-test-alarms", "aws:sns/topic:Topic");
+      expect(p.dependenciesOf(alarm, "alarmActions").map((r) => r.urn)).to.deep.equal([topic.urn]);
+      expect(p.dependenciesOf(alarm, "okActions").map((r) => r.urn)).to.deep.equal([topic.urn]);
+    });
+  });
+
+  describe("with a tier's own passwords, log groups, env sections and statements", () => {
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(build({ extra: true }));
+    });
+
+    it("puts each section where the boot scripts expect it", () => {
+      expect(deployEnv(p).map(([k]) => k)).to.deep.equal([
+        "STACK",
+        "REGION",
+        "OPENEMR_IMAGE",
+        "MARIADB_IMAGE",
+        "DATA_DIR",
+        "DATA_DEVICE",
+        "SWAP_GB",
+        "DB_ROOT_PARAM",
+        "DB_USER_PARAM",
+        "ADMIN_PARAM",
+        "LOG_GROUP_CONTAINERS",
+        "LOG_GROUP_DATABASE",
+        "LOG_GROUP_SYSTEM",
+        "CONTAINER_START",
+        "BACKUP_MODE",
+        "BACKUP_BUCKET",
+        "DOMAIN",
+        "SITE_ADDRESS",
+        "ACME_EMAIL",
+      ]);
+      const env = Object.fromEntries(deployEnv(p));
+      expect(env.DATA_DEVICE, "no data volume, no device").to.equal("");
+      expect(env.DB_ROOT_PARAM).to.equal("/openemr/test/db-root-password");
+      expect(env.SITE_ADDRESS).to.equal("https://emr.example.org");
+      expect(env.BACKUP_BUCKET).to.equal("bucket-1");
+    });
+
+    it("adds the tier's statements after the common ones", () => {
+      expect(statements(p).map((s) => s.Sid)).to.deep.equal([
+        "ReadOwnParameters",
+        "ReportHealth",
+        "TierOwn",
+      ]);
+    });
+
+    it("gives the admin the exact commands for the password and a shell", () => {
+      expect(p.outputs.password).to.equal(
+        "aws ssm get-parameter --region us-east-1 --with-decryption --name /openemr/test/admin-password --query Parameter.Value --output text",
+      );
+      expect(p.outputs.shell)
+        .to.be.a("string")
+        .and.match(/^aws ssm start-session --region us-east-1 --target /);
+    });
+  });
+});
