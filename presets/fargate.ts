@@ -1,6 +1,6 @@
 // The fargate preset: OpenEMR on ECS Fargate with Aurora Serverless v2, Valkey, EFS, ALB and WAF.
 import { z } from "zod";
-import { backupRetentionFields, int } from "./fields";
+import { backupRetentionFields, firewallFields, int } from "./fields";
 
 /**
  * Fargate's task sizes: CPU units -> the memory values (MiB) allowed with them. From the ECS task
@@ -63,11 +63,7 @@ export const fargateSettingsSchema = z.strictObject({
     .default("single")
     .describe("One NAT gateway, or one per AZ."),
   ecsExec: z.boolean().default(false).describe("ECS Exec shells, encrypted and logged."),
-  // clinics often share one public IP; keep the per-IP limit generous
-  wafRateLimit: int(100, 2_000_000_000, "requests per 5 minutes")
-    .default(3000)
-    .describe("WAF requests per IP per 5 minutes."),
-  wafMode: z.enum(["block", "count"]).default("block").describe("WAF rules block, or only count."),
+  ...firewallFields,
   dbBackupRetentionDays: int(7, 35, "days")
     .default(14)
     .describe("Aurora continuous backups (point-in-time recovery), days."),

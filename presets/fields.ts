@@ -29,3 +29,13 @@ export const backupRetentionFields = {
     .default(2555)
     .describe("AWS Backup: days a monthly recovery point is kept (seven years)."),
 };
+
+/** The web firewall in front of a load balancer (standard with one, fargate). */
+export const firewallFields = {
+  // clinics often share one public IP; keep the per-IP limit generous. AWS WAF allows 10 to
+  // 2,000,000,000 per evaluation window (RateBasedStatement.Limit).
+  wafRateLimit: int(100, 2_000_000_000, "requests per 5 minutes")
+    .default(3000)
+    .describe("WAF requests per IP per 5 minutes."),
+  wafMode: z.enum(["block", "count"]).default("block").describe("WAF rules block, or only count."),
+};

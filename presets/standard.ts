@@ -6,7 +6,13 @@ import {
   type MysqlMajor,
 } from "../components/database/mysql-versions";
 import { defaultInstanceType } from "./express";
-import { backupRetentionFields, dbInstanceClass, ec2InstanceType, int } from "./fields";
+import {
+  backupRetentionFields,
+  dbInstanceClass,
+  ec2InstanceType,
+  firewallFields,
+  int,
+} from "./fields";
 
 export const standardSettingsSchema = z.strictObject({
   instanceType: ec2InstanceType
@@ -43,6 +49,7 @@ export const standardSettingsSchema = z.strictObject({
     .describe("Performance Insights, encrypted with the stack's key (db.t4g.medium and up)."),
   detailedMonitoring: z.boolean().default(false).describe("EC2 detailed (1-minute) monitoring."),
   ...backupRetentionFields,
+  ...firewallFields,
 });
 
 export type StandardSettings = Omit<

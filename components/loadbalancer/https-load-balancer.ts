@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import { parseCidr } from "../network/cidr";
-import { allowTcp, cidrSlug } from "../network/security-rules";
+import { allowCidrs, allowTcp } from "../network/security-rules";
 import { SecureBucket } from "../storage/secure-bucket";
 
 /** TLS 1.3 and 1.2 only, forward-secret ciphers only (AWS's recommended "Res" policy). */
@@ -10,6 +10,41 @@ export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
 /** Prefix of the access-log objects in the log bucket. */
 export const ACCESS_LOG_PREFIX = "alb";
+
+/**
+ * Security headers the HTTPS listener sets on every response (ALB header modification: "If the
+ * response from target includes the HTTP response header, the load balancer updates the header
+ * value to be the configured value"; values of at most 1K bytes, of letters, digits and
+ * `_ :;.,\/'?!(){}[]@<>=-+*#&`|~^%` only:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/header-modification.html).
+ * OpenEMR's login and portal login pages send `X-Frame-Options: DENY` and `frame-ancestors 'none'`
+ * themselves; the listener's same-origin values replace them, which still refuses every other site.
+ */
+export const SECURITY_HEADERS = {
+  /** One year; no includeSubDomains, the clinic's other names are not this program's to decide. */
+  strictTransportSecurity: "max-age=31536000",
+  /** The only value ELB accepts; stops browsers from running an upload sniffed as HTML or script. */
+  xContentTypeOptions: "nosniff",
+  /**
+   * SAMEORIGIN, not DENY: OpenEMR's tabbed UI (interface/main/tabs/main.php) and its dialogs load
+   * its own pages in iframes. ELB accepts DENY, SAMEORIGIN or ALLOW-FROM <origin>.
+   */
+  xFrameOptions: "SAMEORIGIN",
+  /**
+   * Only directives that leave OpenEMR's inline scripts, inline styles and eval alone (no
+   * default-src, script-src or style-src):
+   * - frame-ancestors 'self': what SAMEORIGIN says, for browsers that follow CSP over XFO;
+   * - object-src 'self' data:: <object>/<embed> only from OpenEMR itself, which the document viewer
+   *   uses for TIFF and text (templates/documents/general_view.html), and data: for the PDFs the
+   *   portal embeds as <object data="data:application/pdf;base64,..."> (portal/lib/doc_lib.php);
+   * - base-uri 'self': an injected <base href> cannot re-point OpenEMR's relative script and form
+   *   URLs to another site (a same-origin <base> still works);
+   * No form-action: NewCrop e-prescribing posts a form to the NewCrop site (interface/eRx.php,
+   * action = erx_newcrop_path) and OAuth2/SMART authorization redirects after its login form to the
+   * app's own redirect URI, which form-action 'self' would block.
+   */
+  contentSecurityPolicy: "frame-ancestors 'self'; object-src 'self' data:; base-uri 'self'",
+} as const;
 
 /**
  * Regions that opened before August 2022 deliver load-balancer logs from a regional ELB account
@@ -74,8 +109,11 @@ export interface HttpsLoadBalancerArgs {
 /**
  * An internet-facing Application Load Balancer that only speaks HTTPS: TLS 1.3/1.2 listener,
  * a port-80 listener whose only action is a redirect to HTTPS, invalid headers dropped, defensive
- * desync mitigation, HSTS, access logs to an SSE-S3 bucket, ingress from `allowedCidrs` only, and an
- * HTTPS target group whose health check tolerates OpenEMR's first-boot setup.
+ * desync mitigation, security response headers (HSTS, nosniff, X-Frame-Options, a CSP), access logs
+ * to an SSE-S3 bucket, ingress from `allowedCidrs` only, and an HTTPS target group whose health
+ * check tolerates OpenEMR's first-boot setup. A tier puts a WAF in front of it with
+ * `new WebFirewall(name, { resourceArn: lb.loadBalancer.arn, ... })` (components/waf/web-firewall.ts),
+ * which owns the web ACL association.
  */
 export class HttpsLoadBalancer extends pulumi.ComponentResource {
   public readonly loadBalancer: aws.lb.LoadBalancer;
@@ -99,11 +137,9 @@ export class HttpsLoadBalancer extends pulumi.ComponentResource {
         `${name}: an HTTPS load balancer needs certificateArn, or domain together with hostedZoneId`,
       );
     }
-    const cidrs = args.allowedCidrs.map((text) => {
-      const cidr = parseCidr(text);
-      if (!cidr) throw new Error(`${name}: allowedCidrs: ${text} is not a CIDR block`);
-      return { text, version: cidr.version };
-    });
+    for (const text of args.allowedCidrs) {
+      if (!parseCidr(text)) throw new Error(`${name}: allowedCidrs: ${text} is not a CIDR block`);
+    }
 
     // --- access logs: ALB log delivery only supports SSE-S3, never KMS ---
     const identity = aws.getCallerIdentityOutput({}, child);
@@ -139,24 +175,21 @@ export class HttpsLoadBalancer extends pulumi.ComponentResource {
       },
       child,
     );
-    for (const cidr of cidrs) {
-      for (const [port, purpose] of [
-        [443, "HTTPS"],
-        [80, "HTTP, redirected to HTTPS"],
-      ] as const) {
-        new aws.vpc.SecurityGroupIngressRule(
-          `${name}-in-${port}-${cidrSlug(cidr.text)}`,
-          {
-            securityGroupId: this.securityGroup.id,
-            ipProtocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            ...(cidr.version === 4 ? { cidrIpv4: cidr.text } : { cidrIpv6: cidr.text }),
-            description: `${purpose} from an allowed network`,
-          },
-          child,
-        );
-      }
+    for (const [port, purpose] of [
+      [443, "HTTPS"],
+      [80, "HTTP, redirected to HTTPS"],
+    ] as const) {
+      allowCidrs(
+        `${name}-in-${port}`,
+        {
+          securityGroupId: this.securityGroup.id,
+          direction: "in",
+          port,
+          cidrs: args.allowedCidrs,
+          description: `${purpose} from an allowed network`,
+        },
+        child,
+      );
     }
     allowTcp(
       `${name}-to-targets`,
@@ -272,8 +305,11 @@ export class HttpsLoadBalancer extends pulumi.ComponentResource {
         sslPolicy: TLS_POLICY,
         certificateArn: this.certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-        routingHttpResponseStrictTransportSecurityHeaderValue: "max-age=31536000",
-        routingHttpResponseXContentTypeOptionsHeaderValue: "nosniff",
+        routingHttpResponseStrictTransportSecurityHeaderValue:
+          SECURITY_HEADERS.strictTransportSecurity,
+        routingHttpResponseXContentTypeOptionsHeaderValue: SECURITY_HEADERS.xContentTypeOptions,
+        routingHttpResponseXFrameOptionsHeaderValue: SECURITY_HEADERS.xFrameOptions,
+        routingHttpResponseContentSecurityPolicyHeaderValue: SECURITY_HEADERS.contentSecurityPolicy,
       },
       child,
     );

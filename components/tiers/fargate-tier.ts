@@ -12,6 +12,7 @@ import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import { Network } from "../network/network";
+import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
 import { FargateService } from "../service/fargate-service";
 import {
@@ -127,17 +128,16 @@ export class FargateTier extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.vpc.SecurityGroupEgressRule(
+    allowCidrs(
       `${name}-tasks-https-out`,
       {
         securityGroupId: taskSecurityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
+        direction: "out",
+        port: 443,
+        cidrs: ["0.0.0.0/0"],
         description: "Image pulls, AWS APIs and CA bundles, through NAT",
       },
-      child,
+      { ...child, aliases: [{ name: `${name}-tasks-https-out` }] },
     );
 
     this.loadBalancer = new HttpsLoadBalancer(

@@ -14,6 +14,7 @@ import { MYSQL_PORT } from "../database/mysql-versions";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import { Network } from "../network/network";
+import { WebFirewall } from "../waf/web-firewall";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -182,6 +183,7 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
+    let firewall: WebFirewall | undefined;
     if (useLoadBalancer) {
       this.loadBalancer = new HttpsLoadBalancer(
         `${name}-lb`,
@@ -197,6 +199,18 @@ export class StandardTier extends pulumi.ComponentResource {
           targetPort: 443,
           region: args.region,
           logRetentionDays: args.logRetentionDays,
+          protect,
+        },
+        child,
+      );
+      firewall = new WebFirewall(
+        `${name}-waf`,
+        {
+          resourceArn: this.loadBalancer.loadBalancer.arn,
+          rateLimit: args.wafRateLimit,
+          mode: args.wafMode,
+          logRetentionDays: args.logRetentionDays,
+          logKmsKeyArn: kmsKeyArn,
           protect,
         },
         child,
@@ -267,9 +281,12 @@ export class StandardTier extends pulumi.ComponentResource {
       ...host.access,
       databaseEndpoint: db.address,
       backupLocation: pulumi.interpolate`AWS Backup vault ${this.backup.vault.name}`,
-      logGroups: [...Object.values(host.logGroups), ...db.logGroups, this.network.flowLogGroup].map(
-        (g) => g.name,
-      ),
+      logGroups: [
+        ...Object.values(host.logGroups),
+        ...db.logGroups,
+        ...(firewall ? [firewall.logGroup] : []),
+        this.network.flowLogGroup,
+      ].map((g) => g.name),
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }

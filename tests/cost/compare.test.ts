@@ -154,12 +154,12 @@ describe("preset comparison", () => {
       expect(total("express-plus") - total("express")).to.be.at.most(4);
     });
 
-    it("standard (single-AZ) costs at most $50 a month", () => {
-      expect(total("standard")).to.be.at.most(50);
+    it("standard (single-AZ) costs at most $52 a month", () => {
+      expect(total("standard")).to.be.at.most(52);
     });
 
-    it("fargate costs at most $190 a month and at most 0.6× the reference-equivalent", () => {
-      expect(total("fargate")).to.be.at.most(190);
+    it("fargate costs at most $195 a month and at most 0.6× the reference-equivalent", () => {
+      expect(total("fargate")).to.be.at.most(195);
       expect(total("fargate")).to.be.at.most(0.6 * total("reference-equivalent"));
     });
   });
@@ -217,7 +217,7 @@ describe("preset comparison", () => {
 
     it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", async () => {
       expect(encryptionCell(idx(await standard()))).to.equal(
-        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×7, S3, secrets, SSM SecureString ×2, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
+        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×8, S3, secrets, SSM SecureString ×2, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
       );
       expect(encryptionCell(idx(await express()))).to.equal(
         "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×3<br>CloudWatch Logs service key: logs ×4",
@@ -235,7 +235,7 @@ describe("preset comparison", () => {
       const secretKey = mutate(await standard(), managed);
       const cell = encryptionCell(await judged(secretKey));
       expect(cell).to.contain("AWS-managed key `aws/secretsmanager`: DB master secret");
-      expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×7/);
+      expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×8/);
       const keyed = mutate(
         await standard(),
         managed,
@@ -248,7 +248,7 @@ describe("preset comparison", () => {
       );
       const withKey = encryptionCell(await judged(keyed));
       expect(withKey).to.match(
-        /rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×7/,
+        /rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×8/,
       );
       expect(withKey).to.not.contain("aws/secretsmanager");
       // a customer-managed key from outside the plan is one for the pack, and so for the row

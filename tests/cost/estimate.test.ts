@@ -361,7 +361,7 @@ describe("cost estimate", () => {
     it("summarises the base cost with its largest lines for npm run plan", async () => {
       const text = formatCostSummary(estimateCost(await fargate()), 3);
       expect(text.split("\n")[0]).to.equal(
-        `Monthly base cost: $187.37 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
+        `Monthly base cost: $193.37 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
       );
       expect(text).to.contain("$57.67  Fargate ARM 2 tasks");
       expect(text).to.contain("more lines in the plan file's cost block");

@@ -4,7 +4,8 @@ import { dependencyOf, ofType, one, prop } from "../helpers/resources";
 import type { PlanFile } from "../../tools/plan/types";
 import { MYSQL_CA_PATH, REDIS_CA_PATH } from "../../components/service/openemr-container";
 import { CERT, T, containerOf, envOf, keyNamed, view } from "./fargate-helpers";
-import { TLS_POLICY } from "../../components/loadbalancer/https-load-balancer";
+import { SECURITY_HEADERS, TLS_POLICY } from "../../components/loadbalancer/https-load-balancer";
+import { webAclCapacity } from "../../components/waf/web-firewall";
 
 describe("fargate tier (prod stack)", function () {
   let plan: PlanFile;
@@ -109,6 +110,10 @@ describe("fargate tier (prod stack)", function () {
       expect(prop(https, "routingHttpResponseStrictTransportSecurityHeaderValue")).to.match(
         /^max-age=\d{8,}/,
       );
+      expect(prop(https, "routingHttpResponseXFrameOptionsHeaderValue")).to.equal("SAMEORIGIN");
+      expect(prop(https, "routingHttpResponseContentSecurityPolicyHeaderValue")).to.equal(
+        SECURITY_HEADERS.contentSecurityPolicy,
+      );
       const [action] = prop<{ type: string }[]>(https, "defaultActions");
       expect(action.type).to.equal("forward");
       expect(dependencyOf(plan, https, "defaultActions").map((r) => r.type)).to.deep.equal([
@@ -196,7 +201,7 @@ describe("fargate tier (prod stack)", function () {
       expect(containerOf(plan).healthCheck.startPeriod).to.equal(300);
     });
 
-    it("puts a WAF with the common, SQL-injection and known-bad-inputs rules and a per-IP rate limit on the ALB", () => {
+    it("puts a WAF with the IP-list, common, SQL-injection, known-bad-inputs, PHP and Linux rules, a per-IP and a login rate limit on the ALB", () => {
       const acl = one(plan, T.webAcl);
       expect(prop(acl, "scope")).to.equal("REGIONAL");
       const rules = view<
@@ -214,10 +219,22 @@ describe("fargate tier (prod stack)", function () {
         r.statement.managedRuleGroupStatement ? [r.statement.managedRuleGroupStatement.name] : [],
       );
       expect(groups).to.deep.equal([
+        "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesAnonymousIpList",
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesSQLiRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesPHPRuleSet",
+        "AWSManagedRulesLinuxRuleSet",
       ]);
+      expect(rules.map((r) => r.name).slice(0, 2)).to.deep.equal([
+        "rate-limit-per-ip",
+        "rate-limit-login",
+      ]);
+      expect(rules.find((r) => r.name === "block-oversized-body")?.action).to.deep.equal({
+        block: {},
+      });
+      expect(webAclCapacity(rules)).to.equal(1498);
       for (const r of rules.filter((x) => x.statement.managedRuleGroupStatement)) {
         expect(r.overrideAction).to.deep.equal({ none: {} });
       }
@@ -227,6 +244,12 @@ describe("fargate tier (prod stack)", function () {
         aggregateKeyType: "IP",
       });
       expect(rate?.action).to.deep.equal({ block: {} });
+      const login = rules.find((r) => r.name === "rate-limit-login");
+      expect(login?.statement.rateBasedStatement).to.include({
+        limit: 100,
+        aggregateKeyType: "IP",
+      });
+      expect(login?.action).to.deep.equal({ block: {} });
       const association = one(plan, T.wafAssociation);
       expect(dependencyOf(plan, association, "resourceArn").map((r) => r.type)).to.deep.equal([
         T.lb,

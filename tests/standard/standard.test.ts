@@ -256,6 +256,7 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(files).to.deep.equal([
       "/etc/openemr/deploy.env",
       "/usr/local/sbin/openemr-bootstrap",
+      "/usr/local/sbin/openemr-forget-superuser",
       "/etc/openemr/container-start.sh",
     ]);
   });

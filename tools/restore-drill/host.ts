@@ -143,7 +143,7 @@ export class FakeHost {
   }
 
   /** Runs a script (by default one of components/compute/scripts) as the timer or an operator would. */
-  run(script: string, args: string[] = []): ScriptRun {
+  run(script: string, args: string[] = [], extraEnv: Record<string, string> = {}): ScriptRun {
     const file = path.isAbsolute(script) ? script : path.join(this.scriptsDir, script);
     const r = spawnSync("bash", [file, ...args], {
       encoding: "utf8",
@@ -156,6 +156,7 @@ export class FakeHost {
         OPENEMR_ETC: this.etc,
         OPENEMR_LOG_DIR: this.logDir,
         FAKE_HOST: this.dir,
+        ...extraEnv,
       },
     });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -168,8 +168,25 @@ if [ -n "${DOMAIN}" ]; then
   timer openemr-certificate "*-*-* 03,15:30:00 UTC" /usr/local/sbin/openemr-certificate
 fi
 
+# OpenEMR's installer needs the database superuser once; afterwards the container runs without it
+cat >/etc/systemd/system/openemr-forget-superuser.service <<UNIT
+[Unit]
+Description=Remove the database superuser from OpenEMR's container once OpenEMR is installed
+After=openemr-app.service
+
+[Service]
+Type=oneshot
+TimeoutStartSec=4000
+ExecStart=/usr/local/sbin/openemr-forget-superuser
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
 systemctl daemon-reload
 systemctl enable --now "${services[@]}"
+systemctl enable openemr-forget-superuser.service
+systemctl start --no-block openemr-forget-superuser.service
 if [ -n "${DOMAIN}" ]; then
   systemctl enable --now openemr-certificate.timer
   /usr/local/sbin/openemr-certificate || echo "certificate not obtained yet; OpenEMR keeps its self-signed certificate"
