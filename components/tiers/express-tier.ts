@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
+import { backupArrivalAlarm } from "../alarms/backup-arrival";
 import { monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
@@ -79,15 +80,34 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
 
     if (args.plus) {
+      // Object Lock: nobody (the host included) overwrites or deletes a backup before it is
+      // `backupRetentionDays` old; a protected stack's lock (COMPLIANCE) binds the root user too
+      const days = args.plus.backupRetentionDays;
       this.backupBucket = new SecureBucket(
         `${name}-backups`,
         {
           encryption: { kind: "kms", kmsKeyArn: kmsKeyArn! },
           purpose: "backups",
-          expireAfterDays: args.plus.backupRetentionDays,
-          noncurrentExpireAfterDays: 7,
+          expireAfterDays: days,
+          noncurrentExpireAfterDays: days,
+          objectLock: { mode: protect ? "COMPLIANCE" : "GOVERNANCE", days },
           protect,
           forceDestroy: !protect,
+        },
+        child,
+      );
+      backupArrivalAlarm(
+        name,
+        {
+          bucketName: this.backupBucket.bucketName,
+          keyPrefix: "openemr/",
+          alarm: alarms.alarm,
+          eventLog: {
+            logGroupName: `${args.logGroupPrefix}/backup-arrivals`,
+            retentionInDays: args.logRetentionDays,
+            kmsKeyArn,
+            protect,
+          },
         },
         child,
       );

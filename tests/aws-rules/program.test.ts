@@ -97,6 +97,9 @@ const NOT_NAMES = new Set([
   "aws:rds/parameterGroup:ParameterGroup family",
   "aws:rds/clusterParameterGroup:ClusterParameterGroup family",
   "aws:elasticache/serverlessCache:ServerlessCache userGroupId",
+  // the vault's own name, checked on the vault
+  "aws:backup/vaultLockConfiguration:VaultLockConfiguration backupVaultName",
+  "aws:backup/vaultPolicy:VaultPolicy backupVaultName",
 ]);
 const NAME_LIKE =
   /^(name|identifier|description|family|userId|userGroupId)$|(Name|Identifier|Description)$/;

@@ -1,12 +1,21 @@
 // BackupPlan on its own: a vault under the customer-managed key, daily/weekly/monthly rules into it,
-// a selection of the given resources through a role that can back up and restore, `protect` on the
-// vault, and names within AWS Backup's 50 characters.
+// a selection of the given resources through a role (trusted by AWS Backup for this account only)
+// that can back up and restore, `protect` on the vault, a vault access policy that refuses deleting
+// recovery points to all but the root, a Vault Lock window on protected stacks, and names within
+// AWS Backup's 50 characters.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
-import { BackupPlan } from "../../components/backup/backup-plan";
+import {
+  BackupPlan,
+  DEFAULT_VAULT_LOCK_GRACE_DAYS,
+  vaultAccessPolicy,
+  vaultLockSettings,
+} from "../../components/backup/backup-plan";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
 const VAULT = "aws:backup/vault:Vault";
+const VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy";
+const VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration";
 const PLAN = "aws:backup/plan:Plan";
 const SELECTION = "aws:backup/selection:Selection";
 const ROLE = "aws:iam/role:Role";
@@ -15,7 +24,9 @@ const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 const DB_ARN = "arn:aws:rds:us-east-1:123456789012:db:openemr-test-db";
 const FS_ARN = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1";
 
-function build(name: string, protect: boolean) {
+const ACCOUNT = "123456789012"; // the mock engine's account
+
+function build(name: string, protect: boolean, vaultLockGraceDays?: number) {
   return () => {
     const key = new aws.kms.Key("backup-key", { description: "test" });
     const backup = new BackupPlan(name, {
@@ -25,10 +36,21 @@ function build(name: string, protect: boolean) {
       weeklyRetentionDays: 90,
       monthlyRetentionDays: 2190,
       protect,
+      vaultLockGraceDays,
     });
     return { keyArn: key.arn, vaultName: backup.vault.name, planId: backup.plan.id };
   };
 }
+
+/** The one statement of the vault access policy every stack gets. */
+const DENY_DELETING_RECOVERY_POINTS = {
+  Sid: "DenyDeletingRecoveryPointsExceptRoot",
+  Effect: "Deny",
+  Principal: "*",
+  Action: ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+  Resource: "*",
+  Condition: { ArnNotEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:root` } },
+};
 
 function rules(vaultName: string): Record<string, unknown>[] {
   const rule = (ruleName: string, schedule: string, deleteAfter: number) => ({
@@ -55,10 +77,12 @@ describe("BackupPlan", () => {
       p = await planComponent(build("openemr-test-backup", true));
     });
 
-    it("creates the vault, the plan, the selection and the service role with its two policies, under the component", () => {
+    it("creates the vault with its policy and lock, the plan, the selection and the service role with its two policies, under the component", () => {
       const component = p.named("openemr-test-backup", "openemr:backup:BackupPlan");
       expect(inventory(p.resources.filter((r) => r.parent === component.urn))).to.have.members([
         `${VAULT}::openemr-test-backup-vault`,
+        `${VAULT_POLICY}::openemr-test-backup-vault-policy`,
+        `${VAULT_LOCK}::openemr-test-backup-vault-lock`,
         `${PLAN}::openemr-test-backup-plan`,
         `${SELECTION}::openemr-test-backup-selection`,
         `${ROLE}::openemr-test-backup-role`,
@@ -106,7 +130,54 @@ describe("BackupPlan", () => {
       ]);
     });
 
-    it("lets only AWS Backup assume the role, which may back up and restore", () => {
+    it("locks the vault in compliance mode after a 14-day grace period, to exactly the window of the plan's rules, and protects the lock", () => {
+      const lock = p.named("openemr-test-backup-vault-lock", VAULT_LOCK);
+      expect(lock.props).to.deep.equal({
+        backupVaultName: "openemr-test-backup-vault",
+        changeableForDays: 14,
+        minRetentionDays: 35,
+        maxRetentionDays: 2190,
+      });
+      expect(lock.opts.protect).to.equal(true);
+      expect(p.dependenciesOf(lock, "backupVaultName").map((r) => r.name)).to.deep.equal([
+        "openemr-test-backup-vault",
+      ]);
+      // the lock fails a backup job whose retention is outside [min, max]: every rule must fit
+      const rules = p.named("openemr-test-backup-plan", PLAN).props.rules as {
+        lifecycle: { deleteAfter: number };
+      }[];
+      for (const r of rules) {
+        expect(r.lifecycle.deleteAfter).to.be.within(
+          lock.props.minRetentionDays as number,
+          lock.props.maxRetentionDays as number,
+        );
+      }
+    });
+
+    it("refuses deleting a recovery point or shortening its lifecycle to every principal but the account root", () => {
+      const policy = p.named("openemr-test-backup-vault-policy", VAULT_POLICY);
+      expect(policy.props.backupVaultName).to.equal("openemr-test-backup-vault");
+      expect(JSON.parse(policy.props.policy as string)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [DENY_DELETING_RECOVERY_POINTS],
+      });
+      // destroy deletes the policy before the vault
+      expect(p.dependenciesOf(policy, "backupVaultName").map((r) => r.name)).to.deep.equal([
+        "openemr-test-backup-vault",
+      ]);
+    });
+
+    it("does not deny managing the vault policy itself, so the stack's deploy role keeps control of it", () => {
+      const doc = JSON.parse(
+        p.named("openemr-test-backup-vault-policy", VAULT_POLICY).props.policy as string,
+      ) as { Statement: { Action: string[] }[] };
+      const denied = doc.Statement.flatMap((s) => s.Action);
+      expect(denied).to.not.include("backup:PutBackupVaultAccessPolicy");
+      expect(denied).to.not.include("backup:DeleteBackupVaultAccessPolicy");
+      expect(denied).to.not.include("backup:PutBackupVaultLockConfiguration");
+    });
+
+    it("lets only AWS Backup, acting for this account, assume the role, which may back up and restore", () => {
       const role = p.named("openemr-test-backup-role", ROLE);
       expect(role.props).to.not.have.property("name"); // autonamed: it fits in 64
       expect(JSON.parse(role.props.assumeRolePolicy as string)).to.deep.equal({
@@ -116,6 +187,7 @@ describe("BackupPlan", () => {
             Effect: "Allow",
             Principal: { Service: "backup.amazonaws.com" },
             Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
           },
         ],
       });
@@ -148,6 +220,23 @@ describe("BackupPlan", () => {
       expect(vault.props.kmsKeyArn).to.equal(p.outputs.keyArn);
     });
 
+    it("puts no Vault Lock on a throwaway vault (a locked vault cannot be deleted while it holds recovery points)", () => {
+      expect(p.ofType(VAULT_LOCK)).to.deep.equal([]);
+    });
+
+    it("still denies deleting recovery points, through a policy destroy removes before the vault", () => {
+      const policy = p.named(`${name}-vault-policy`, VAULT_POLICY);
+      expect(JSON.parse(policy.props.policy as string)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [DENY_DELETING_RECOVERY_POINTS],
+      });
+      expect(policy.opts.protect).to.equal(false);
+      expect(p.dependenciesOf(policy, "backupVaultName").map((r) => r.name)).to.deep.equal([
+        `${name}-vault`,
+      ]);
+      expect(policy.props.backupVaultName).to.equal(p.outputs.vaultName);
+    });
+
     it("fits the vault, plan and selection names in 50 characters, each distinct", () => {
       const names = [
         p.named(`${name}-vault`, VAULT).props.name,
@@ -168,6 +257,71 @@ describe("BackupPlan", () => {
         rules(p.outputs.vaultName as string),
       );
       expect(p.outputs.vaultName).to.equal(p.named(`${name}-vault`, VAULT).props.name);
+    });
+  });
+
+  describe("a longer grace period", () => {
+    let p: ComponentPlan;
+    before(async () => {
+      p = await planComponent(build("openemr-test-backup", true, 30));
+    });
+
+    it("keeps the lock changeable for the given days", () => {
+      expect(
+        p.named("openemr-test-backup-vault-lock", VAULT_LOCK).props.changeableForDays,
+      ).to.equal(30);
+    });
+  });
+
+  describe("vaultLockSettings", () => {
+    it("spans the shortest to the longest rule, whatever their order", () => {
+      expect(vaultLockSettings([90, 35, 2555])).to.deep.equal({
+        changeableForDays: DEFAULT_VAULT_LOCK_GRACE_DAYS,
+        minRetentionDays: 35,
+        maxRetentionDays: 2555,
+      });
+      expect(vaultLockSettings([7, 7, 7], 3)).to.deep.equal({
+        changeableForDays: 3,
+        minRetentionDays: 7,
+        maxRetentionDays: 7,
+      });
+    });
+
+    it("refuses a grace period AWS refuses: below 3 days (the 72-hour cooling-off) or above 36,500", () => {
+      expect(() => vaultLockSettings([35], 2)).to.throw(/vaultLockGraceDays .* from 3 to 36500/);
+      expect(() => vaultLockSettings([35], 36501)).to.throw(/vaultLockGraceDays/);
+      expect(() => vaultLockSettings([35], 3.5)).to.throw(/whole number/);
+      expect(vaultLockSettings([35], 36500).changeableForDays).to.equal(36500);
+    });
+
+    it("refuses retentions the lock cannot hold: under 1 day, over 36,500, fractional, or none", () => {
+      expect(() => vaultLockSettings([0, 35])).to.throw(/retention .* from 1 to 36500/);
+      expect(() => vaultLockSettings([35, 36501])).to.throw(/retention/);
+      expect(() => vaultLockSettings([35.5])).to.throw(/whole number/);
+      expect(() => vaultLockSettings([])).to.throw(/at least one rule/);
+    });
+
+    it("fails the program on a grace period AWS would refuse", async () => {
+      let error: unknown;
+      try {
+        await planComponent(build("openemr-test-backup", true, 1));
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(/vaultLockGraceDays must be a whole number of days from 3/);
+    });
+  });
+
+  describe("vaultAccessPolicy", () => {
+    it("names the root of the given account and partition as the only exception", () => {
+      expect(vaultAccessPolicy("111122223333", "aws-us-gov").Statement).to.deep.equal([
+        {
+          ...DENY_DELETING_RECOVERY_POINTS,
+          Condition: {
+            ArnNotEquals: { "aws:PrincipalArn": "arn:aws-us-gov:iam::111122223333:root" },
+          },
+        },
+      ]);
     });
   });
 });

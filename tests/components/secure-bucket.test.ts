@@ -1,14 +1,22 @@
 // SecureBucket on its own: encryption (customer-managed key or SSE-S3), versioning, public access
-// blocked, bucket-owner-enforced ownership, the TLS-only deny, the lifecycle, protect/forceDestroy.
+// blocked, bucket-owner-enforced ownership, the TLS-only deny, the lifecycle, protect/forceDestroy,
+// and S3 Object Lock enabled on the existing bucket without replacing it.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SecureBucket } from "../../components/storage/secure-bucket";
+import {
+  objectLockProblem,
+  SecureBucket,
+  type SecureBucketArgs,
+} from "../../components/storage/secure-bucket";
+import { diffPlans } from "../../tools/diff/diff";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const SSE =
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
 interface PolicyDocument {
   Version: string;
@@ -244,6 +252,141 @@ describe("SecureBucket", () => {
       expect(policyOf(p, name)).to.deep.equal({
         Version: "2012-10-17",
         Statement: [tlsDeny(p.outputs.arn as string)],
+      });
+    });
+  });
+
+  describe("Object Lock", () => {
+    const backups =
+      (objectLock?: SecureBucketArgs["objectLock"], noncurrent = 30) =>
+      () => {
+        const key = new aws.kms.Key("tier-key", { description: "test" });
+        const bucket = new SecureBucket("backups", {
+          encryption: { kind: "kms", kmsKeyArn: key.arn },
+          expireAfterDays: 30,
+          noncurrentExpireAfterDays: noncurrent,
+          purpose: "backups",
+          protect: true,
+          objectLock,
+        });
+        return { arn: bucket.arn, bucketName: bucket.bucketName };
+      };
+    let unlocked: ComponentPlan;
+    let locked: ComponentPlan;
+    before(async () => {
+      unlocked = await planComponent(backups());
+      locked = await planComponent(backups({ mode: "COMPLIANCE", days: 30 }));
+    });
+
+    it("enables Object Lock on the bucket with the default retention, through its own resource", () => {
+      const lock = locked.named("backups-object-lock", OBJECT_LOCK);
+      expect(lock.props).to.deep.equal({
+        bucket: locked.outputs.bucketName,
+        objectLockEnabled: "Enabled",
+        rule: { defaultRetention: { mode: "COMPLIANCE", days: 30 } },
+      });
+      expect(locked.dependenciesOf(lock, "bucket").map((r) => r.name)).to.deep.equal(["backups"]);
+      expect(lock.parent).to.equal(locked.named("backups", "openemr:storage:SecureBucket").urn);
+    });
+
+    it("turns it on only once versioning is on (S3 refuses Object Lock on an unversioned bucket)", () => {
+      const lock = locked.named("backups-object-lock", OBJECT_LOCK);
+      expect(locked.dependsOn(lock).map((r) => r.name)).to.deep.equal(["backups-versioning"]);
+    });
+
+    it("leaves the bucket's own objectLockEnabled unset: the bucket is the same resource, locked or not", () => {
+      const bucket = locked.named("backups", BUCKET);
+      expect(bucket.props).to.not.have.property("objectLockEnabled");
+      expect(bucket.props).to.not.have.property("objectLockConfiguration");
+      expect(bucket.props).to.deep.equal(unlocked.named("backups", BUCKET).props);
+    });
+
+    it("adds Object Lock to an existing bucket as one create: no replacement, no data loss", () => {
+      const diff = diffPlans(unlocked.plan, locked.plan);
+      expect(diff.replaced).to.deep.equal([]);
+      expect(diff.dataLoss).to.deep.equal([]);
+      expect(diff.removed).to.deep.equal([]);
+      expect(diff.added.map((r) => `${r.type}::${r.name}`)).to.deep.equal([
+        `${OBJECT_LOCK}::backups-object-lock`,
+      ]);
+      expect(diff.changed).to.deep.equal([]);
+    });
+
+    it("would replace the bucket if the lock were set on the bucket itself (why it is not)", async () => {
+      const bucketWithFlag = (flag: boolean) => () => {
+        new aws.s3.Bucket("raw", {
+          bucketPrefix: "raw-",
+          ...(flag ? { objectLockEnabled: true } : {}),
+        });
+      };
+      const diff = diffPlans(
+        (await planComponent(bucketWithFlag(false))).plan,
+        (await planComponent(bucketWithFlag(true))).plan,
+      );
+      expect(diff.replaced.map((r) => r.after.name)).to.deep.equal(["raw"]);
+      expect(diff.dataLoss.map((w) => w.name)).to.deep.equal(["raw"]);
+    });
+
+    it("keeps superseded versions as long as the lock keeps them", () => {
+      expect(
+        (
+          locked.named("backups-lifecycle", LIFECYCLE).props.rules as {
+            noncurrentVersionExpiration: { noncurrentDays: number };
+          }[]
+        )[0].noncurrentVersionExpiration.noncurrentDays,
+      ).to.equal(30);
+    });
+
+    it("creates no Object Lock resource when none is asked for", () => {
+      expect(unlocked.ofType(OBJECT_LOCK)).to.deep.equal([]);
+    });
+
+    it("refuses to keep superseded versions shorter than the lock, with the fix in the message", async () => {
+      let error: unknown;
+      try {
+        await planComponent(backups({ mode: "GOVERNANCE", days: 30 }, 7));
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(
+        /SecureBucket backups: noncurrentExpireAfterDays \(7\) is shorter than the Object Lock retention \(30 days\).*at least 30/,
+      );
+    });
+
+    describe("objectLockProblem", () => {
+      const args = (
+        objectLock: SecureBucketArgs["objectLock"],
+        extra: Partial<SecureBucketArgs> = {},
+      ): SecureBucketArgs => ({
+        encryption: { kind: "s3-managed" },
+        noncurrentExpireAfterDays: 30,
+        purpose: "backups",
+        protect: false,
+        objectLock,
+        ...extra,
+      });
+
+      it("accepts no lock, and a lock no longer than the noncurrent-version expiry", () => {
+        expect(objectLockProblem(args(undefined))).to.equal(undefined);
+        expect(objectLockProblem(args({ mode: "GOVERNANCE", days: 30 }))).to.equal(undefined);
+        expect(objectLockProblem(args({ mode: "COMPLIANCE", days: 1 }))).to.equal(undefined);
+      });
+
+      it("refuses days below 1 or fractional, and modes S3 does not know", () => {
+        expect(objectLockProblem(args({ mode: "GOVERNANCE", days: 0 }))).to.match(/at least 1/);
+        expect(objectLockProblem(args({ mode: "GOVERNANCE", days: 1.5 }))).to.match(/whole/);
+        expect(
+          objectLockProblem(args({ mode: "governance" as unknown as "GOVERNANCE", days: 7 })),
+        ).to.match(/GOVERNANCE or COMPLIANCE/);
+      });
+
+      it("refuses COMPLIANCE on a bucket destroy must empty, and allows GOVERNANCE there", () => {
+        expect(
+          objectLockProblem(args({ mode: "COMPLIANCE", days: 7 }, { forceDestroy: true })),
+        ).to.match(/COMPLIANCE with forceDestroy/);
+        expect(
+          objectLockProblem(args({ mode: "GOVERNANCE", days: 7 }, { forceDestroy: true })),
+        ).to.equal(undefined);
       });
     });
   });

@@ -136,6 +136,45 @@ describe("express-plus tier (dev stack, protected)", function () {
     expect((prop<string[]>(alarm, "alarmActions") ?? []).length).to.equal(1);
   });
 
+  it("locks every backup for its retention: the host can add backups, nobody can delete one early", () => {
+    const bucket = ofType(plan, "aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-backups"))!;
+    const lock = one(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    expect(dependencyOf(plan, lock, "bucket").map((r) => r.urn)).to.deep.equal([bucket.urn]);
+    expect(prop(lock, "objectLockEnabled")).to.equal("Enabled");
+    // protected stack: COMPLIANCE, which not even the account's root user can shorten
+    expect(prop(lock, "rule.defaultRetention")).to.deep.equal({ mode: "COMPLIANCE", days: 90 });
+    // old versions outlive the lock, so an overwrite never frees a locked backup early
+    const lifecycle = plan.resources.find(
+      (r) => r.parent === bucket.parent && r.type.includes("bucketLifecycleConfiguration"),
+    )!;
+    expect(JSON.stringify(lifecycle.props.rules)).to.contain('"noncurrentDays":90');
+    const role = ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((r) =>
+      r.name.endsWith("-web-access"),
+    )!;
+    const actions = JSON.stringify(JSON.parse(prop<string>(role, "policy")));
+    expect(actions).to.not.match(/s3:(DeleteObject|PutObjectRetention|BypassGovernanceRetention)/);
+  });
+
+  it("alarms when no backup object arrives in the bucket for a day, by S3's events, not the host's metric", () => {
+    const rule = one(plan, "aws:cloudwatch/eventRule:EventRule");
+    const pattern = JSON.parse(prop<string>(rule, "eventPattern")) as {
+      source: string[];
+      "detail-type": string[];
+      detail: { object: { key: { prefix: string }[] } };
+    };
+    expect(pattern.source).to.deep.equal(["aws.s3"]);
+    expect(pattern["detail-type"]).to.deep.equal(["Object Created"]);
+    expect(pattern.detail.object.key).to.deep.equal([{ prefix: "openemr/" }]);
+    const alarm = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) =>
+      a.name.endsWith("-backup-not-arrived"),
+    )!;
+    expect(prop(alarm, "namespace")).to.equal("AWS/Events");
+    expect(prop(alarm, "treatMissingData")).to.equal("breaching");
+    expect(prop(alarm, "period")).to.equal(86400);
+    const topic = one(plan, "aws:sns/topic:Topic");
+    expect(dependencyOf(plan, alarm, "alarmActions").map((r) => r.urn)).to.deep.equal([topic.urn]);
+  });
+
   it("audits with a multi-region, validated, KMS-encrypted CloudTrail delivered to CloudWatch Logs", () => {
     const trail = one(plan, "aws:cloudtrail/trail:Trail");
     expect(trail.props).to.include({

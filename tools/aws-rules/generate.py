@@ -28,6 +28,10 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "constraints.json
 # value is a JSON document (ECS containerDefinitions). A member path uses the same "[]" notation.
 MAPPINGS = [
     ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "description", "dlm", "CreateLifecyclePolicy", "Description"),
+    ("aws:cloudwatch/eventRule:EventRule", "name", "events", "PutRule", "Name"),
+    ("aws:cloudwatch/eventRule:EventRule", "description", "events", "PutRule", "Description"),
+    ("aws:cloudwatch/eventTarget:EventTarget", "targetId", "events", "PutTargets", "Targets[].Id"),
+    ("aws:ssm/document:Document", "name", "ssm", "CreateDocument", "Name"),
     ("aws:lb/loadBalancer:LoadBalancer", "name", "elbv2", "CreateLoadBalancer", "Name"),
     ("aws:lb/targetGroup:TargetGroup", "name", "elbv2", "CreateTargetGroup", "Name"),
     ("aws:rds/instance:Instance", "identifier", "rds", "CreateDBInstance", "DBInstanceIdentifier"),

@@ -93,6 +93,16 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   ],
   // internal/service/backup/vault.go, checked
   [T.backupVault]: ["name", "kmsKeyArn"],
+  // internal/service/backup/vault_lock_configuration.go: every argument is ForceNew (and AWS
+  // refuses to delete a lock after its lock date: a change the plan cannot apply)
+  [T.backupVaultLock]: [
+    "backupVaultName",
+    "changeableForDays",
+    "maxRetentionDays",
+    "minRetentionDays",
+  ],
+  // internal/service/s3/bucket_object_lock_configuration.go
+  [T.bucketObjectLock]: ["bucket", "expectedBucketOwner", "objectLockEnabled"],
   // internal/service/secretsmanager/secret.go, checked
   [T.secret]: ["name", "namePrefix"],
   // terraform-provider-random internal/provider/resource_password.go (RequiresReplace)
