@@ -55,12 +55,65 @@ export function cloudTrailBucketStatements(
   ];
 }
 
+/** An advanced event selector with plain values (an aws.cloudtrail.Trail advancedEventSelectors item). */
+export interface TrailEventSelector extends aws.types.input.cloudtrail.TrailAdvancedEventSelector {
+  name: string;
+  fieldSelectors: { field: string; equals?: string[]; startsWiths?: string[] }[];
+}
+
+/**
+ * Pure: the trail's advanced event selectors. All management events (what `readWriteType: All,
+ * includeManagementEvents: true` recorded), and, for each bucket given, the write-only S3 data
+ * events on its objects (PutObject, DeleteObject(s), CopyObject, multipart uploads, object lock and
+ * tag changes): a deletion or overwrite of a backup is recorded with its caller, reads are not (they
+ * are the cost). A trail takes basic or advanced selectors, not both.
+ * Field rules (CloudTrail API Reference, AdvancedFieldSelector): eventCategory is required, Equals
+ * only, Management or Data; readOnly Equals "true" or "false"; resources.type Equals only; for
+ * AWS::S3::Object, resources.ARN StartsWith `arn:<partition>:s3:::<bucket_name>/` ("The trailing
+ * slash is intentional; do not exclude it"); Name at most 1,000 characters, values 1 to 2,048.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
+ */
+export function trailEventSelectors(dataEventBucketArns: string[]): TrailEventSelector[] {
+  const selectors: TrailEventSelector[] = [
+    {
+      name: "All management events",
+      fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }],
+    },
+  ];
+  if (dataEventBucketArns.length > 0) {
+    for (const arn of dataEventBucketArns) {
+      if (!/^arn:[a-z-]+:s3:::[^/]+$/.test(arn)) {
+        throw new Error(
+          `data events: ${arn} is not an S3 bucket ARN (arn:<partition>:s3:::<bucket>)`,
+        );
+      }
+    }
+    selectors.push({
+      name: "Object writes and deletions in the backup buckets",
+      fieldSelectors: [
+        { field: "eventCategory", equals: ["Data"] },
+        { field: "resources.type", equals: ["AWS::S3::Object"] },
+        { field: "readOnly", equals: ["false"] },
+        { field: "resources.ARN", startsWiths: dataEventBucketArns.map((arn) => `${arn}/`) },
+      ],
+    });
+  }
+  return selectors;
+}
+
 export interface AuditTrailArgs {
   /** Customer-managed key for the trail, its bucket and its log group (must allow cloudtrail, logs, s3). */
   kmsKeyArn: pulumi.Input<string>;
   retentionDays: number;
   logGroupPrefix: string;
   protect: boolean;
+  /**
+   * Buckets (ARNs) whose object writes and deletions the trail records as S3 data events, e.g. the
+   * backup bucket. CloudTrail bills data events at $0.10 per 100,000 (no free copy), and they reach
+   * the trail's log group too (CloudWatch Logs ingestion). Never the trail's own bucket: each log
+   * file CloudTrail delivered would be a new event to deliver.
+   */
+  dataEventBucketArns?: pulumi.Input<string>[];
 }
 
 /**
@@ -154,7 +207,20 @@ export class AuditTrail extends pulumi.ComponentResource {
         enableLogging: true,
         cloudWatchLogsGroupArn: pulumi.interpolate`${this.logGroup.arn}:*`,
         cloudWatchLogsRoleArn: role.arn,
-        eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }],
+        ...(args.dataEventBucketArns && args.dataEventBucketArns.length > 0
+          ? {
+              advancedEventSelectors: pulumi
+                .all([pulumi.all(args.dataEventBucketArns), this.bucket.arn])
+                .apply(([arns, ownArn]) => {
+                  if (arns.includes(ownArn)) {
+                    throw new Error(
+                      `${name}: the trail cannot record data events on its own bucket`,
+                    );
+                  }
+                  return trailEventSelectors(arns);
+                }),
+            }
+          : { eventSelectors: [{ readWriteType: "All", includeManagementEvents: true }] }),
       },
       { ...child, dependsOn: [this.bucket.policy] },
     );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicyFor } from "../iam/trust";
+import { type TrustConditions, assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 export interface SnapshotPolicyArgs {
@@ -11,6 +11,11 @@ export interface SnapshotPolicyArgs {
   time: string;
 }
 
+/** Pure: the DLM role's trust conditions: DLM may assume it only on behalf of this account. */
+export function dlmTrustConditions(account: string): TrustConditions {
+  return { StringEqualsIfExists: { "aws:SourceAccount": account } };
+}
+
 /** Daily EBS snapshots with a retention, by Data Lifecycle Manager (free; snapshots are billed). */
 export class SnapshotPolicy extends pulumi.ComponentResource {
   public readonly policy: aws.dlm.LifecyclePolicy;
@@ -19,11 +24,22 @@ export class SnapshotPolicy extends pulumi.ComponentResource {
     super("openemr:backup:SnapshotPolicy", name, {}, opts);
     const child = { parent: this };
     const partition = aws.getPartitionOutput({}, child);
+    const identity = aws.getCallerIdentityOutput({}, child);
     const role = new aws.iam.Role(
       `${name}-role`,
       {
         name: nameWithin(`${name}-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: assumeRolePolicyFor("dlm.amazonaws.com"),
+        // Confused-deputy protection on the account (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+        // The DLM service-role page shows only the bare trust relationship and does not document
+        // that DLM sends aws:SourceAccount when it assumes the role
+        // (https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html#custom-role), so the
+        // ...IfExists form: another account's value is refused whenever DLM sends the key, and an
+        // undocumented absence cannot stop the snapshots. (iam:PassRole already keeps other
+        // accounts from handing this role to DLM.)
+        assumeRolePolicy: assumeRolePolicyFor(
+          "dlm.amazonaws.com",
+          identity.accountId.apply(dlmTrustConditions),
+        ),
       },
       child,
     );

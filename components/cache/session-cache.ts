@@ -7,6 +7,41 @@ import { serverSecurityGroup } from "../network/security-rules";
 export const VALKEY_PORT = 6379;
 export const VALKEY_MAJOR = "8";
 
+/**
+ * The key prefix of PHP sessions in Valkey. The OpenEMR image sets only `session.save_handler =
+ * redis` and `session.save_path = "tls://host:6379?auth[user]=..&auth[pass]=..&stream[cafile]=.."`
+ * (openemr-devops docker/openemr/8.0.0/openemr.sh), no `prefix` parameter, so phpredis' session
+ * handler uses its default prefix (REDIS_SESSION_PREFIX in phpredis redis_session.c). OpenEMR itself
+ * installs no other handler unless SESSION_STORAGE_MODE=predis-sentinel (src/Common/Http/
+ * HttpSessionFactory.php), which this program never sets.
+ */
+export const PHP_SESSION_KEY_PREFIX = "PHPREDIS_SESSION:";
+
+/**
+ * The commands phpredis' session handler (redis_session.c, 6.x) sends with the image's settings:
+ * AUTH on connect; GET to read (GETEX only with redis.session.early_refresh, off by default); SETEX
+ * to write; DEL to destroy; EXPIRE to refresh an unchanged session (session.lazy_write, on by
+ * default); EXISTS to validate an id (OpenEMR sets use_strict_mode). Session locking (SET NX PX,
+ * GET of the lock, EVALSHA/EVAL to release it) runs only with redis.session.locking_enabled, off by
+ * default and not set by the image, so none of those is granted. PING is what OpenEMR's cache health
+ * check (src/Health/Check/CacheCheck.php) sends.
+ */
+export const PHP_SESSION_COMMANDS = ["auth", "ping", "get", "setex", "del", "expire", "exists"];
+
+/**
+ * The application user's ElastiCache access string: on; keys under the session prefix only; no
+ * command but the session handler's. ElastiCache RBAC takes space-delimited ACL rules applied left
+ * to right (`on`/`off`, `~<pattern>`, `-@all`, `+<command>`):
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html#Access-string
+ * Pub/sub channels are denied by Valkey's default (acl-pubsub-default resetchannels).
+ */
+export const APP_USER_ACCESS_STRING = [
+  "on",
+  `~${PHP_SESSION_KEY_PREFIX}*`,
+  "-@all",
+  ...PHP_SESSION_COMMANDS.map((c) => `+${c}`),
+].join(" ");
+
 export interface SessionCacheArgs {
   vpcId: pulumi.Input<string>;
   /** Subnets for the cache endpoints (isolated). */
@@ -81,7 +116,7 @@ export class SessionCache extends pulumi.ComponentResource {
         userId: id("-app"),
         userName: args.username,
         engine: "valkey",
-        accessString: "on ~* +@all",
+        accessString: APP_USER_ACCESS_STRING,
         authenticationMode: { type: "password", passwords: [pulumi.secret(args.password)] },
       },
       child,

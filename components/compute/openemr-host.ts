@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Monitoring } from "../alarms/monitoring";
+import { SessionLogging, startSessionCommand } from "../admin/session-logging";
 import { retainedLogGroups } from "../logs/log-group";
 import { passwordParameters } from "../secrets/generated-password";
 import { openemrHostStartScript } from "../service/openemr-container";
@@ -91,6 +92,8 @@ export function openemrHost(
       retentionInDays: args.logRetentionDays,
       kmsKeyArn,
       protect: args.protect,
+      // OpenEMR's and the database's output may carry patient identifiers: masked at rest
+      dataProtection: true,
     },
     opts,
   );
@@ -101,10 +104,28 @@ export function openemrHost(
     opts,
   );
 
-  const parameterArn = pulumi.interpolate`arn:${partition}:ssm:${args.region}:${identity.accountId}:parameter${args.parameterPrefix}/*`;
+  // Session Manager shells (the admin path) streamed to a retained, encrypted log group
+  const adminShell = new SessionLogging(
+    `${name}-admin-shell`,
+    {
+      logGroupPrefix: args.logGroupPrefix,
+      logRetentionDays: args.logRetentionDays,
+      kmsKeyArn,
+      protect: args.protect,
+    },
+    opts,
+  );
+
+  const arn = (service: string, resource: pulumi.Input<string>) =>
+    pulumi.interpolate`arn:${partition}:${service}:${args.region}:${identity.accountId}:${resource}`;
   const statements = pulumi
-    .all([parameterArn, args.policyStatements ?? []])
-    .apply(([paramArn, own]): aws.iam.PolicyStatement[] => [
+    .all([
+      arn("ssm", `parameter${args.parameterPrefix}/*`),
+      arn("logs", `log-group:${args.logGroupPrefix}/*`),
+      adminShell.instanceStatements,
+      args.policyStatements ?? [],
+    ])
+    .apply(([paramArn, logsArn, session, own]): aws.iam.PolicyStatement[] => [
       { Sid: "ReadOwnParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: paramArn },
       {
         Sid: "ReportHealth",
@@ -113,6 +134,15 @@ export function openemrHost(
         Resource: "*",
         Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
       },
+      // the containers' awslogs driver and the CloudWatch agent write to the stack's own groups
+      // (they exist: nothing here creates a log group or changes its retention)
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: logsArn,
+      },
+      ...session,
       ...own,
     ]);
 
@@ -189,7 +219,7 @@ export function openemrHost(
       adminPasswordLocation: pulumi.output(passwords.admin),
       adminPasswordCommand: pulumi.interpolate`aws ssm get-parameter --region ${args.region} --with-decryption --name ${passwords.admin} --query Parameter.Value --output text`,
       instanceId,
-      adminShellCommand: pulumi.interpolate`aws ssm start-session --region ${args.region} --target ${instanceId}`,
+      adminShellCommand: startSessionCommand(args.region, instanceId, adminShell.documentName),
     },
   };
 }

@@ -39,6 +39,44 @@ export interface WebInstanceArgs {
   protect: boolean;
 }
 
+/**
+ * What the SSM agent needs to register the instance, take Run Command, State Manager and Patch
+ * Manager work and open Session Manager channels: the actions of AmazonSSMManagedInstanceCore
+ * (policy version v3) without its ssm:GetParameter/GetParameters on every parameter of the
+ * account. None of these reads data; the service binds each call to the calling instance.
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSSMManagedInstanceCore.html
+ */
+export const SSM_AGENT: aws.iam.PolicyStatement = {
+  Sid: "SsmAgent",
+  Effect: "Allow",
+  Action: [
+    "ssm:DescribeAssociation",
+    "ssm:GetDeployablePatchSnapshotForInstance",
+    "ssm:GetDocument",
+    "ssm:DescribeDocument",
+    "ssm:GetManifest",
+    "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations",
+    "ssm:PutInventory",
+    "ssm:PutComplianceItems",
+    "ssm:PutConfigurePackageResult",
+    "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus",
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+  ],
+  Resource: "*",
+};
+
 /** The device name the data volume is attached as; Amazon Linux links the NVMe device to it. */
 export const DATA_DEVICE = "/dev/sdf";
 
@@ -68,26 +106,18 @@ export class WebInstance extends pulumi.ComponentResource {
       },
       child,
     );
-    for (const [suffix, policy] of [
-      ["ssm", "AmazonSSMManagedInstanceCore"],
-      ["cloudwatch-agent", "CloudWatchAgentServerPolicy"],
-    ]) {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-${suffix}`,
-        {
-          role: this.role.name,
-          policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
-        },
-        child,
-      );
-    }
-    new aws.iam.RolePolicy(
+    // no AWS-managed policies: AmazonSSMManagedInstanceCore reads every parameter of the account
+    // and CloudWatchAgentServerPolicy may create log groups and set the retention of any of them;
+    // the host gets the agent's channel actions here and everything else from its caller, scoped
+    const access = new aws.iam.RolePolicy(
       `${name}-access`,
       {
         role: this.role.id,
         policy: pulumi
           .output(args.policyStatements)
-          .apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements })),
+          .apply((statements) =>
+            JSON.stringify({ Version: "2012-10-17", Statement: [SSM_AGENT, ...statements] }),
+          ),
       },
       child,
     );
@@ -159,6 +189,8 @@ export class WebInstance extends pulumi.ComponentResource {
       {
         ...child,
         protect: args.protect,
+        // the first boot reads the host's parameters: its permissions exist before it starts
+        dependsOn: [access],
         // a newer AMI must never replace the instance and its data; patch in place instead
         ignoreChanges: ["ami"],
       },

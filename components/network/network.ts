@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { assumeRolePolicyFor } from "../iam/trust";
+import { type TrustConditions, assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import * as awsx from "@pulumi/awsx";
 import { retainedLogGroup } from "../logs/log-group";
@@ -20,6 +20,21 @@ export interface NetworkArgs {
   logKmsKeyArn?: pulumi.Input<string>;
   protectLogs: boolean;
   logGroupPrefix: string;
+}
+
+/**
+ * Pure: the conditions of the flow-logs role's trust policy: only this account's flow logs, in this
+ * region, may have the service assume it.
+ */
+export function flowLogsTrustConditions(
+  account: string,
+  region: string,
+  partition: string,
+): TrustConditions {
+  return {
+    StringEquals: { "aws:SourceAccount": account },
+    ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
+  };
 }
 
 const NAT: Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy> = {
@@ -78,13 +93,27 @@ export class Network extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const child = { parent: this };
+    const account = aws.getCallerIdentityOutput({}, child).accountId;
+    const region = aws.getRegionOutput({}, child).region;
+    const partition = aws.getPartitionOutput({}, child).partition;
     const role = new aws.iam.Role(
       `${name}-flow-logs-role`,
       {
         name: nameWithin(`${name}-flow-logs-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: assumeRolePolicyFor("vpc-flow-logs.amazonaws.com"),
+        // Confused-deputy protection, as the VPC User Guide recommends for the flow-logs role: "use
+        // the aws:SourceAccount and aws:SourceArn condition keys ... The source account is the owner
+        // of the flow log and the source ARN is the flow log ARN. If you don't know the flow log ID,
+        // you can replace that portion of the ARN with a wildcard (*)" (the flow log is created after
+        // the role). https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+        assumeRolePolicy: assumeRolePolicyFor(
+          "vpc-flow-logs.amazonaws.com",
+          pulumi
+            .all([account, region, partition])
+            .apply(([acct, r, p]) => flowLogsTrustConditions(acct, r, p)),
+        ),
       },
-      { parent: this },
+      child,
     );
     new aws.iam.RolePolicy(
       `${name}-flow-logs-write`,

@@ -53,7 +53,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
           `${name}-key`,
           {
             description: `${name}: OpenEMR data, backups, logs and audit trail`,
-            users: ["ec2", "s3", "logs", "cloudtrail", "ssm", "sns"],
+            users: ["ec2", "s3", "logs", "cloudtrail", "ssm", "sns", "session-manager"],
             protect,
           },
           child,
@@ -118,6 +118,8 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
             kmsKeyArn: kmsKeyArn!,
             retentionDays: args.logRetentionDays,
             logGroupPrefix: args.logGroupPrefix,
+            // every write and delete on the backups, recorded where the host cannot reach
+            dataEventBucketArns: [this.backupBucket.arn],
             protect,
           },
           child,
@@ -153,7 +155,16 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         },
         policyStatements: pulumi
           .all([kmsKeyArn ?? "", this.backupBucket?.arn ?? ""])
-          .apply(([keyArn, bucketArn]) => hostStatements(keyArn, bucketArn, args.hostedZoneId)),
+          .apply(([keyArn, bucketArn]) =>
+            hostStatements(
+              args.region,
+              keyArn,
+              bucketArn,
+              args.domain && args.hostedZoneId
+                ? { hostedZoneId: args.hostedZoneId, domain: args.domain }
+                : undefined,
+            ),
+          ),
         instance: {
           vpcId: network.vpcId,
           subnetId: network.publicSubnetIds.apply((ids) => ids[0]),
@@ -235,9 +246,10 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
 
 /** The single-instance host's own needs: its key, its backup bucket, its certificate's DNS. */
 function hostStatements(
+  region: string,
   keyArn: string,
   bucketArn: string,
-  hostedZoneId: string | undefined,
+  certificate: { hostedZoneId: string; domain: string } | undefined,
 ): aws.iam.PolicyStatement[] {
   const list: aws.iam.PolicyStatement[] = [];
   if (keyArn) {
@@ -246,6 +258,12 @@ function hostStatements(
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: keyArn,
+      // its parameters (SSM) and its backups (S3) only, never the key directly
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": [`ssm.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`],
+        },
+      },
     });
   }
   if (bucketArn) {
@@ -259,13 +277,23 @@ function hostStatements(
       },
     );
   }
-  if (hostedZoneId) {
+  if (certificate) {
     list.push(
       {
+        // the DNS-01 challenge's TXT record only, not the rest of the organisation's zone
+        // (Route 53 condition keys: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-conditions-route53.html)
         Sid: "CertificateDnsChallenge",
         Effect: "Allow",
-        Action: ["route53:ChangeResourceRecordSets"],
-        Resource: `arn:aws:route53:::hostedzone/${hostedZoneId}`,
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: `arn:aws:route53:::hostedzone/${certificate.hostedZoneId}`,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+              `_acme-challenge.${certificate.domain.toLowerCase().replace(/\.$/, "")}`,
+            ],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          },
+        },
       },
       {
         Sid: "CertificateDnsLookup",

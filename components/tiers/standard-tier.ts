@@ -52,7 +52,18 @@ export class StandardTier extends pulumi.ComponentResource {
       `${name}-key`,
       {
         description: `${name}: OpenEMR database, documents, backups, secrets, logs and audit trail`,
-        users: ["ec2", "s3", "logs", "cloudtrail", "rds", "secretsmanager", "backup", "ssm", "sns"],
+        users: [
+          "ec2",
+          "s3",
+          "logs",
+          "cloudtrail",
+          "rds",
+          "secretsmanager",
+          "backup",
+          "ssm",
+          "sns",
+          "session-manager",
+        ],
         protect,
       },
       child,
@@ -143,7 +154,21 @@ export class StandardTier extends pulumi.ComponentResource {
               Action: "secretsmanager:GetSecretValue",
               Resource: secretArn,
             },
-            { Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+            {
+              Sid: "DecryptSecrets",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: keyArn,
+              // the master secret and the parameters only, never the key directly
+              Condition: {
+                StringEquals: {
+                  "kms:ViaService": [
+                    `secretsmanager.${args.region}.amazonaws.com`,
+                    `ssm.${args.region}.amazonaws.com`,
+                  ],
+                },
+              },
+            },
           ]),
         instance: {
           vpcId: this.network.vpcId,

@@ -100,6 +100,8 @@ const NOT_NAMES = new Set([
   // the vault's own name, checked on the vault
   "aws:backup/vaultLockConfiguration:VaultLockConfiguration backupVaultName",
   "aws:backup/vaultPolicy:VaultPolicy backupVaultName",
+  // the log group's own name, checked on the log group
+  "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy logGroupName",
 ]);
 const NAME_LIKE =
   /^(name|identifier|description|family|userId|userGroupId)$|(Name|Identifier|Description)$/;

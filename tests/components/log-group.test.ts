@@ -1,9 +1,16 @@
 // retainedLogGroup / retainedLogGroups on their own: explicit retention, the optional
-// customer-managed key, and protection (Pulumi `protect` and skipDestroy) following `protect`.
+// customer-managed key, protection (Pulumi `protect` and skipDestroy) following `protect`, and the
+// optional data-protection policy that audits and masks patient identifiers.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { retainedLogGroup, retainedLogGroups } from "../../components/logs/log-group";
+import {
+  type DataProtectionPolicyDocument,
+  PHI_DATA_IDENTIFIERS,
+  dataProtectionPolicyDocument,
+  retainedLogGroup,
+  retainedLogGroups,
+} from "../../components/logs/log-group";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
@@ -116,5 +123,110 @@ describe("retainedLogGroup and retainedLogGroups", () => {
       skipDestroy: false,
     });
     expect(php.opts.protect).to.equal(false);
+  });
+});
+
+describe("retainedLogGroup with a data-protection policy", () => {
+  const POLICY = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy";
+  let p: ComponentPlan;
+  before(async () => {
+    p = await planComponent(() => {
+      const parent = new pulumi.ComponentResource("test:index:Tier", "tier");
+      retainedLogGroup(
+        "php",
+        {
+          logGroupName: "/openemr/test/php",
+          retentionInDays: 365,
+          protect: true,
+          dataProtection: true,
+        },
+        { parent },
+      );
+      retainedLogGroups(
+        "app",
+        { access: "apache-access", error: "apache-error" },
+        { prefix: "/openemr/test", retentionInDays: 365, protect: false, dataProtection: true },
+        { parent },
+      );
+      retainedLogGroup(
+        "flow",
+        {
+          logGroupName: "/openemr/test/vpc-flow-logs",
+          retentionInDays: 365,
+          protect: true,
+          dataProtection: false,
+        },
+        { parent },
+      );
+    });
+  });
+
+  it("adds one policy per protected group, on that group, under the same parent; none where it is off", () => {
+    expect(inventory(p.ofType(POLICY))).to.have.members([
+      `${POLICY}::php-data-protection`,
+      `${POLICY}::app-apache-access-data-protection`,
+      `${POLICY}::app-apache-error-data-protection`,
+    ]);
+    const tier = p.named("tier", "test:index:Tier");
+    for (const [policy, group, groupName] of [
+      ["php-data-protection", "php", "/openemr/test/php"],
+      ["app-apache-access-data-protection", "app-apache-access", "/openemr/test/apache-access"],
+      ["app-apache-error-data-protection", "app-apache-error", "/openemr/test/apache-error"],
+    ]) {
+      const r = p.named(policy, POLICY);
+      expect(r.props.logGroupName, policy).to.equal(groupName);
+      expect(
+        p.dependenciesOf(r, "logGroupName").map((d) => d.name),
+        policy,
+      ).to.deep.equal([group]);
+      expect(r.parent, policy).to.equal(tier.urn);
+    }
+    // the group itself is unchanged by the option
+    expect(p.named("php", LOG_GROUP).props).to.deep.equal({
+      name: "/openemr/test/php",
+      retentionInDays: 365,
+      logGroupClass: "STANDARD",
+      skipDestroy: true,
+    });
+  });
+
+  it("audits and masks the same patient identifiers, with the document CloudWatch Logs requires", () => {
+    const doc = JSON.parse(
+      p.named("php-data-protection", POLICY).props.policyDocument as string,
+    ) as DataProtectionPolicyDocument;
+    const arns = PHI_DATA_IDENTIFIERS.map(
+      (id) => `arn:aws:dataprotection::aws:data-identifier/${id}`,
+    );
+    expect(doc).to.deep.equal({
+      Name: "php-data-protection",
+      Description: "Audit and mask patient identifiers (PHI/PII) in this log group",
+      Version: "2021-06-01",
+      Statement: [
+        {
+          Sid: "audit-patient-identifiers",
+          DataIdentifier: arns,
+          Operation: { Audit: { FindingsDestination: {} } },
+        },
+        {
+          Sid: "mask-patient-identifiers",
+          DataIdentifier: arns,
+          Operation: { Deidentify: { MaskConfig: {} } },
+        },
+      ],
+    });
+    expect(arns).to.include.members([
+      "arn:aws:dataprotection::aws:data-identifier/Ssn-US",
+      "arn:aws:dataprotection::aws:data-identifier/HealthInsuranceClaimNumber-US",
+    ]);
+    // PutDataProtectionPolicy: the document is at most 30,720 characters
+    expect(JSON.stringify(doc).length).to.be.at.most(30_720);
+  });
+
+  it("uses the partition's identifier ARNs (aws-cn, aws-us-gov)", () => {
+    const doc = dataProtectionPolicyDocument("x", "aws-cn", ["EmailAddress"]);
+    expect(doc.Statement[0].DataIdentifier).to.deep.equal([
+      "arn:aws-cn:dataprotection::aws:data-identifier/EmailAddress",
+    ]);
+    expect(doc.Statement[1].DataIdentifier).to.deep.equal(doc.Statement[0].DataIdentifier);
   });
 });

@@ -2,8 +2,13 @@
 // logs (all traffic) into a retained log group through a role that can write only there.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
-import { Network, type NetworkArgs } from "../../components/network/network";
+import {
+  Network,
+  type NetworkArgs,
+  flowLogsTrustConditions,
+} from "../../components/network/network";
 import { MOCK_ACCOUNT } from "../../tools/plan/mocks";
+import { allows } from "../keys/evaluate";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
 const VPC = "awsx:ec2:Vpc";
@@ -11,6 +16,7 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const OTHER_ACCOUNT = "210987654321";
 
 const BASE: NetworkArgs = {
   cidrBlock: "10.20.0.0/16",
@@ -111,7 +117,7 @@ describe("Network", () => {
       ]);
     });
 
-    it("lets only the VPC flow-logs service assume the role, autonamed when the name fits", () => {
+    it("lets only the VPC flow-logs service assume the role, for this account's flow logs, autonamed when the name fits", () => {
       const role = p.named("net-flow-logs-role", ROLE);
       expect(role.props).to.not.have.property("name");
       expect(JSON.parse(role.props.assumeRolePolicy as string)).to.deep.equal({
@@ -121,9 +127,61 @@ describe("Network", () => {
             Effect: "Allow",
             Principal: { Service: "vpc-flow-logs.amazonaws.com" },
             Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+              ArnLike: {
+                "aws:SourceArn": `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:vpc-flow-log/*`,
+              },
+            },
           },
         ],
       });
+    });
+
+    it("refuses the flow-logs service acting for another account, another region, another resource or no source (confused deputy)", () => {
+      const doc = JSON.parse(
+        p.named("net-flow-logs-role", ROLE).props.assumeRolePolicy as string,
+      ) as {
+        Statement: Parameters<typeof allows>[0];
+      };
+      const assume = (context: Record<string, string>) =>
+        allows(doc.Statement, {
+          principal: { service: "vpc-flow-logs.amazonaws.com" },
+          action: "sts:AssumeRole",
+          context,
+        });
+      const ours = `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:vpc-flow-log/fl-0123456789abcdef0`;
+      expect(assume({ "aws:SourceAccount": MOCK_ACCOUNT, "aws:SourceArn": ours })).to.equal(true);
+      expect(
+        assume({
+          "aws:SourceAccount": OTHER_ACCOUNT,
+          "aws:SourceArn": `arn:aws:ec2:us-east-1:${OTHER_ACCOUNT}:vpc-flow-log/fl-1`,
+        }),
+        "another account",
+      ).to.equal(false);
+      expect(
+        assume({
+          "aws:SourceAccount": MOCK_ACCOUNT,
+          "aws:SourceArn": `arn:aws:ec2:eu-west-1:${MOCK_ACCOUNT}:vpc-flow-log/fl-1`,
+        }),
+        "another region",
+      ).to.equal(false);
+      expect(
+        assume({
+          "aws:SourceAccount": MOCK_ACCOUNT,
+          "aws:SourceArn": `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:transit-gateway/tgw-1`,
+        }),
+        "not a flow log",
+      ).to.equal(false);
+      expect(assume({}), "no source").to.equal(false);
+      expect(
+        allows(doc.Statement, {
+          principal: { service: "ec2.amazonaws.com" },
+          action: "sts:AssumeRole",
+          context: { "aws:SourceAccount": MOCK_ACCOUNT, "aws:SourceArn": ours },
+        }),
+        "another service",
+      ).to.equal(false);
     });
 
     it("lets the role write to the flow-log group and its streams only", () => {
@@ -211,6 +269,13 @@ describe("Network", () => {
       expect(p.named(`${name}-flow-logs-role`, ROLE).props.name).to.equal(
         "openemr-clinic-north-eastern-region-prod-network-flow-logs-role",
       );
+    });
+  });
+
+  it("builds the flow-log source ARN from the partition and region it runs in", () => {
+    expect(flowLogsTrustConditions("111122223333", "us-gov-west-1", "aws-us-gov")).to.deep.equal({
+      StringEquals: { "aws:SourceAccount": "111122223333" },
+      ArnLike: { "aws:SourceArn": "arn:aws-us-gov:ec2:us-gov-west-1:111122223333:vpc-flow-log/*" },
     });
   });
 

@@ -133,9 +133,19 @@ describe("openemrHost", () => {
 
     it("lets the role read only the stack's own parameters and report only OpenEMR metrics", () => {
       const list = statements(p);
-      expect(list.map((s) => s.Sid)).to.deep.equal(["ReadOwnParameters", "ReportHealth"]);
-      expect(list[0].Resource).to.match(/^arn:aws:ssm:us-east-1:\d+:parameter\/openemr\/test\/\*$/);
-      expect(list[1].Condition).to.deep.equal({
+      expect(list.map((s) => s.Sid)).to.deep.equal([
+        "SsmAgent",
+        "ReadOwnParameters",
+        "ReportHealth",
+        "WriteOwnLogs",
+        "SessionTranscriptsToTheirLogGroup",
+        "SessionAgentChecksTheLogGroup",
+      ]);
+      expect(list[1].Resource).to.match(/^arn:aws:ssm:us-east-1:\d+:parameter\/openemr\/test\/\*$/);
+      expect(list[3].Resource).to.match(
+        /^arn:aws:logs:us-east-1:\d+:log-group:\/openemr\/test\/\*$/,
+      );
+      expect(list[2].Condition).to.deep.equal({
         StringEquals: { "cloudwatch:namespace": "OpenEMR" },
       });
     });
@@ -195,8 +205,12 @@ describe("openemrHost", () => {
 
     it("adds the tier's statements after the common ones", () => {
       expect(statements(p).map((s) => s.Sid)).to.deep.equal([
+        "SsmAgent",
         "ReadOwnParameters",
         "ReportHealth",
+        "WriteOwnLogs",
+        "SessionTranscriptsToTheirLogGroup",
+        "SessionAgentChecksTheLogGroup",
         "TierOwn",
       ]);
     });

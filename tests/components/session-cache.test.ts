@@ -3,7 +3,7 @@
 // client security group, usage capped, no snapshots, names within ElastiCache's 40 characters.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
-import { SessionCache } from "../../components/cache/session-cache";
+import { PHP_SESSION_KEY_PREFIX, SessionCache } from "../../components/cache/session-cache";
 import { SECRET } from "../../tools/plan/types";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
@@ -117,14 +117,48 @@ describe("SessionCache", () => {
       });
     });
 
-    it("lets the application user in with its password only, kept secret", () => {
+    it("lets the application user in with its password only, kept secret, limited to PHP sessions", () => {
       expect(p.named("sessions-app-user", USER).props).to.deep.equal({
         userId: "sessions-app",
         userName: "openemr",
         engine: "valkey",
-        accessString: "on ~* +@all",
+        accessString: "on ~PHPREDIS_SESSION:* -@all +auth +ping +get +setex +del +expire +exists",
         authenticationMode: { type: "password", passwords: [SECRET] },
       });
+    });
+
+    it("grants the application user no key outside the session prefix and no command category", () => {
+      const rules = (p.named("sessions-app-user", USER).props.accessString as string).split(" ");
+      expect(rules[0]).to.equal("on");
+      // one key pattern, the phpredis session prefix; no ~*, allkeys or %R~/%W~ patterns
+      expect(rules.filter((r) => /^(~|%|allkeys)/.test(r))).to.deep.equal([
+        `~${PHP_SESSION_KEY_PREFIX}*`,
+      ]);
+      // everything revoked first, then single commands only: no +@category, no |subcommand
+      expect(rules[2]).to.equal("-@all");
+      const granted = rules.slice(3);
+      for (const r of granted) expect(r, r).to.match(/^\+[a-z]+$/);
+      // none of what an attacker holding the app's password would want
+      for (const c of [
+        "keys",
+        "scan",
+        "flushall",
+        "flushdb",
+        "config",
+        "eval",
+        "evalsha",
+        "script",
+        "acl",
+        "client",
+        "monitor",
+        "debug",
+        "select",
+        "set",
+        "function",
+      ]) {
+        expect(granted, c).to.not.include(`+${c}`);
+      }
+      expect(rules.filter((r) => r.startsWith("&") || r === "allchannels")).to.deep.equal([]);
     });
 
     it("never writes the application password into the plan", () => {

@@ -60,6 +60,13 @@ describe("express-plus tier (dev stack, protected)", function () {
     }
     for (const s of policy.Statement.filter((x) => x.Principal.AWS && x !== admin)) {
       expect(s.Condition?.StringEquals["kms:CallerAccount"], s.Sid).to.equal("123456789012");
+      if (s.Sid === "SessionManagerSessionsInThisAccount") {
+        // Session Manager shells: data keys bound to a session, for the admin and the agent
+        expect(s.Condition?.Null).to.deep.equal({
+          "kms:EncryptionContext:aws:ssm:SessionId": "false",
+        });
+        continue;
+      }
       if (s.Sid === "CloudTrailLogsReadableInThisAccount") {
         // the one direct use: Decrypt of data keys bound to a trail (AWS's default trail policy)
         expect(s.Action).to.deep.equal(["kms:Decrypt"]);

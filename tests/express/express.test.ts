@@ -68,13 +68,33 @@ describe("express tier (dev stack)", function () {
     expect(dependencyOf(plan, flowLog, "vpcId").map((r) => r.type)).to.deep.equal(["awsx:ec2:Vpc"]);
   });
 
-  it("administers through SSM Session Manager: the role has the SSM managed policy", () => {
-    const attachments = ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) =>
+  it("administers through SSM Session Manager, logged, with no AWS-managed policy on the role", () => {
+    const attached = ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((r) =>
       prop<string>(r, "policyArn"),
     );
-    expect(attachments).to.include("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    expect(attached).to.not.include("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    expect(attached).to.not.include("arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy");
+    const access = ofType(plan, "aws:iam/rolePolicy:RolePolicy").find((r) =>
+      r.name.endsWith("-web-access"),
+    )!;
+    const statements = (
+      JSON.parse(prop<string>(access, "policy")) as {
+        Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[];
+      }
+    ).Statement;
+    const agent = statements.find((s) => s.Sid === "SsmAgent")!;
+    expect(agent.Action).to.include("ssmmessages:OpenDataChannel");
+    // the account's other parameters stay out of reach; the host's own are granted by prefix
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions).to.not.include("ssm:GetParameters");
+    expect(actions).to.not.include("logs:CreateLogGroup");
+    expect(actions).to.not.include("logs:PutRetentionPolicy");
+    const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
+    expect(logs.Resource).to.match(/^arn:aws:logs:us-east-1:\d+:log-group:\/openemr\/dev\/\*$/);
+    const doc = one(plan, "aws:ssm/document:Document");
+    expect(prop(doc, "documentType")).to.equal("Session");
     expect(plan.outputs.adminShellCommand).to.match(
-      /^aws ssm start-session --region us-east-1 --target i-/,
+      /^aws ssm start-session --region us-east-1 --target i-\S+ --document-name openemr-dev-admin-shell$/,
     );
   });
 
@@ -112,8 +132,8 @@ describe("express tier (dev stack)", function () {
   it("gives every log group the configured retention", () => {
     const groups = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
     // containers (OpenEMR incl. Apache's access and error logs on stdout/stderr), database,
-    // system, VPC flow logs
-    expect(groups.length).to.equal(4);
+    // system, VPC flow logs, Session Manager transcripts
+    expect(groups.length).to.equal(5);
     for (const g of groups) expect(prop(g, "retentionInDays"), g.name).to.equal(2192);
     const { env } = userDataOf(plan);
     for (const key of ["LOG_GROUP_CONTAINERS", "LOG_GROUP_DATABASE", "LOG_GROUP_SYSTEM"]) {

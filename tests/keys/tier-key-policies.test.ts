@@ -97,16 +97,19 @@ const topic: Use = (r, plan) => {
   ];
 };
 
-const ecsExecSessions: Use = () =>
-  ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
-    principal: { account: ACCOUNT },
-    action,
-    context: {
-      "kms:CallerAccount": ACCOUNT,
-      "kms:EncryptionContext:aws:ssm:SessionId": "admin-0123456789abcdef0",
-      "kms:EncryptionContext:aws:ssm:TargetId": "ecs:openemr-prod_task_container",
-    },
-  }));
+const sessions =
+  (target: string): Use =>
+  () =>
+    ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+      principal: { account: ACCOUNT },
+      action,
+      context: {
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:aws:ssm:SessionId": "admin-0123456789abcdef0",
+        "kms:EncryptionContext:aws:ssm:TargetId": target,
+      },
+    }));
+const ecsExecSessions = sessions("ecs:openemr-prod_task_container");
 
 /** Resource type and property that take a key, and what the key must then allow. */
 const USES: Record<string, Use> = {
@@ -148,6 +151,8 @@ const USES: Record<string, Use> = {
     "kms:DescribeKey",
   ]),
   "aws:ecs/cluster:Cluster configuration": ecsExecSessions,
+  // Session Manager shells on the EC2 host: the client's data key, decrypted by the agent
+  "aws:ssm/document:Document content": sessions("i-0123456789abcdef0"),
   // not uses: the alias names the key; IAM role policies are checked on their own below
   "aws:kms/alias:Alias targetKeyId": () => [],
   "aws:iam/rolePolicy:RolePolicy policy": () => [],

@@ -137,15 +137,30 @@ describe("standard tier (dev stack with preset standard)", function () {
     );
     expect(policy).to.not.equal(undefined);
     const doc = JSON.parse(prop<string>(policy!, "policy")) as {
-      Statement: { Action: string; Resource: string }[];
+      Statement: {
+        Sid: string;
+        Action: string;
+        Resource: string;
+        Condition?: Record<string, Record<string, string | string[]>>;
+      }[];
     };
     const read = doc.Statement.filter((s) => s.Action === "secretsmanager:GetSecretValue");
     expect(read.map((s) => s.Resource)).to.deep.equal([
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-dev-db/master-credentials-AbCdEf",
     ]);
     const decrypt = doc.Statement.filter((s) => s.Action === "kms:Decrypt");
-    expect(decrypt).to.have.length(1);
-    expect(decrypt[0].Resource).to.match(/^arn:aws:kms:us-east-1:\d{12}:key\//);
+    // the secrets' key only through Secrets Manager and SSM; Session Manager's data keys only
+    // when bound to a session
+    expect(decrypt.map((s) => s.Sid)).to.deep.equal(["SessionDataKeys", "DecryptSecrets"]);
+    for (const s of decrypt) expect(s.Resource).to.match(/^arn:aws:kms:us-east-1:\d{12}:key\//);
+    expect(decrypt[1].Condition).to.deep.equal({
+      StringEquals: {
+        "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com"],
+      },
+    });
+    expect(decrypt[0].Condition).to.deep.equal({
+      Null: { "kms:EncryptionContext:aws:ssm:SessionId": "false" },
+    });
   });
 
   it("requires TLS 1.2+ through the parameter group the instance uses", () => {

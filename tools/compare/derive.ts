@@ -708,12 +708,11 @@ export function scaleCell(plan: PlanIndex, facts: PresetFacts): string {
 export function adminCell(plan: PlanIndex, facts: PresetFacts): string {
   const parts: string[] = [];
   if (plan.ofType(T.ec2Instance).length > 0) {
-    const ssm = plan
-      .ofType(T.iamRolePolicyAttachment)
-      .some((a) => (str(a.props.policyArn) ?? "").endsWith("/AmazonSSMManagedInstanceCore"));
+    // the admin shell is a Session Manager session through the stack's own Session document
+    const ssm = plan.ofType(T.ssmDocument).some((d) => str(d.props.documentType) === "Session");
     const ssh = ingressPorts(plan).includes(22);
     const keyPair = plan.ofType(T.ec2Instance).some((i) => str(i.props.keyName) !== undefined);
-    if (ssm) parts.push("SSM Session Manager (no inbound port)");
+    if (ssm) parts.push("SSM Session Manager (no inbound port), every session logged");
     parts.push(
       ssh
         ? "**SSH port 22 open**"

@@ -47,6 +47,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   [T.secretVersion]: "versions are free (the secret is priced)",
   [T.secretPolicy]: "resource policies are free",
   [T.ssmAssociation]: "State Manager associations are free",
+  [T.ssmDocument]: "Systems Manager documents of your own are free",
   [T.bucketPolicy]: "bucket settings are free (storage is usage on the bucket)",
   [T.bucketPublicAccessBlock]: "bucket settings are free",
   [T.bucketOwnershipControls]: "bucket settings are free",

@@ -624,13 +624,22 @@ const trail: CostModel = (r, _plan, out) => {
         (list(get(f, "equals")) ?? []).some((v) => str(v) === "Data"),
     ),
   );
-  if (dataEvents || advanced) out.miss(`CloudTrail data events are not in the price table`);
+  if (dataEvents || advanced) {
+    out.use(`CloudTrail data events the trail records`, PRICES.cloudtrail.dataEventsPer100k);
+  }
   if ((list(r.props.insightSelectors) ?? []).length > 0) {
     out.miss(`CloudTrail Insights events are not in the price table`);
   }
   out.use(
     `CloudTrail management events: free as the account's first copy; billed if the account already has a trail`,
     PRICES.cloudtrail.additionalManagementCopyPer100k,
+  );
+};
+
+const logDataProtection: CostModel = (r, _plan, out) => {
+  out.use(
+    `CloudWatch Logs data protection on ${str(r.props.logGroupName) ?? r.name}`,
+    PRICES.logs.dataProtectionScannedGb,
   );
 };
 
@@ -772,6 +781,7 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.webAclRule]: webAclRule,
   [T.webAclRuleGroupAssociation]: webAclRule,
   [T.logGroup]: logGroup,
+  [T.logDataProtectionPolicy]: logDataProtection,
   [T.logMetricFilter]: logMetricFilter,
   [T.metricAlarm]: metricAlarm,
   [T.cloudtrail]: trail,

@@ -172,10 +172,17 @@ export interface PriceTable {
     readonly ruleMonth: Price;
     readonly perMillionRequests: Price;
   };
-  readonly logs: { readonly ingestGb: Price; readonly storageGbMonth: Price };
+  readonly logs: {
+    readonly ingestGb: Price;
+    readonly storageGbMonth: Price;
+    readonly dataProtectionScannedGb: Price;
+  };
   readonly cloudwatchAlarm: { readonly standardMonth: Price; readonly highResolutionMonth: Price };
   readonly cloudwatchCustomMetricMonth: Price;
-  readonly cloudtrail: { readonly additionalManagementCopyPer100k: Price };
+  readonly cloudtrail: {
+    readonly additionalManagementCopyPer100k: Price;
+    readonly dataEventsPer100k: Price;
+  };
   readonly s3StandardGbMonth: Price;
   readonly backup: {
     readonly ebsGbMonth: Price;
@@ -308,6 +315,7 @@ export const PRICES: PriceTable = {
   logs: {
     ingestGb: p(0.5, "GB ingested (Standard log class)", "cloudwatch"),
     storageGbMonth: p(0.03, "GB-month stored (compressed)", "cloudwatch"),
+    dataProtectionScannedGb: p(0.12, "GB scanned by a data protection policy", "cloudwatch"),
   },
   cloudwatchAlarm: {
     standardMonth: p(0.1, "standard-resolution alarm metric-month", "cloudwatch", true),
@@ -325,6 +333,7 @@ export const PRICES: PriceTable = {
       "100,000 management events delivered by a trail that is not the account's first copy",
       "cloudtrail",
     ),
+    dataEventsPer100k: p(0.1, "100,000 data events delivered", "cloudtrail"),
   },
   s3StandardGbMonth: p(0.023, "GB-month (S3 Standard, first 50 TB)", "s3"),
   backup: {
