@@ -15,6 +15,24 @@ export interface EfsVolume {
   containerPath: string;
 }
 
+/**
+ * A short-lived container that runs to completion in every task before the main container starts:
+ * same image, entry point, command, volumes and log group as the main container unless set here,
+ * non-essential, no port, no health check. The main container depends on it with condition
+ * SUCCESS: it starts only when this one exits 0, and the task stops if it exits otherwise. Both
+ * share the task's CPU and memory (no container-level limits), one after the other.
+ */
+export interface SetupContainerArgs {
+  /** Container name, different from the main container's. */
+  name: string;
+  /** Plain settings; the main container's are not inherited. */
+  environment: Record<string, pulumi.Input<string>>;
+  /** Secret settings, as for the main container; their secrets must be in `secretArns`. */
+  secrets: Record<string, pulumi.Input<string>>;
+  entryPoint?: string[];
+  command?: string[];
+}
+
 export interface FargateServiceArgs {
   /** ECS cluster name (also names the Container Insights log group). */
   clusterName: string;
@@ -33,12 +51,17 @@ export interface FargateServiceArgs {
   environment: Record<string, pulumi.Input<string>>;
   /** Secret settings: variable name -> Secrets Manager `valueFrom` (ARN[:json-key::]). */
   secrets: Record<string, pulumi.Input<string>>;
-  /** Secrets Manager secrets the task may read at start (ARNs, without json keys). */
+  /**
+   * Secrets Manager secrets the execution role may read to start a task: those of the main and
+   * of the setup container (ARNs, without json keys). The task role never reads secrets.
+   */
   secretArns: pulumi.Input<string>[];
   /** Keys those secrets are encrypted with. */
   secretKmsKeyArns: pulumi.Input<string>[];
   /** Container health check command (run with CMD-SHELL). */
   healthCheckCommand: string;
+  /** A container that must exit 0 before the main container starts (see SetupContainerArgs). */
+  setupContainer?: SetupContainerArgs;
   volumes: EfsVolume[];
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupIds: pulumi.Input<string>[];
@@ -85,16 +108,22 @@ export class FargateService extends pulumi.ComponentResource {
         `${name}: minTasks ${args.minTasks} is greater than maxTasks ${args.maxTasks}`,
       );
     }
-    for (const key of Object.keys(args.secrets)) {
-      if (key in args.environment) {
-        throw new Error(`${name}: ${key} is both a secret and a plain environment value`);
+    const setup = args.setupContainer;
+    for (const c of [args, ...(setup ? [setup] : [])]) {
+      for (const key of Object.keys(c.secrets)) {
+        if (key in c.environment) {
+          throw new Error(`${name}: ${key} is both a secret and a plain environment value`);
+        }
       }
+    }
+    if (setup && setup.name === args.containerName) {
+      throw new Error(`${name}: the setup container needs a name of its own, not ${setup.name}`);
     }
     const region = aws.getRegionOutput({}, child).region;
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child).partition;
 
-    const logGroup = (suffix: string, logGroupName: string) =>
+    const logGroup = (suffix: string, logGroupName: string, dataProtection = false) =>
       retainedLogGroup(
         `${name}-${suffix}`,
         {
@@ -102,10 +131,12 @@ export class FargateService extends pulumi.ComponentResource {
           retentionInDays: args.logRetentionDays,
           kmsKeyArn: args.logKmsKeyArn,
           protect: args.protectLogs,
+          dataProtection,
         },
         child,
       );
-    this.logGroup = logGroup("logs", `${args.logGroupPrefix}/ecs/${args.serviceName}`);
+    // OpenEMR's and PHP's output: masked for patient identifiers (the other two carry none)
+    this.logGroup = logGroup("logs", `${args.logGroupPrefix}/ecs/${args.serviceName}`, true);
     // Container Insights writes here; created first so it has retention and the key
     this.insightsLogGroup = logGroup(
       "insights-logs",
@@ -261,16 +292,20 @@ export class FargateService extends pulumi.ComponentResource {
       child,
     );
 
-    // --- task definition ---
-    const container: aws.ecs.ContainerDefinition = {
-      name: args.containerName,
+    // --- task definition: the main container and the setup container it waits for, if any ---
+    const base = (c: {
+      name: string;
+      environment: Record<string, pulumi.Input<string>>;
+      secrets: Record<string, pulumi.Input<string>>;
+      entryPoint?: string[];
+      command?: string[];
+    }): aws.ecs.ContainerDefinition => ({
+      name: c.name,
       image: args.image,
-      essential: true,
-      entryPoint: args.entryPoint,
-      command: args.command,
-      portMappings: [{ containerPort: args.containerPort, protocol: "tcp" }],
-      environment: Object.entries(args.environment).map(([key, value]) => ({ name: key, value })),
-      secrets: Object.entries(args.secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })),
+      entryPoint: c.entryPoint,
+      command: c.command,
+      environment: Object.entries(c.environment).map(([key, value]) => ({ name: key, value })),
+      secrets: Object.entries(c.secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })),
       mountPoints: args.volumes.map((v) => ({
         sourceVolume: v.name,
         containerPath: v.containerPath,
@@ -278,13 +313,6 @@ export class FargateService extends pulumi.ComponentResource {
       })),
       readonlyRootFilesystem: false,
       linuxParameters: { initProcessEnabled: true },
-      healthCheck: {
-        command: ["CMD-SHELL", args.healthCheckCommand],
-        interval: 30,
-        timeout: 10,
-        retries: 3,
-        startPeriod: 300,
-      },
       logConfiguration: {
         logDriver: "awslogs",
         options: {
@@ -292,6 +320,38 @@ export class FargateService extends pulumi.ComponentResource {
           "awslogs-region": region,
           "awslogs-stream-prefix": args.serviceName,
         },
+      },
+    });
+    const setupContainer: aws.ecs.ContainerDefinition | undefined = setup
+      ? {
+          ...base({
+            name: setup.name,
+            environment: setup.environment,
+            secrets: setup.secrets,
+            entryPoint: setup.entryPoint ?? args.entryPoint,
+            command: setup.command ?? args.command,
+          }),
+          // it exits when done; SUCCESS may only name a non-essential container
+          essential: false,
+        }
+      : undefined;
+    const container: aws.ecs.ContainerDefinition = {
+      ...base({
+        name: args.containerName,
+        environment: args.environment,
+        secrets: args.secrets,
+        entryPoint: args.entryPoint,
+        command: args.command,
+      }),
+      essential: true,
+      portMappings: [{ containerPort: args.containerPort, protocol: "tcp" }],
+      dependsOn: setup ? [{ containerName: setup.name, condition: "SUCCESS" }] : undefined,
+      healthCheck: {
+        command: ["CMD-SHELL", args.healthCheckCommand],
+        interval: 30,
+        timeout: 10,
+        retries: 3,
+        startPeriod: 300,
       },
     };
     this.taskDefinition = new aws.ecs.TaskDefinition(
@@ -316,7 +376,9 @@ export class FargateService extends pulumi.ComponentResource {
             authorizationConfig: { accessPointId: v.accessPointId, iam: "ENABLED" },
           },
         })),
-        containerDefinitions: pulumi.jsonStringify([container]),
+        containerDefinitions: pulumi.jsonStringify(
+          setupContainer ? [container, setupContainer] : [container],
+        ),
       },
       child,
     );

@@ -81,11 +81,31 @@ export const RDS_CA_BUNDLE_URL =
 export const AMAZON_ROOT_CA_URL = "https://www.amazontrust.com/repository/AmazonRootCA1.pem";
 
 /**
- * Seconds after which a swarm leader that started OpenEMR's first-time setup and never finished is
- * presumed dead: its lock is removed so the next task can take over, and its health check fails.
- * Equal to the service's health-check grace period.
+ * Seconds the setup container may run (the image's installer takes 10 to 20 minutes at 0.5 ACU):
+ * `timeout` stops it after that, so a swarm leader's lock older than this is presumed dead and
+ * removed by the next task's boot script, and a task waiting on a dead leader gives up.
  */
 export const FIRST_BOOT_SECONDS = 1800;
+/**
+ * Seconds the app container needs after its setup container exited to answer over HTTPS: the CA
+ * downloads, openemr.sh's pass over a configured site (permissions, Valkey settings), Apache.
+ */
+export const APP_START_SECONDS = 300;
+/**
+ * The service's health-check grace period. Whether ECS counts it from the task's launch (setup
+ * included) or from the app container's start is not documented: it covers both.
+ */
+export const HEALTH_CHECK_GRACE_SECONDS = FIRST_BOOT_SECONDS + APP_START_SECONDS;
+
+/**
+ * What a container of the Fargate task does with the image's ./openemr.sh:
+ * - "setup": the short-lived `openemr-setup` container (K8S=admin, SWARM_MODE=yes, master
+ *   credentials): installs or upgrades the shared site, then exits; bounded by FIRST_BOOT_SECONDS.
+ * - "app": the long-running `openemr` container (SWARM_MODE=yes, no master credentials): refuses to
+ *   start on a site that is not configured, so openemr.sh can never serve the web installer or
+ *   mark an unconfigured site complete, then serves OpenEMR with Apache.
+ */
+export type BootRole = "setup" | "app";
 
 /**
  * The container's start script, run by /bin/sh before the image's own ./openemr.sh:
@@ -96,9 +116,11 @@ export const FIRST_BOOT_SECONDS = 1800;
  *    Aurora refuses under require_secure_transport (OPENEMR_SETTING_* would fail otherwise);
  * 3. sends Apache's logs to stdout/stderr, which the task's awslogs driver ships;
  * 4. clears a swarm-leader lock left by a task that died during first-time setup;
- * 5. hands over to ./openemr.sh.
+ * 5. hands over to ./openemr.sh: the setup container under `timeout` (busybox's, in the Alpine
+ *    image; without it, unbounded), the app container only once sqlconf.php says `$config = 1`
+ *    (read the way openemr.sh reads it).
  */
-export function openemrBootScript(): string {
+export function openemrBootScript(role: BootRole = "app"): string {
   return [
     "set -eu",
     `CA_BUNDLE=${IMAGE_CA_BUNDLE}`,
@@ -134,14 +156,41 @@ export function openemrBootScript(): string {
     "  fi",
     "fi",
     `cd ${OPENEMR_ROOT}`,
+    ...(role === "setup" ? boundedSetup() : configuredSiteCheck()),
     "exec ./openemr.sh",
   ].join("\n");
+}
+
+/** Shell lines: run ./openemr.sh for at most FIRST_BOOT_SECONDS (killed: non-zero exit). */
+export function boundedSetup(): string[] {
+  return [
+    "if command -v timeout >/dev/null 2>&1; then",
+    `  exec timeout ${FIRST_BOOT_SECONDS} ./openemr.sh`,
+    "fi",
+    `echo "openemr-aws: no timeout command, setup is not bounded"`,
+  ];
+}
+
+/**
+ * Shell lines: exit 1 unless the shared site's sqlconf.php says `$config = 1` (as openemr.sh
+ * reads it). Without master credentials openemr.sh cannot install, but as swarm leader on an
+ * unconfigured site it would still write docker-completed and start Apache on setup.php.
+ */
+export function configuredSiteCheck(sitesDir: string = SITES_DIR): string[] {
+  return [
+    `config=$(php -r "require_once('${sitesDir}/default/sqlconf.php'); echo \\$config;" 2>/dev/null || true)`,
+    'if [ "$config" != 1 ]; then',
+    `  echo "openemr-aws: the site is not configured (its setup container must succeed first)"`,
+    "  exit 1",
+    "fi",
+  ];
 }
 
 /**
  * The container health check: healthy while first-time setup runs (up to FIRST_BOOT_SECONDS after
  * the leader started it), then only when Apache answers over HTTPS (any status below 400; "/"
- * answers 302 to the login page).
+ * answers 302 to the login page). In the app container, which starts only after its setup
+ * container succeeded, docker-completed exists: only the HTTPS probe applies.
  */
 export function openemrHealthCheckCommand(): string {
   const s = SITES_DIR;

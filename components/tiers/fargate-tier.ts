@@ -16,7 +16,7 @@ import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
 import { FargateService } from "../service/fargate-service";
 import {
-  FIRST_BOOT_SECONDS,
+  HEALTH_CHECK_GRACE_SECONDS,
   SITES_DIR,
   SSL_DIR,
   openemrBootScript,
@@ -30,6 +30,8 @@ export type FargateTierArgs = TierCommonArgs & FargateSettings;
 /** Availability zones the tier spreads over (subnets, mount targets, tasks, database). */
 export const FARGATE_AZS = 2;
 export const OPENEMR_CONTAINER = "openemr";
+/** The short-lived container of every task that alone holds the database master credentials. */
+export const SETUP_CONTAINER = "openemr-setup";
 export const OPENEMR_HTTPS_PORT = 443;
 export const ADMIN_USER = "admin";
 /** The MySQL and Valkey user OpenEMR runs as (the master user only sets it up). */
@@ -264,6 +266,50 @@ export class FargateTier extends pulumi.ComponentResource {
 
     const masterSecret = this.database.masterSecretArn;
     const app = appCredentials.secret.arn;
+    // What both containers tell openemr.sh about the site. SWARM_MODE=yes in both: the swarm
+    // leader lock (sites/docker-leader, taken with noclobber) serialises them across tasks, and in
+    // the app container it is what makes openemr.sh harden its own copy of the code and delete
+    // setup.php, admin.php, sql_upgrade.php (the section runs when AUTHORITY or SWARM_MODE is yes).
+    const siteEnvironment = {
+      MYSQL_HOST: this.database.endpoint,
+      MYSQL_PORT: String(MYSQL_PORT),
+      MYSQL_DATABASE: "openemr",
+      // the installer creates the OpenEMR user with REQUIRE SSL
+      FORCE_DATABASE_SSL_CONNECT: "1",
+      SWARM_MODE: "yes",
+      OE_USER: ADMIN_USER,
+      OPENEMR_DOCKER_ENV_TAG: "openemr-aws-fargate",
+      // applied by the installer (setGlobalSettings), i.e. by the setup container
+      ...(args.domain ? { OPENEMR_SETTING_site_addr_oath: `https://${args.domain}` } : {}),
+    };
+    // No superuser in the running app (issue #20). The Aurora master credentials and the admin
+    // password go only to `openemr-setup`, a non-essential container that runs the image's
+    // openemr.sh with K8S=admin (OPERATOR=no: configure, then exit without Apache) and exits; the
+    // `openemr` container starts only if it exited 0 (dependsOn SUCCESS) and holds the app user
+    // and Valkey credentials only. openemr.sh (openemr-devops docker/openemr/8.0.0) installs only
+    // as leader with `$config` 0 AND MYSQL_ROOT_PASS set; each path:
+    // - first task: its setup container takes the lock, installs (auto_setup retries until it
+    //   succeeds; exit 2 if sqlconf.php still says 0), writes docker-completed, drops the lock and
+    //   exits 0; a setup exit 0 therefore always means a configured site.
+    // - tasks starting meanwhile: their setup containers lose the lock and wait
+    //   ("while swarm_wait") for docker-completed, then pass the worker check ("AUTHORITY no and
+    //   CONFIG 0: exit 1") and exit 0; after FIRST_BOOT_SECONDS `timeout` stops a waiter whose
+    //   leader died, the task stops, and the next task's boot script removes the stale lock.
+    // - later starts (scale-out, replacement): the site is configured: the setup container,
+    //   leader or not, skips the installer (CONFIG 1) and exits in seconds.
+    // - image upgrade: the new image's setup container, as leader, sees /root/docker-version
+    //   greater than sites/default/docker-version and runs /root/fsupgrade-N.sh (files, then
+    //   sql_upgrade.php as the app user from sqlconf.php: no root needed), then exits 0. If an
+    //   app container held the lock at that moment, the new app container may lead instead and
+    //   run the same upgrade with the same app user.
+    // - a setup container that fails (installer exit 2, upgrade error, timeout): the main
+    //   container never starts, ECS stops the task and starts another; repeated failures trip the
+    //   deployment circuit breaker, which rolls back to the previous task definition.
+    // The app container still races for the lock: on a configured site the leader section only
+    // touches docker-initiated, re-runs the idempotent ssl.sh, finds no upgrade, skips the
+    // installer (CONFIG 1, and no MYSQL_ROOT_PASS), touches the existing docker-completed and
+    // drops its lock before Apache. Its boot script refuses an unconfigured site outright, so it
+    // can never mark one complete or serve the installer even without the dependency.
     this.service = new FargateService(
       `${name}-app`,
       {
@@ -276,30 +322,36 @@ export class FargateTier extends pulumi.ComponentResource {
         memory: args.memory,
         containerPort: OPENEMR_HTTPS_PORT,
         entryPoint: ["/bin/sh", "-c"],
-        command: [openemrBootScript()],
+        command: [openemrBootScript("app")],
         environment: {
-          MYSQL_HOST: this.database.endpoint,
-          MYSQL_PORT: String(MYSQL_PORT),
-          MYSQL_DATABASE: "openemr",
-          // the installer creates the OpenEMR user with REQUIRE SSL
-          FORCE_DATABASE_SSL_CONNECT: "1",
+          ...siteEnvironment,
           // host only: the image appends :6379
           REDIS_SERVER: this.cache.host,
           REDIS_TLS: "yes",
-          SWARM_MODE: "yes",
-          OE_USER: ADMIN_USER,
-          OPENEMR_DOCKER_ENV_TAG: "openemr-aws-fargate",
-          ...(args.domain ? { OPENEMR_SETTING_site_addr_oath: `https://${args.domain}` } : {}),
         },
+        // the app user (sqlconf.php on the shared volume holds it anyway) and Valkey's
         secrets: {
-          MYSQL_ROOT_USER: pulumi.interpolate`${masterSecret}:username::`,
-          MYSQL_ROOT_PASS: pulumi.interpolate`${masterSecret}:password::`,
           MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
           MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
           REDIS_USERNAME: pulumi.interpolate`${app}:cacheUsername::`,
           REDIS_PASSWORD: pulumi.interpolate`${app}:cachePassword::`,
-          OE_PASS: adminCredentials.secret.arn,
         },
+        setupContainer: {
+          name: SETUP_CONTAINER,
+          command: [openemrBootScript("setup")],
+          // K8S=admin: openemr.sh configures the site and exits instead of starting Apache; no
+          // Valkey settings, which only the sessions of a serving container use
+          environment: { ...siteEnvironment, K8S: "admin" },
+          // what the installer needs: the master user creates the app user and the database
+          secrets: {
+            MYSQL_ROOT_USER: pulumi.interpolate`${masterSecret}:username::`,
+            MYSQL_ROOT_PASS: pulumi.interpolate`${masterSecret}:password::`,
+            MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
+            MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
+            OE_PASS: adminCredentials.secret.arn,
+          },
+        },
+        // the execution role reads these to start either container; the task role reads none
         secretArns: [masterSecret, app, adminCredentials.secret.arn],
         secretKmsKeyArns: [secretsKey.arn],
         healthCheckCommand: openemrHealthCheckCommand(),
@@ -324,7 +376,8 @@ export class FargateTier extends pulumi.ComponentResource {
         subnetIds: this.network.privateSubnetIds,
         securityGroupIds: [taskSecurityGroup.id],
         targetGroupArn: this.loadBalancer.targetGroup.arn,
-        healthCheckGracePeriodSeconds: FIRST_BOOT_SECONDS,
+        // a whole setup (at most FIRST_BOOT_SECONDS) plus the app container's first start
+        healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_SECONDS,
         minTasks: args.minTasks,
         maxTasks: args.maxTasks,
         cpuTargetPercent: args.cpuTargetPercent,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { planStack } from "../helpers/plan";
 import { dependencyOf, ofType, one, prop } from "../helpers/resources";
 import type { PlanFile } from "../../tools/plan/types";
-import { CERT, T, containerOf, keyNamed, view } from "./fargate-helpers";
+import { CERT, T, containersOf, keyNamed, setupContainerOf, view } from "./fargate-helpers";
 
 /** Every fargate setting moved away from its default, plus the common knobs the tier reads. */
 const SCALED = {
@@ -121,6 +121,16 @@ describe("fargate tier follows its config (prod stack with overrides)", function
     }
   });
 
+  it("masks patient identifiers in the service's log group only, not in ECS Exec's or Container Insights'", () => {
+    const masked = ofType(
+      plan,
+      "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+    ).map((p) => prop<string>(p, "logGroupName"));
+    expect(masked).to.include("/openemr/prod/ecs/openemr-prod-openemr");
+    expect(masked).to.not.include("/openemr/prod/ecs/openemr-prod-openemr-exec");
+    expect(masked).to.not.include("/aws/ecs/containerinsights/openemr-prod/performance");
+  });
+
   it("creates no trail when the account already has one (auditTrail: existing)", () => {
     expect(ofType(plan, T.trail)).to.have.length(0);
     expect(ofType(plan, T.logGroup).map((g) => prop(g, "name"))).to.not.include(
@@ -191,7 +201,8 @@ describe("fargate tier: two stacks share an account and region", function () {
   });
 
   it("keeps each stack's tasks on its own secrets", () => {
-    const arns = (plan: PlanFile) => containerOf(plan).secrets.map((s) => s.valueFrom);
+    const arns = (plan: PlanFile) =>
+      containersOf(plan).flatMap((c) => c.secrets.map((s) => s.valueFrom));
     for (const arn of arns(dev)) expect(arn).to.match(/:secret:openemr-dev/);
     expect(arns(dev).filter((a) => arns(prod).includes(a))).to.deep.equal([]);
     const [devKey] = dependencyOf(dev, one(dev, T.secret, "-admin-password"), "kmsKeyId");
@@ -231,7 +242,10 @@ describe("fargate tier with a domain and a hosted zone instead of a certificate 
     expect(prop(alias!, "type")).to.equal("A");
     expect(dependencyOf(plan, alias!, "aliases").map((r) => r.type)).to.deep.equal([T.lb]);
     expect(plan.outputs.url).to.equal("https://emr.example.org/");
-    const env = Object.fromEntries(containerOf(plan).environment.map((e) => [e.name, e.value]));
+    // the installer applies OPENEMR_SETTING_* (setGlobalSettings): the setup container needs it
+    const env = Object.fromEntries(
+      setupContainerOf(plan).environment.map((e) => [e.name, e.value]),
+    );
     expect(env.OPENEMR_SETTING_site_addr_oath).to.equal("https://emr.example.org");
   });
 });

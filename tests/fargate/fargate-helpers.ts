@@ -49,20 +49,42 @@ export const CERT =
 export interface Container {
   name: string;
   image: string;
+  essential: boolean;
   entryPoint: string[];
   command: string[];
   environment: { name: string; value: string }[];
   secrets: { name: string; valueFrom: string }[];
   mountPoints: { sourceVolume: string; containerPath: string }[];
-  healthCheck: { command: string[]; startPeriod: number };
+  portMappings?: { containerPort: number }[];
+  dependsOn?: { containerName: string; condition: string }[];
+  healthCheck?: { command: string[]; startPeriod: number };
   logConfiguration: { logDriver: string; options: Record<string, string> };
+  cpu?: number;
+  memory?: number;
+  memoryReservation?: number;
 }
 
-export function containerOf(plan: PlanFile): Container {
+/** The task definition's containers: the long-running `openemr` and the `openemr-setup` one. */
+export function containersOf(plan: PlanFile): Container[] {
   const raw = prop<string>(one(plan, T.taskDef), "containerDefinitions");
   const defs = JSON.parse(raw) as Container[];
-  expect(defs).to.have.length(1);
-  return defs[0];
+  expect(defs.map((d) => d.name).sort()).to.deep.equal(["openemr", "openemr-setup"]);
+  return defs;
+}
+
+/** The long-running container, the one behind the load balancer. */
+export function containerOf(plan: PlanFile): Container {
+  return containersOf(plan).find((d) => d.name === "openemr")!;
+}
+
+/** The short-lived container that runs openemr.sh's setup before the long-running one starts. */
+export function setupContainerOf(plan: PlanFile): Container {
+  return containersOf(plan).find((d) => d.name === "openemr-setup")!;
+}
+
+/** A secret's ARN from an ECS `valueFrom` (ARN[:json-key:version-stage:version-id]). */
+export function secretArnOf(valueFrom: string): string {
+  return valueFrom.split(":").slice(0, 7).join(":");
 }
 
 export function envOf(plan: PlanFile): Record<string, string> {

@@ -6,8 +6,10 @@ import * as path from "path";
 import {
   AMAZON_ROOT_CA_URL,
   FIRST_BOOT_SECONDS,
+  HEALTH_CHECK_GRACE_SECONDS,
   RDS_CA_BUNDLE_URL,
   STAGED_MYSQL_CA,
+  configuredSiteCheck,
   openemrBootScript,
   openemrHealthCheckCommand,
 } from "../../components/service/openemr-container";
@@ -31,9 +33,63 @@ function shellcheck(script: string): string {
 
 describe("fargate tier parts", () => {
   describe("OpenEMR container boot script", () => {
-    it("is POSIX sh that passes shellcheck", () => {
-      expect(shellcheck(openemrBootScript())).to.equal("");
+    it("is POSIX sh that passes shellcheck, in both roles", () => {
+      expect(shellcheck(openemrBootScript("app"))).to.equal("");
+      expect(shellcheck(openemrBootScript("setup"))).to.equal("");
       expect(shellcheck(openemrHealthCheckCommand())).to.equal("");
+    });
+
+    it("bounds the setup container's openemr.sh by FIRST_BOOT_SECONDS and starts the app's only on a configured site", () => {
+      const setup = openemrBootScript("setup").split("\n");
+      expect(setup).to.include(`  exec timeout ${FIRST_BOOT_SECONDS} ./openemr.sh`);
+      expect(setup.join("\n")).to.not.contain("sqlconf.php");
+      const app = openemrBootScript("app").split("\n");
+      expect(app.join("\n")).to.not.contain("timeout");
+      const check = app.findIndex((l) => l.includes("sqlconf.php"));
+      expect(check).to.be.greaterThan(app.indexOf(`cd /var/www/localhost/htdocs/openemr`));
+      expect(app.indexOf("exec ./openemr.sh")).to.equal(app.length - 1);
+      expect(openemrBootScript()).to.equal(openemrBootScript("app"));
+    });
+
+    it("refuses to start the app container unless sqlconf.php says $config = 1", () => {
+      // a stand-in php that evaluates what openemr.sh reads: the $config line of sqlconf.php
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fargate-site-"));
+      fs.mkdirSync(path.join(dir, "bin"));
+      fs.mkdirSync(path.join(dir, "sites/default"), { recursive: true });
+      const php = path.join(dir, "bin/php");
+      fs.writeFileSync(
+        php,
+        [
+          "#!/bin/sh",
+          `f=$(printf '%s' "$2" | sed -n "s/^require_once('\\(.*\\)');.*/\\1/p")`,
+          '[ -f "$f" ] || { echo "PHP Warning: no $f" >&2; exit 255; }',
+          `sed -n 's/^\\$config = \\([0-9]\\);.*/\\1/p' "$f"`,
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const sites = path.join(dir, "sites");
+      const run = () => {
+        try {
+          execFileSync(
+            "/bin/sh",
+            ["-eu", "-c", [...configuredSiteCheck(sites), "echo started"].join("\n")],
+            {
+              encoding: "utf8",
+              env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` },
+            },
+          );
+          return "started";
+        } catch (err) {
+          return `exit ${(err as { status: number }).status}`;
+        }
+      };
+      expect(run(), "no sqlconf.php").to.equal("exit 1");
+      const conf = path.join(sites, "default/sqlconf.php");
+      fs.writeFileSync(conf, "<?php\n$host = 'db';\n$config = 0; /////////////\n");
+      expect(run(), "unconfigured").to.equal("exit 1");
+      fs.writeFileSync(conf, "<?php\n$host = 'db';\n$config = 1; /////////////\n");
+      expect(run(), "configured").to.equal("started");
     });
 
     it("verifies its downloads with the image's own CA bundle before /etc/ssl is restored", () => {
@@ -55,6 +111,7 @@ describe("fargate tier parts", () => {
 
     it("keeps the first-boot allowance at least as long as ECS's 300 s minimum grace", () => {
       expect(FIRST_BOOT_SECONDS).to.be.at.least(300);
+      expect(HEALTH_CHECK_GRACE_SECONDS).to.be.greaterThan(FIRST_BOOT_SECONDS);
       expect(openemrHealthCheckCommand()).to.contain(`-gt ${FIRST_BOOT_SECONDS}`);
       expect(openemrHealthCheckCommand()).to.contain("https://localhost/");
     });

@@ -2,8 +2,23 @@ import { expect } from "chai";
 import { planStack } from "../helpers/plan";
 import { dependencyOf, ofType, one, prop } from "../helpers/resources";
 import type { PlanFile } from "../../tools/plan/types";
-import { MYSQL_CA_PATH, REDIS_CA_PATH } from "../../components/service/openemr-container";
-import { CERT, T, containerOf, envOf, keyNamed, view } from "./fargate-helpers";
+import {
+  FIRST_BOOT_SECONDS,
+  MYSQL_CA_PATH,
+  REDIS_CA_PATH,
+} from "../../components/service/openemr-container";
+import {
+  CERT,
+  T,
+  type Container,
+  containerOf,
+  containersOf,
+  envOf,
+  keyNamed,
+  secretArnOf,
+  setupContainerOf,
+  view,
+} from "./fargate-helpers";
 import { SECURITY_HEADERS, TLS_POLICY } from "../../components/loadbalancer/https-load-balancer";
 import { webAclCapacity } from "../../components/waf/web-firewall";
 
@@ -14,26 +29,31 @@ describe("fargate tier (prod stack)", function () {
   });
 
   describe("secrets", () => {
-    it("hands every credential to the task as an ECS secret, never as a plain environment value", () => {
-      const c = containerOf(plan);
-      const secretNames = c.secrets.map((s) => s.name).sort();
-      expect(secretNames).to.deep.equal([
+    it("hands every credential to the containers as an ECS secret, never as a plain environment value", () => {
+      const names = (c: Container) => c.secrets.map((s) => s.name).sort();
+      expect(names(containerOf(plan))).to.deep.equal([
+        "MYSQL_PASS",
+        "MYSQL_USER",
+        "REDIS_PASSWORD",
+        "REDIS_USERNAME",
+      ]);
+      expect(names(setupContainerOf(plan))).to.deep.equal([
         "MYSQL_PASS",
         "MYSQL_ROOT_PASS",
         "MYSQL_ROOT_USER",
         "MYSQL_USER",
         "OE_PASS",
-        "REDIS_PASSWORD",
-        "REDIS_USERNAME",
       ]);
-      for (const s of c.secrets) {
-        expect(s.valueFrom, s.name).to.match(
-          /^arn:aws:secretsmanager:us-east-1:123456789012:secret:/,
-        );
-      }
-      for (const e of c.environment) {
-        expect(e.name).to.not.match(/PASS|SECRET|TOKEN|KEY/i);
-        expect(e.value, e.name).to.not.equal("<secret>");
+      for (const c of containersOf(plan)) {
+        for (const s of c.secrets) {
+          expect(s.valueFrom, `${c.name} ${s.name}`).to.match(
+            /^arn:aws:secretsmanager:us-east-1:123456789012:secret:/,
+          );
+        }
+        for (const e of c.environment) {
+          expect(e.name).to.not.match(/PASS|SECRET|TOKEN|KEY/i);
+          expect(e.value, e.name).to.not.equal("<secret>");
+        }
       }
     });
 
@@ -66,7 +86,7 @@ describe("fargate tier (prod stack)", function () {
       ]);
       const secret = one(plan, T.secret, "-db-master-secret");
       expect(keyNamed(plan, secret, "kmsKeyId")).to.deep.equal(["openemr-prod-secrets-key"]);
-      const root = containerOf(plan).secrets.find((s) => s.name === "MYSQL_ROOT_PASS");
+      const root = setupContainerOf(plan).secrets.find((s) => s.name === "MYSQL_ROOT_PASS");
       expect(root?.valueFrom).to.equal(
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:openemr-prod-db/master-credentials-AbCdEf:password::",
       );
@@ -197,8 +217,15 @@ describe("fargate tier (prod stack)", function () {
       expect(prop(tg, "healthCheck.protocol")).to.equal("HTTPS");
       expect(prop<string>(tg, "healthCheck.matcher").split(",")).to.include("302");
       const service = one(plan, T.service);
-      expect(prop<number>(service, "healthCheckGracePeriodSeconds")).to.be.at.least(300);
-      expect(containerOf(plan).healthCheck.startPeriod).to.equal(300);
+      const grace = prop<number>(service, "healthCheckGracePeriodSeconds");
+      const startPeriod = containerOf(plan).healthCheck!.startPeriod;
+      expect(startPeriod).to.equal(300);
+      // the setup container runs under `timeout FIRST_BOOT_SECONDS`; the grace period covers it
+      // and the app container's own start, whether ECS counts it from the task's launch or not
+      expect(setupContainerOf(plan).command[0]).to.contain(
+        `exec timeout ${FIRST_BOOT_SECONDS} ./openemr.sh`,
+      );
+      expect(grace).to.be.at.least(FIRST_BOOT_SECONDS + startPeriod);
     });
 
     it("puts a WAF with the IP-list, common, SQL-injection, known-bad-inputs, PHP and Linux rules, a per-IP and a login rate limit on the ALB", () => {
@@ -293,12 +320,15 @@ describe("fargate tier (prod stack)", function () {
         expect(v.efsVolumeConfiguration.authorizationConfig.accessPointId).to.match(/-ap-/);
         expect(v.efsVolumeConfiguration).to.not.have.property("rootDirectory");
       }
-      expect(
-        containerOf(plan).mountPoints.map((m) => [m.sourceVolume, m.containerPath]),
-      ).to.deep.equal([
-        ["sites", "/var/www/localhost/htdocs/openemr/sites"],
-        ["tls", "/etc/ssl"],
-      ]);
+      for (const c of containersOf(plan)) {
+        expect(
+          c.mountPoints.map((m) => [m.sourceVolume, m.containerPath]),
+          c.name,
+        ).to.deep.equal([
+          ["sites", "/var/www/localhost/htdocs/openemr/sites"],
+          ["tls", "/etc/ssl"],
+        ]);
+      }
     });
 
     it("lets only the task role mount, only through the access point, only over TLS", () => {
@@ -329,20 +359,22 @@ describe("fargate tier (prod stack)", function () {
     });
 
     it("delivers the RDS CA bundle and Amazon's root CA where the image turns on MySQL and Redis TLS", () => {
-      const c = containerOf(plan);
-      expect(c.entryPoint).to.deep.equal(["/bin/sh", "-c"]);
-      const script = c.command[0];
-      expect(script).to.contain(
-        "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
-      );
-      expect(script).to.contain(MYSQL_CA_PATH);
       expect(MYSQL_CA_PATH).to.equal(
         "/var/www/localhost/htdocs/openemr/sites/default/documents/certificates/mysql-ca",
       );
-      expect(script).to.contain(REDIS_CA_PATH);
-      // OPENEMR_SETTING_* use `mariadb --skip-ssl`, which Aurora refuses: the script patches it
-      expect(script).to.contain("s|--skip-ssl|--ssl-ca=");
-      expect(script.trim().endsWith("exec ./openemr.sh")).to.equal(true);
+      // the setup container installs over TLS too: it gets the same boot script
+      for (const c of containersOf(plan)) {
+        expect(c.entryPoint, c.name).to.deep.equal(["/bin/sh", "-c"]);
+        const script = c.command[0];
+        expect(script).to.contain(
+          "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem",
+        );
+        expect(script).to.contain(MYSQL_CA_PATH);
+        expect(script).to.contain(REDIS_CA_PATH);
+        // OPENEMR_SETTING_* use `mariadb --skip-ssl`, which Aurora refuses: the script patches it
+        expect(script).to.contain("s|--skip-ssl|--ssl-ca=");
+        expect(script.trim().endsWith("exec ./openemr.sh"), c.name).to.equal(true);
+      }
     });
 
     it("configures sessions on Valkey over TLS by host name, swarm mode, and TLS-only MySQL", () => {
@@ -357,6 +389,115 @@ describe("fargate tier (prod stack)", function () {
       );
       expect(env.MYSQL_PORT).to.equal("3306");
       expect(env.OE_USER).to.equal("admin");
+    });
+  });
+
+  describe("no superuser in the running app", () => {
+    const MASTER = "openemr-prod-db/master-credentials";
+    const references = (c: Container) => [
+      ...c.secrets.flatMap((s) => [s.name, s.valueFrom]),
+      ...c.environment.flatMap((e) => [e.name, e.value]),
+    ];
+    const policyOf = (suffix: string) =>
+      JSON.parse(
+        prop<string>(
+          ofType(plan, T.rolePolicy).find((p) => p.name.endsWith(suffix))!,
+          "policy",
+        ),
+      ) as {
+        Statement: { Sid: string; Action: string | string[]; Resource: string | string[] }[];
+      };
+
+    it("keeps the master credentials and the admin password out of the long-running container", () => {
+      expect(prop(one(plan, T.secret, "-db-master-secret"), "name")).to.equal(MASTER);
+      const app = containerOf(plan);
+      for (const ref of references(app)) {
+        expect(ref).to.not.contain(MASTER);
+        expect(ref).to.not.match(/MYSQL_ROOT|admin-password|^OE_PASS$|^K8S$/);
+      }
+      // and the one container that holds them is the setup container
+      const setup = references(setupContainerOf(plan));
+      expect(setup.filter((r) => r.includes(MASTER))).to.have.length(2);
+      expect(setup).to.include.members(["MYSQL_ROOT_USER", "MYSQL_ROOT_PASS", "OE_PASS"]);
+    });
+
+    it("runs openemr.sh's setup in a non-essential container the app container waits for (SUCCESS)", () => {
+      const app = containerOf(plan);
+      const setup = setupContainerOf(plan);
+      expect(app.essential).to.equal(true);
+      expect(app.dependsOn).to.deep.equal([
+        { containerName: "openemr-setup", condition: "SUCCESS" },
+      ]);
+      expect(setup.essential).to.equal(false);
+      expect(setup).to.not.have.property("dependsOn");
+      expect(setup).to.not.have.property("portMappings");
+      expect(setup).to.not.have.property("healthCheck");
+      expect(setup.image).to.equal(app.image);
+      expect(setup.logConfiguration).to.deep.equal(app.logConfiguration);
+      // K8S=admin: configure, then exit without Apache; swarm mode: one leader among the tasks
+      const setupEnv = Object.fromEntries(setup.environment.map((e) => [e.name, e.value]));
+      expect(setupEnv).to.include({ K8S: "admin", SWARM_MODE: "yes" });
+      expect(envOf(plan).SWARM_MODE).to.equal("yes");
+      expect(setupEnv).to.not.have.property("REDIS_SERVER");
+      // the app container refuses a site its setup did not configure
+      expect(app.command[0]).to.contain("sqlconf.php'); echo \\$config;");
+      expect(setup.command[0]).to.not.contain("sqlconf.php");
+      // both share the task's size: no container-level limit beyond it
+      const td = one(plan, T.taskDef);
+      for (const c of containersOf(plan)) {
+        for (const limit of [c.memory, c.memoryReservation]) {
+          expect(limit ?? 0, c.name).to.be.at.most(Number(prop(td, "memory")));
+        }
+        expect(c.cpu ?? 0, c.name).to.be.at.most(Number(prop(td, "cpu")));
+      }
+    });
+
+    it("lets the execution role read every secret either container references, and the task role none", () => {
+      const read = policyOf("-execution-policy").Statement.find(
+        (s) => s.Sid === "ReadTaskSecrets",
+      )!;
+      expect(read.Action).to.equal("secretsmanager:GetSecretValue");
+      const referenced = new Set(
+        containersOf(plan).flatMap((c) => c.secrets.map((s) => secretArnOf(s.valueFrom))),
+      );
+      expect(referenced.size).to.equal(3);
+      expect([...(read.Resource as string[])].sort()).to.deep.equal([...referenced].sort());
+      const task = policyOf("-task-policy");
+      for (const s of task.Statement) {
+        const actions = ([] as string[]).concat(s.Action);
+        expect(
+          actions.filter((a) => /^(secretsmanager|ssm|kms):|^\*$/.test(a)),
+          s.Sid,
+        ).to.deep.equal([]);
+      }
+      expect(JSON.stringify(task)).to.not.contain(":secret:");
+      // the task role has no other policy
+      const [taskRole] = dependencyOf(plan, one(plan, T.taskDef), "taskRoleArn");
+      const attached = plan.resources.filter(
+        (r) => r.type.startsWith("aws:iam/") && dependencyOf(plan, r, "role").includes(taskRole),
+      );
+      expect(attached.map((r) => r.name)).to.deep.equal(["openemr-prod-app-task-policy"]);
+    });
+
+    it("masks patient identifiers in the service's log group, not in Container Insights'", () => {
+      const masked = ofType(
+        plan,
+        "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+      ).map((p) => prop<string>(p, "logGroupName"));
+      expect(masked).to.include("/openemr/prod/ecs/openemr-prod-openemr");
+      expect(masked).to.not.include("/aws/ecs/containerinsights/openemr-prod/performance");
+      const policy = one(
+        plan,
+        "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+        "-app-logs-data-protection",
+      );
+      const doc = JSON.parse(prop<string>(policy, "policyDocument")) as {
+        Statement: { Operation: Record<string, unknown> }[];
+      };
+      expect(doc.Statement.map((s) => Object.keys(s.Operation)[0])).to.deep.equal([
+        "Audit",
+        "Deidentify",
+      ]);
     });
 
     it("runs in private subnets without public IPs, rolls back failed deployments, spreads over AZs", () => {

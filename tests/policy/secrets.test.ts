@@ -33,8 +33,14 @@ describe("ecs-task-no-plaintext-secrets", () => {
   it("passes the fargate plan's task, which passes its credentials by reference", async () => {
     const plan = await fargate();
     const defs = stringAt(resource(plan, TASK), "containerDefinitions");
-    const openemr = (JSON.parse(defs) as ContainerDefinition[]).find((d) => d.name === "openemr");
-    expect(openemr?.secrets?.map((s) => s.name)).to.include.members(["MYSQL_PASS", "OE_PASS"]);
+    const containers = JSON.parse(defs) as ContainerDefinition[];
+    const openemr = containers.find((d) => d.name === "openemr");
+    expect(openemr?.secrets?.map((s) => s.name)).to.include.members([
+      "MYSQL_PASS",
+      "REDIS_PASSWORD",
+    ]);
+    const setup = containers.find((d) => d.name === "openemr-setup");
+    expect(setup?.secrets?.map((s) => s.name)).to.include.members(["MYSQL_ROOT_PASS", "OE_PASS"]);
     await expectPass(plan, policy, TASK);
   });
   it("catches a password in a plain environment value, naming variable and container", async () =>
