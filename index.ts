@@ -32,7 +32,7 @@ const config = loadConfig();
 const stack = pulumi.getStack();
 const name = `openemr-${stack}`;
 // the common settings pass down as they are; the preset and its settings pick the tier
-const { preset, settings, ...commonConfig } = config;
+const { preset, settings, iamPermissionsBoundary, ...commonConfig } = config;
 // the stack's own path in CloudWatch Logs and SSM Parameter Store
 const pathPrefix = `/openemr/${stack}`;
 const common: TierCommonArgs = {
@@ -42,6 +42,18 @@ const common: TierCommonArgs = {
   logGroupPrefix: pathPrefix,
   parameterPrefix: pathPrefix,
 };
+
+// One permissions boundary on every IAM role the program creates, wherever it is created: the
+// deploy role of docs/ci.md may create roles only with it (a role it creates is never an
+// administrator). Registered before the first resource.
+const boundary = config.iamPermissionsBoundary;
+if (boundary) {
+  pulumi.runtime.registerStackTransformation((r) =>
+    r.type === "aws:iam/role:Role"
+      ? { props: { ...r.props, permissionsBoundary: boundary }, opts: r.opts }
+      : undefined,
+  );
+}
 
 function build(): TierOutputs {
   switch (config.preset) {

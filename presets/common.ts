@@ -74,6 +74,18 @@ export const commonSettingsSchema = z.strictObject({
     .email({ message: "must be an e-mail address" })
     .optional()
     .describe("E-mail address that receives alarm notifications."),
+  // IAM policy ARNs: arn:<partition>:iam::<12 digits>:policy/<path><name>, a name of 1-128 of
+  // [\w+=,.@-] (IAM API Reference, CreatePolicy PolicyName, and PermissionsBoundary: an ARN)
+  iamPermissionsBoundary: z
+    .string()
+    .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/, {
+      message:
+        "must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/openemr-workload-boundary",
+    })
+    .optional()
+    .describe(
+      "Permissions boundary put on every IAM role the stack creates (the CI deploy roles of docs/ci.md create roles only with it).",
+    ),
   logRetentionDays: z
     .number()
     .refine((v) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(v), {

@@ -65,6 +65,22 @@ describe("config validation", () => {
     );
   });
 
+  it("takes an IAM policy ARN as the permissions boundary, and refuses anything else", () => {
+    const arn = "arn:aws:iam::123456789012:policy/boundaries/openemr-workload-boundary";
+    expect(
+      parseConfig({ ...base, "openemr:iamPermissionsBoundary": arn }).iamPermissionsBoundary,
+    ).to.equal(arn);
+    for (const bad of [
+      "openemr-workload-boundary",
+      "arn:aws:iam::123456789012:role/x",
+      "arn:aws:iam::1234:policy/x",
+    ]) {
+      expect(problemsOf({ ...base, "openemr:iamPermissionsBoundary": bad })).to.deep.equal([
+        `openemr:iamPermissionsBoundary: got "${bad}"; must be an IAM policy ARN such as arn:aws:iam::123456789012:policy/openemr-workload-boundary`,
+      ]);
+    }
+  });
+
   it("refuses malformed CIDR blocks", () => {
     expect(problemsOf({ ...base, "openemr:allowedCidrs": '["10.0.0.300/24"]' })).to.deep.equal([
       'openemr:allowedCidrs[0]: got "10.0.0.300/24"; expected an IPv4 or IPv6 CIDR block such as 203.0.113.0/24',
