@@ -71,7 +71,12 @@ function show(value: unknown): string {
 }
 
 function describeIssue(prefix: string, issue: z.core.$ZodIssue): string {
-  const key = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+  // object keys join with dots, array positions in brackets: openemr:egressAllowedDomains[0]
+  const key = issue.path.reduce<string>(
+    (at, part) =>
+      typeof part === "number" ? `${at}[${part}]` : at ? `${at}.${String(part)}` : String(part),
+    prefix,
+  );
   const got = "input" in issue && issue.input !== undefined ? `got ${show(issue.input)}; ` : "";
   switch (issue.code) {
     case "invalid_value":

@@ -2,6 +2,7 @@
 // config types, the keys documented in Pulumi.yaml and the README's configuration table all come
 // from here (`npm run config-docs -- --write`; a test fails when they are stale).
 import { z } from "zod";
+import { domainProblem } from "../components/naming/domain-names";
 
 export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -74,6 +75,24 @@ export const commonSettingsSchema = z.strictObject({
     .email({ message: "must be an e-mail address" })
     .optional()
     .describe("E-mail address that receives alarm notifications."),
+  egressMode: z
+    .enum(["alert", "block"])
+    .default("alert")
+    .describe(
+      "DNS Firewall on the stack's VPC: alert logs lookups outside the allow list, block answers them NXDOMAIN; AWS's threat lists are blocked in both (where their ids are known: us-east-1).",
+    ),
+  egressAllowedDomains: z
+    .array(
+      z.string().superRefine((domain, ctx) => {
+        const problem = domainProblem(domain);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .max(900, { message: "must list at most 900 domains (a DNS Firewall list holds 1,000)" })
+    .default([])
+    .describe(
+      "Domains the stack's hosts may look up besides AWS, Docker Hub and Let's Encrypt (e-prescribing, labs, fax), e.g. *.example-erx.com.",
+    ),
   // IAM policy ARNs: arn:<partition>:iam::<12 digits>:policy/<path><name>, a name of 1-128 of
   // [\w+=,.@-] (IAM API Reference, CreatePolicy PolicyName, and PermissionsBoundary: an ARN)
   iamPermissionsBoundary: z

@@ -4,6 +4,7 @@ import { type TrustConditions, assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import * as awsx from "@pulumi/awsx";
 import { retainedLogGroup } from "../logs/log-group";
+import { DnsFirewall, type DnsFirewallArgs } from "./dns-firewall";
 
 export type NatStrategy = "none" | "single" | "perAz";
 
@@ -20,6 +21,8 @@ export interface NetworkArgs {
   logKmsKeyArn?: pulumi.Input<string>;
   protectLogs: boolean;
   logGroupPrefix: string;
+  /** The VPC's DNS Firewall (egress by name): the region, its mode and the clinic's own domains. */
+  egress: Pick<DnsFirewallArgs, "region" | "mode" | "allowedDomains">;
 }
 
 /**
@@ -43,7 +46,10 @@ const NAT: Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy> = {
   perAz: "OnePerAz",
 };
 
-/** The VPC (awsx) with an explicit NAT strategy and VPC flow logs to a retained log group. */
+/**
+ * The VPC (awsx) with an explicit NAT strategy, VPC flow logs to a retained log group, and a DNS
+ * Firewall that names what its hosts may look up.
+ */
 export class Network extends pulumi.ComponentResource {
   public readonly vpc: awsx.ec2.Vpc;
   public readonly vpcId: pulumi.Output<string>;
@@ -51,6 +57,7 @@ export class Network extends pulumi.ComponentResource {
   public readonly privateSubnetIds: pulumi.Output<string[]>;
   public readonly isolatedSubnetIds: pulumi.Output<string[]>;
   public readonly flowLogGroup: aws.cloudwatch.LogGroup;
+  public readonly dnsFirewall: DnsFirewall;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:network:Network", name, {}, opts);
@@ -94,6 +101,18 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
     const child = { parent: this };
+    this.dnsFirewall = new DnsFirewall(
+      `${name}-dns`,
+      {
+        vpcId: this.vpcId,
+        ...args.egress,
+        logGroupPrefix: args.logGroupPrefix,
+        logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: args.logKmsKeyArn,
+        protectLogs: args.protectLogs,
+      },
+      child,
+    );
     const account = aws.getCallerIdentityOutput({}, child).accountId;
     const region = aws.getRegionOutput({}, child).region;
     const partition = aws.getPartitionOutput({}, child).partition;

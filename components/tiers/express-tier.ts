@@ -73,6 +73,11 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         logKmsKeyArn: kmsKeyArn,
         protectLogs: protect,
         logGroupPrefix: args.logGroupPrefix,
+        egress: {
+          region: args.region,
+          mode: args.egressMode,
+          allowedDomains: args.egressAllowedDomains,
+        },
       },
       child,
     );

@@ -100,6 +100,11 @@ export class FargateTier extends pulumi.ComponentResource {
         logKmsKeyArn: logsKey.arn,
         protectLogs: protect,
         logGroupPrefix: args.logGroupPrefix,
+        egress: {
+          region: args.region,
+          mode: args.egressMode,
+          allowedDomains: args.egressAllowedDomains,
+        },
       },
       child,
     );

@@ -83,6 +83,11 @@ export class StandardTier extends pulumi.ComponentResource {
         logKmsKeyArn: kmsKeyArn,
         protectLogs: protect,
         logGroupPrefix: args.logGroupPrefix,
+        egress: {
+          region: args.region,
+          mode: args.egressMode,
+          allowedDomains: args.egressAllowedDomains,
+        },
       },
       child,
     );

@@ -22,6 +22,10 @@ export interface TierCommonArgs {
   acmeEmail?: string;
   alarmEmail?: string;
   auditTrail: "create" | "existing";
+  /** DNS Firewall: lookups outside the allow list are logged ("alert") or refused ("block"). */
+  egressMode: "alert" | "block";
+  /** The clinic's own integrations, added to the DNS Firewall allow list. */
+  egressAllowedDomains: string[];
   /** Prefix for log group names, e.g. /openemr/dev. */
   logGroupPrefix: string;
   /** Prefix for SSM parameter names, e.g. /openemr/dev (the hosts may read only below it). */

@@ -27,6 +27,7 @@ const BASE: NetworkArgs = {
   logRetentionDays: 365,
   protectLogs: true,
   logGroupPrefix: "/openemr/test",
+  egress: { region: "us-east-1", mode: "alert", allowedDomains: [] },
 };
 
 describe("Network", () => {
@@ -52,12 +53,16 @@ describe("Network", () => {
       const children = p.resources.filter((r) => r.parent === component.urn);
       expect(inventory(children)).to.have.members([
         `${VPC}::net-vpc`,
+        "openemr:network:DnsFirewall::net-dns",
         `${LOG_GROUP}::net-flow-logs`,
         `${FLOW_LOG}::net-flow-log`,
         `${ROLE}::net-flow-logs-role`,
         `${ROLE_POLICY}::net-flow-logs-write`,
       ]);
-      expect(p.resources).to.have.length(children.length + 2); // the component and the key
+      const firewall = p.named("net-dns", "openemr:network:DnsFirewall");
+      const firewallParts = p.resources.filter((r) => r.parent === firewall.urn);
+      // the component, the key, and the firewall's own parts
+      expect(p.resources).to.have.length(children.length + 2 + firewallParts.length);
     });
 
     it("lays out /24 public, /22 private and /24 isolated subnets over two zones, with one NAT gateway", () => {

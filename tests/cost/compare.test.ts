@@ -217,10 +217,10 @@ describe("preset comparison", () => {
 
     it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", async () => {
       expect(encryptionCell(idx(await standard()))).to.equal(
-        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×9, S3, secrets, SSM SecureString ×2, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
+        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×10, S3, secrets, SSM SecureString ×2, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
       );
       expect(encryptionCell(idx(await express()))).to.equal(
-        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×3<br>CloudWatch Logs service key: logs ×5",
+        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×3<br>CloudWatch Logs service key: logs ×6",
       );
       const plain = mutate(await standard(), setProp(STANDARD_DATA_VOLUME, "encrypted", false));
       expect(encryptionCell(await judged(plain))).to.contain("**Not encrypted**: EBS data");
@@ -235,7 +235,7 @@ describe("preset comparison", () => {
       const secretKey = mutate(await standard(), managed);
       const cell = encryptionCell(await judged(secretKey));
       expect(cell).to.contain("AWS-managed key `aws/secretsmanager`: DB master secret");
-      expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×9/);
+      expect(cell).to.match(/rotated yearly: EBS root, EBS data, RDS, logs ×10/);
       const keyed = mutate(
         await standard(),
         managed,
@@ -248,7 +248,7 @@ describe("preset comparison", () => {
       );
       const withKey = encryptionCell(await judged(keyed));
       expect(withKey).to.match(
-        /rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×9/,
+        /rotated yearly: EBS root, EBS data, RDS, DB master secret, logs ×10/,
       );
       expect(withKey).to.not.contain("aws/secretsmanager");
       // a customer-managed key from outside the plan is one for the pack, and so for the row
@@ -311,7 +311,7 @@ describe("preset comparison", () => {
     it("reports the audit trail, or its absence", async () => {
       const expressAudit = auditCell(idx(await express()));
       expect(expressAudit).to.contain("no CloudTrail trail created");
-      expect(expressAudit).to.contain("5 log groups, kept 2192 days");
+      expect(expressAudit).to.contain("6 log groups, kept 2192 days");
       expect(expressAudit).to.not.contain("never expire");
       expect(auditCell(idx(await standard()))).to.contain(
         "CloudTrail (multi-region, log-file validation, KMS-encrypted) → S3 + CloudWatch Logs",
@@ -321,7 +321,7 @@ describe("preset comparison", () => {
         unsetProp(EXPRESS_CONTAINER_LOGS, "retentionInDays"),
       );
       expect(auditCell(idx(noRetention))).to.contain(
-        "5 log groups, kept 2192 days, **some never expire**",
+        "6 log groups, kept 2192 days, **some never expire**",
       );
     });
 

@@ -111,6 +111,8 @@ describe("cost estimate", () => {
       const cost = estimateCost(await express());
       expect(cost.unpriced).to.deep.equal([]);
       expect(cost.lines.map((l) => [l.item, l.monthlyUsd])).to.deep.equal([
+        ["DNS Firewall list openemr-dev-net-dns-catch-all (1 domain × $0.0005/month)", 0],
+        ["DNS Firewall list openemr-dev-net-dns-allow (16 domains × $0.0005/month)", 0.01],
         ["Elastic IP, public IPv4 address (730 h × $0.005)", 3.65],
         [
           "EBS snapshots (DLM): one full copy of 20 GB (20 GB × $0.05; upper bound of the first snapshot)",
@@ -122,7 +124,7 @@ describe("cost estimate", () => {
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(18.81);
+      expect(cost.monthlyUsd).to.equal(18.82);
       expect(cost.currency).to.equal("USD");
     });
 
@@ -361,7 +363,7 @@ describe("cost estimate", () => {
     it("summarises the base cost with its largest lines for npm run plan", async () => {
       const text = formatCostSummary(estimateCost(await fargate()), 3);
       expect(text.split("\n")[0]).to.equal(
-        `Monthly base cost: $193.37 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
+        `Monthly base cost: $193.38 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
       );
       expect(text).to.contain("$57.67  Fargate ARM 2 tasks");
       expect(text).to.contain("more lines in the plan file's cost block");

@@ -132,8 +132,8 @@ describe("express tier (dev stack)", function () {
   it("gives every log group the configured retention", () => {
     const groups = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
     // containers (OpenEMR incl. Apache's access and error logs on stdout/stderr), database,
-    // system, VPC flow logs, Session Manager transcripts
-    expect(groups.length).to.equal(5);
+    // system, VPC flow logs, Session Manager transcripts, DNS queries
+    expect(groups.length).to.equal(6);
     for (const g of groups) expect(prop(g, "retentionInDays"), g.name).to.equal(2192);
     const { env } = userDataOf(plan);
     for (const key of ["LOG_GROUP_CONTAINERS", "LOG_GROUP_DATABASE", "LOG_GROUP_SYSTEM"]) {

@@ -728,8 +728,8 @@ describe("fargate tier (prod stack)", function () {
 
     it("gives every log group the configured retention and a customer-managed key, protected", () => {
       const groups = ofType(plan, T.logGroup);
-      // no general-query log group: the general log stays off
-      expect(groups.length).to.equal(8);
+      // no general-query log group: the general log stays off; the DNS query log is the ninth
+      expect(groups.length).to.equal(9);
       for (const g of groups) {
         expect(prop(g, "retentionInDays"), g.name).to.equal(2192);
         expect(keyNamed(plan, g, "kmsKeyId"), g.name).to.have.length(1);

@@ -48,6 +48,14 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   [T.secretPolicy]: "resource policies are free",
   [T.ssmAssociation]: "State Manager associations are free",
   [T.ssmDocument]: "Systems Manager documents of your own are free",
+  [T.resolverFirewallRuleGroup]:
+    "DNS Firewall rule groups are free (queries are priced on the association)",
+  [T.resolverFirewallRule]: "DNS Firewall rules are free (domains and queries are priced)",
+  [T.resolverFirewallConfig]: "the DNS Firewall's fail-open setting is free",
+  [T.resolverQueryLogConfig]:
+    "Resolver query logging is free (delivery is ingestion usage on the log group)",
+  [T.resolverQueryLogConfigAssociation]:
+    "Resolver query logging is free (delivery is ingestion usage on the log group)",
   [T.bucketPolicy]: "bucket settings are free (storage is usage on the bucket)",
   [T.bucketPublicAccessBlock]: "bucket settings are free",
   [T.bucketOwnershipControls]: "bucket settings are free",

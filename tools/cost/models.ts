@@ -636,6 +636,23 @@ const trail: CostModel = (r, _plan, out) => {
   );
 };
 
+const firewallDomainList: CostModel = (r, _plan, out) => {
+  const domains = list(r.props.domains);
+  if (domains === undefined) {
+    out.miss(`DNS Firewall list ${r.name}: domain count not known at plan time`);
+    return;
+  }
+  const price = PRICES.dnsFirewall.domainMonth.usd;
+  out.line(
+    `DNS Firewall list ${str(r.props.name) ?? r.name} (${plural(domains.length, "domain")} × ${usd(price)}/month)`,
+    domains.length * price,
+  );
+};
+
+const firewallAssociation: CostModel = (_r, _plan, out) => {
+  out.use(`DNS Firewall queries from the VPC`, PRICES.dnsFirewall.perMillionQueries);
+};
+
 const logDataProtection: CostModel = (r, _plan, out) => {
   out.use(
     `CloudWatch Logs data protection on ${str(r.props.logGroupName) ?? r.name}`,
@@ -782,6 +799,8 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.webAclRuleGroupAssociation]: webAclRule,
   [T.logGroup]: logGroup,
   [T.logDataProtectionPolicy]: logDataProtection,
+  [T.resolverFirewallDomainList]: firewallDomainList,
+  [T.resolverFirewallRuleGroupAssociation]: firewallAssociation,
   [T.logMetricFilter]: logMetricFilter,
   [T.metricAlarm]: metricAlarm,
   [T.cloudtrail]: trail,

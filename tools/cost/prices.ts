@@ -191,6 +191,7 @@ export interface PriceTable {
     readonly auroraGbMonth: Price;
   };
   readonly route53: { readonly hostedZoneMonth: Price; readonly perMillionQueries: Price };
+  readonly dnsFirewall: { readonly domainMonth: Price; readonly perMillionQueries: Price };
 }
 
 export const PRICES: PriceTable = {
@@ -341,6 +342,15 @@ export const PRICES: PriceTable = {
     efsGbMonth: p(0.05, "GB-month of EFS backup (warm)", "backup"),
     rdsGbMonth: p(0.095, "GB-month of RDS snapshot backup", "backup"),
     auroraGbMonth: p(0.021, "GB-month of Aurora backup", "backup"),
+  },
+  dnsFirewall: {
+    domainMonth: p(
+      0.0005,
+      "domain-month in a domain list of your own (AWS managed lists are free)",
+      "route53",
+      true,
+    ),
+    perMillionQueries: p(0.6, "million DNS queries inspected", "route53", true),
   },
   route53: {
     hostedZoneMonth: p(0.5, "hosted zone-month", "route53"),

@@ -110,6 +110,15 @@ export const T = {
   snsTopic: "aws:sns/topic:Topic",
   snsTopicPolicy: "aws:sns/topicPolicy:TopicPolicy",
   snsTopicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+  resolverFirewallConfig: "aws:route53/resolverFirewallConfig:ResolverFirewallConfig",
+  resolverFirewallDomainList: "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList",
+  resolverFirewallRule: "aws:route53/resolverFirewallRule:ResolverFirewallRule",
+  resolverFirewallRuleGroup: "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup",
+  resolverFirewallRuleGroupAssociation:
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+  resolverQueryLogConfig: "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig",
+  resolverQueryLogConfigAssociation:
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
   ssmAssociation: "aws:ssm/association:Association",
   ssmDocument: "aws:ssm/document:Document",
   ssmParameter: "aws:ssm/parameter:Parameter",
