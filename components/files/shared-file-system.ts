@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { EfsVolume } from "../service/fargate-service";
 import { serverSecurityGroup } from "../network/security-rules";
 
 export const NFS_PORT = 2049;
@@ -125,6 +126,18 @@ export class SharedFileSystem extends pulumi.ComponentResource {
       child,
     );
     this.registerOutputs({ fileSystemId: this.fileSystemId, accessPointId: this.accessPoint.id });
+  }
+
+  /** This file system, through its access point, as a task's volume `name` at `containerPath`. */
+  volume(name: string, containerPath: string): EfsVolume {
+    return {
+      name,
+      fileSystemId: this.fileSystemId,
+      fileSystemArn: this.arn,
+      accessPointId: this.accessPoint.id,
+      accessPointArn: this.accessPoint.arn,
+      containerPath,
+    };
   }
 }
 

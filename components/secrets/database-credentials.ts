@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { generatePassword } from "./generated-password";
+import { storedSecret } from "./stored-secret";
 
 export interface DatabaseCredentialsArgs {
   /** The Secrets Manager secret's name. */
@@ -31,24 +32,17 @@ export class DatabaseCredentials extends pulumi.ComponentResource {
     const child = { parent: this };
     this.username = args.username;
     this.password = pulumi.secret(generatePassword(`${name}-password`, child, 32).result);
-    this.secret = new aws.secretsmanager.Secret(
+    this.secret = storedSecret(
       `${name}-secret`,
       {
-        name: args.secretName,
+        secretName: args.secretName,
         description: `${name}: database master user (generated; rotate by replacing the password)`,
-        kmsKeyId: args.kmsKeyArn,
-        recoveryWindowInDays: args.protect ? 30 : 0,
-      },
-      { ...child, protect: args.protect },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-secret-value`,
-      {
-        secretId: this.secret.id,
-        secretString: pulumi.jsonStringify({ username: args.username, password: this.password }),
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+        value: pulumi.jsonStringify({ username: args.username, password: this.password }),
       },
       child,
-    );
+    ).secret;
     this.secretArn = this.secret.arn;
     this.registerOutputs({ secretArn: this.secretArn });
   }

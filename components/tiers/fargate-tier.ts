@@ -14,6 +14,7 @@ import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import { Network } from "../network/network";
 import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
+import { storedSecret } from "../secrets/stored-secret";
 import { FargateService } from "../service/fargate-service";
 import {
   HEALTH_CHECK_GRACE_SECONDS,
@@ -57,36 +58,7 @@ export class FargateTier extends pulumi.ComponentResource {
     const regionName = args.region;
     const region = pulumi.output(args.region);
 
-    // --- keys: one per kind of data, each usable only by the services that need it ---
-    const dataKey = new EncryptionKey(
-      `${name}-data`,
-      {
-        description: `${name}: database, file systems, sessions and backups`,
-        users: ["rds", "efs", "elasticache", "backup"],
-        protect,
-      },
-      child,
-    );
-    const logsKey = new EncryptionKey(
-      `${name}-logs`,
-      {
-        description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions, alarms`,
-        users: [
-          "logs",
-          "cloudtrail",
-          "s3",
-          "sns",
-          ...(args.ecsExec ? ["session-manager" as const] : []),
-        ],
-        protect,
-      },
-      child,
-    );
-    const secretsKey = new EncryptionKey(
-      `${name}-secrets`,
-      { description: `${name}: generated credentials`, users: ["secretsmanager"], protect },
-      child,
-    );
+    const { dataKey, logsKey, secretsKey } = fargateKeys(name, args.ecsExec, protect, child);
 
     this.network = new Network(
       `${name}-net`,
@@ -178,47 +150,11 @@ export class FargateTier extends pulumi.ComponentResource {
       child,
     );
 
-    // --- credentials: generated once, kept in Secrets Manager, handed to tasks as ECS secrets ---
-    const dbPassword = generatePassword(`${name}-db-app-password`, child, 32);
-    // it travels in a URL query string (session.save_path): letters and digits only
-    const cachePassword = new random.RandomPassword(
-      `${name}-cache-password`,
-      { length: 40, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
+    const { cachePassword, appCredentials, adminCredentials } = fargateCredentials(
+      name,
+      secretsKey.arn,
+      protect,
       child,
-    );
-    const adminPassword = generatePassword(`${name}-admin-password`, child, 20);
-    const secret = (suffix: string, description: string, value: pulumi.Input<string>) => {
-      const s = new aws.secretsmanager.Secret(
-        `${name}-${suffix}`,
-        {
-          name: `${name}/${suffix}`,
-          description,
-          kmsKeyId: secretsKey.arn,
-          recoveryWindowInDays: protect ? 30 : 0,
-        },
-        { ...child, protect },
-      );
-      const version = new aws.secretsmanager.SecretVersion(
-        `${name}-${suffix}-value`,
-        { secretId: s.id, secretString: value },
-        child,
-      );
-      return { secret: s, version };
-    };
-    const appCredentials = secret(
-      "app-credentials",
-      `${name}: the MySQL and Valkey user OpenEMR runs as`,
-      pulumi.jsonStringify({
-        dbUsername: APP_USER,
-        dbPassword: pulumi.secret(dbPassword.result),
-        cacheUsername: APP_USER,
-        cachePassword: pulumi.secret(cachePassword.result),
-      }),
-    );
-    const adminCredentials = secret(
-      "admin-password",
-      `${name}: password of the OpenEMR user "${ADMIN_USER}"`,
-      pulumi.secret(adminPassword.result),
     );
 
     this.database = new AuroraServerless(
@@ -269,52 +205,6 @@ export class FargateTier extends pulumi.ComponentResource {
     const sites = fileSystem("sites", "/openemr-sites", "openemr-sites");
     const tls = fileSystem("tls", "/openemr-tls", "openemr-tls");
 
-    const masterSecret = this.database.masterSecretArn;
-    const app = appCredentials.secret.arn;
-    // What both containers tell openemr.sh about the site. SWARM_MODE=yes in both: the swarm
-    // leader lock (sites/docker-leader, taken with noclobber) serialises them across tasks, and in
-    // the app container it is what makes openemr.sh harden its own copy of the code and delete
-    // setup.php, admin.php, sql_upgrade.php (the section runs when AUTHORITY or SWARM_MODE is yes).
-    const siteEnvironment = {
-      MYSQL_HOST: this.database.endpoint,
-      MYSQL_PORT: String(MYSQL_PORT),
-      MYSQL_DATABASE: "openemr",
-      // the installer creates the OpenEMR user with REQUIRE SSL
-      FORCE_DATABASE_SSL_CONNECT: "1",
-      SWARM_MODE: "yes",
-      OE_USER: ADMIN_USER,
-      OPENEMR_DOCKER_ENV_TAG: "openemr-aws-fargate",
-      // applied by the installer (setGlobalSettings), i.e. by the setup container
-      ...(args.domain ? { OPENEMR_SETTING_site_addr_oath: `https://${args.domain}` } : {}),
-    };
-    // No superuser in the running app (issue #20). The Aurora master credentials and the admin
-    // password go only to `openemr-setup`, a non-essential container that runs the image's
-    // openemr.sh with K8S=admin (OPERATOR=no: configure, then exit without Apache) and exits; the
-    // `openemr` container starts only if it exited 0 (dependsOn SUCCESS) and holds the app user
-    // and Valkey credentials only. openemr.sh (openemr-devops docker/openemr/8.0.0) installs only
-    // as leader with `$config` 0 AND MYSQL_ROOT_PASS set; each path:
-    // - first task: its setup container takes the lock, installs (auto_setup retries until it
-    //   succeeds; exit 2 if sqlconf.php still says 0), writes docker-completed, drops the lock and
-    //   exits 0; a setup exit 0 therefore always means a configured site.
-    // - tasks starting meanwhile: their setup containers lose the lock and wait
-    //   ("while swarm_wait") for docker-completed, then pass the worker check ("AUTHORITY no and
-    //   CONFIG 0: exit 1") and exit 0; after FIRST_BOOT_SECONDS `timeout` stops a waiter whose
-    //   leader died, the task stops, and the next task's boot script removes the stale lock.
-    // - later starts (scale-out, replacement): the site is configured: the setup container,
-    //   leader or not, skips the installer (CONFIG 1) and exits in seconds.
-    // - image upgrade: the new image's setup container, as leader, sees /root/docker-version
-    //   greater than sites/default/docker-version and runs /root/fsupgrade-N.sh (files, then
-    //   sql_upgrade.php as the app user from sqlconf.php: no root needed), then exits 0. If an
-    //   app container held the lock at that moment, the new app container may lead instead and
-    //   run the same upgrade with the same app user.
-    // - a setup container that fails (installer exit 2, upgrade error, timeout): the main
-    //   container never starts, ECS stops the task and starts another; repeated failures trip the
-    //   deployment circuit breaker, which rolls back to the previous task definition.
-    // The app container still races for the lock: on a configured site the leader section only
-    // touches docker-initiated, re-runs the idempotent ssl.sh, finds no upgrade, skips the
-    // installer (CONFIG 1, and no MYSQL_ROOT_PASS), touches the existing docker-completed and
-    // drops its lock before Apache. Its boot script refuses an unconfigured site outright, so it
-    // can never mark one complete or serve the installer even without the dependency.
     this.service = new FargateService(
       `${name}-app`,
       {
@@ -326,58 +216,17 @@ export class FargateTier extends pulumi.ComponentResource {
         cpu: args.cpu,
         memory: args.memory,
         containerPort: OPENEMR_HTTPS_PORT,
-        entryPoint: ["/bin/sh", "-c"],
-        command: [openemrBootScript("app")],
-        environment: {
-          ...siteEnvironment,
-          // host only: the image appends :6379
-          REDIS_SERVER: this.cache.host,
-          REDIS_TLS: "yes",
-        },
-        // the app user (sqlconf.php on the shared volume holds it anyway) and Valkey's
-        secrets: {
-          MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
-          MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
-          REDIS_USERNAME: pulumi.interpolate`${app}:cacheUsername::`,
-          REDIS_PASSWORD: pulumi.interpolate`${app}:cachePassword::`,
-        },
-        setupContainer: {
-          name: SETUP_CONTAINER,
-          command: [openemrBootScript("setup")],
-          // K8S=admin: openemr.sh configures the site and exits instead of starting Apache; no
-          // Valkey settings, which only the sessions of a serving container use
-          environment: { ...siteEnvironment, K8S: "admin" },
-          // what the installer needs: the master user creates the app user and the database
-          secrets: {
-            MYSQL_ROOT_USER: pulumi.interpolate`${masterSecret}:username::`,
-            MYSQL_ROOT_PASS: pulumi.interpolate`${masterSecret}:password::`,
-            MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
-            MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
-            OE_PASS: adminCredentials.secret.arn,
-          },
-        },
-        // the execution role reads these to start either container; the task role reads none
-        secretArns: [masterSecret, app, adminCredentials.secret.arn],
+        ...openemrContainers({
+          databaseHost: this.database.endpoint,
+          cacheHost: this.cache.host,
+          masterSecretArn: this.database.masterSecretArn,
+          appSecretArn: appCredentials.secret.arn,
+          adminSecretArn: adminCredentials.secret.arn,
+          domain: args.domain,
+        }),
         secretKmsKeyArns: [secretsKey.arn],
         healthCheckCommand: openemrHealthCheckCommand(),
-        volumes: [
-          {
-            name: "sites",
-            fileSystemId: sites.fileSystemId,
-            fileSystemArn: sites.arn,
-            accessPointId: sites.accessPoint.id,
-            accessPointArn: sites.accessPoint.arn,
-            containerPath: SITES_DIR,
-          },
-          {
-            name: "tls",
-            fileSystemId: tls.fileSystemId,
-            fileSystemArn: tls.arn,
-            accessPointId: tls.accessPoint.id,
-            accessPointArn: tls.accessPoint.arn,
-            containerPath: SSL_DIR,
-          },
-        ],
+        volumes: [sites.volume("sites", SITES_DIR), tls.volume("tls", SSL_DIR)],
         subnetIds: this.network.privateSubnetIds,
         securityGroupIds: [taskSecurityGroup.id],
         targetGroupArn: this.loadBalancer.targetGroup.arn,
@@ -455,4 +304,176 @@ export class FargateTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/** One key per kind of data, each usable only by the services that need it. */
+function fargateKeys(
+  name: string,
+  ecsExec: boolean,
+  protect: boolean,
+  opts: pulumi.CustomResourceOptions,
+): { dataKey: EncryptionKey; logsKey: EncryptionKey; secretsKey: EncryptionKey } {
+  const dataKey = new EncryptionKey(
+    `${name}-data`,
+    {
+      description: `${name}: database, file systems, sessions and backups`,
+      users: ["rds", "efs", "elasticache", "backup"],
+      protect,
+    },
+    opts,
+  );
+  const logsKey = new EncryptionKey(
+    `${name}-logs`,
+    {
+      description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions, alarms`,
+      users: ["logs", "cloudtrail", "s3", "sns", ...(ecsExec ? ["session-manager" as const] : [])],
+      protect,
+    },
+    opts,
+  );
+  const secretsKey = new EncryptionKey(
+    `${name}-secrets`,
+    { description: `${name}: generated credentials`, users: ["secretsmanager"], protect },
+    opts,
+  );
+  return { dataKey, logsKey, secretsKey };
+}
+
+/** The credentials OpenEMR runs with, generated once and kept in Secrets Manager. */
+function fargateCredentials(
+  name: string,
+  secretsKeyArn: pulumi.Input<string>,
+  protect: boolean,
+  opts: pulumi.CustomResourceOptions,
+) {
+  const dbPassword = generatePassword(`${name}-db-app-password`, opts, 32);
+  // it travels in a URL query string (session.save_path): letters and digits only
+  const cachePassword = new random.RandomPassword(
+    `${name}-cache-password`,
+    { length: 40, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
+    opts,
+  );
+  const adminPassword = generatePassword(`${name}-admin-password`, opts, 20);
+  const secret = (suffix: string, description: string, value: pulumi.Input<string>) =>
+    storedSecret(
+      `${name}-${suffix}`,
+      { secretName: `${name}/${suffix}`, description, kmsKeyArn: secretsKeyArn, protect, value },
+      opts,
+    );
+  const appCredentials = secret(
+    "app-credentials",
+    `${name}: the MySQL and Valkey user OpenEMR runs as`,
+    pulumi.jsonStringify({
+      dbUsername: APP_USER,
+      dbPassword: pulumi.secret(dbPassword.result),
+      cacheUsername: APP_USER,
+      cachePassword: pulumi.secret(cachePassword.result),
+    }),
+  );
+  const adminCredentials = secret(
+    "admin-password",
+    `${name}: password of the OpenEMR user "${ADMIN_USER}"`,
+    pulumi.secret(adminPassword.result),
+  );
+  return { cachePassword, appCredentials, adminCredentials };
+}
+
+interface OpenemrContainersArgs {
+  databaseHost: pulumi.Input<string>;
+  cacheHost: pulumi.Input<string>;
+  masterSecretArn: pulumi.Input<string>;
+  appSecretArn: pulumi.Input<string>;
+  adminSecretArn: pulumi.Input<string>;
+  domain?: string;
+}
+
+/**
+ * OpenEMR's two containers in every task: `openemr-setup`, short-lived, the only one holding the
+ * database master credentials and the admin password, and `openemr`, which serves with the app
+ * user and Valkey's credentials only.
+ *
+ * SWARM_MODE=yes in both: the swarm
+ * leader lock (sites/docker-leader, taken with noclobber) serialises them across tasks, and in
+ * the app container it is what makes openemr.sh harden its own copy of the code and delete
+ * setup.php, admin.php, sql_upgrade.php (the section runs when AUTHORITY or SWARM_MODE is yes).
+ *
+ * No superuser in the running app. The Aurora master credentials and the admin
+ * password go only to `openemr-setup`, a non-essential container that runs the image's
+ * openemr.sh with K8S=admin (OPERATOR=no: configure, then exit without Apache) and exits; the
+ * `openemr` container starts only if it exited 0 (dependsOn SUCCESS) and holds the app user
+ * and Valkey credentials only. openemr.sh (openemr-devops docker/openemr/8.0.0) installs only
+ * as leader with `$config` 0 AND MYSQL_ROOT_PASS set; each path:
+ * - first task: its setup container takes the lock, installs (auto_setup retries until it
+ * succeeds; exit 2 if sqlconf.php still says 0), writes docker-completed, drops the lock and
+ * exits 0; a setup exit 0 therefore always means a configured site.
+ * - tasks starting meanwhile: their setup containers lose the lock and wait
+ * ("while swarm_wait") for docker-completed, then pass the worker check ("AUTHORITY no and
+ * CONFIG 0: exit 1") and exit 0; after FIRST_BOOT_SECONDS `timeout` stops a waiter whose
+ * leader died, the task stops, and the next task's boot script removes the stale lock.
+ * - later starts (scale-out, replacement): the site is configured: the setup container,
+ * leader or not, skips the installer (CONFIG 1) and exits in seconds.
+ * - image upgrade: the new image's setup container, as leader, sees /root/docker-version
+ * greater than sites/default/docker-version and runs /root/fsupgrade-N.sh (files, then
+ * sql_upgrade.php as the app user from sqlconf.php: no root needed), then exits 0. If an
+ * app container held the lock at that moment, the new app container may lead instead and
+ * run the same upgrade with the same app user.
+ * - a setup container that fails (installer exit 2, upgrade error, timeout): the main
+ * container never starts, ECS stops the task and starts another; repeated failures trip the
+ * deployment circuit breaker, which rolls back to the previous task definition.
+ *
+ * The app container still races for the lock: on a configured site the leader section only
+ * touches docker-initiated, re-runs the idempotent ssl.sh, finds no upgrade, skips the
+ * installer (CONFIG 1, and no MYSQL_ROOT_PASS), touches the existing docker-completed and
+ * drops its lock before Apache. Its boot script refuses an unconfigured site outright, so it
+ * can never mark one complete or serve the installer even without the dependency.
+ */
+function openemrContainers(a: OpenemrContainersArgs) {
+  const master = a.masterSecretArn;
+  const app = a.appSecretArn;
+  const siteEnvironment = {
+    MYSQL_HOST: a.databaseHost,
+    MYSQL_PORT: String(MYSQL_PORT),
+    MYSQL_DATABASE: "openemr",
+    // the installer creates the OpenEMR user with REQUIRE SSL
+    FORCE_DATABASE_SSL_CONNECT: "1",
+    SWARM_MODE: "yes",
+    OE_USER: ADMIN_USER,
+    OPENEMR_DOCKER_ENV_TAG: "openemr-aws-fargate",
+    // applied by the installer (setGlobalSettings), i.e. by the setup container
+    ...(a.domain ? { OPENEMR_SETTING_site_addr_oath: `https://${a.domain}` } : {}),
+  };
+  return {
+    entryPoint: ["/bin/sh", "-c"],
+    command: [openemrBootScript("app")],
+    environment: {
+      ...siteEnvironment,
+      // host only: the image appends :6379
+      REDIS_SERVER: a.cacheHost,
+      REDIS_TLS: "yes",
+    },
+    // the app user (sqlconf.php on the shared volume holds it anyway) and Valkey's
+    secrets: {
+      MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
+      MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
+      REDIS_USERNAME: pulumi.interpolate`${app}:cacheUsername::`,
+      REDIS_PASSWORD: pulumi.interpolate`${app}:cachePassword::`,
+    },
+    setupContainer: {
+      name: SETUP_CONTAINER,
+      command: [openemrBootScript("setup")],
+      // K8S=admin: openemr.sh configures the site and exits instead of starting Apache; no
+      // Valkey settings, which only the sessions of a serving container use
+      environment: { ...siteEnvironment, K8S: "admin" },
+      // what the installer needs: the master user creates the app user and the database
+      secrets: {
+        MYSQL_ROOT_USER: pulumi.interpolate`${master}:username::`,
+        MYSQL_ROOT_PASS: pulumi.interpolate`${master}:password::`,
+        MYSQL_USER: pulumi.interpolate`${app}:dbUsername::`,
+        MYSQL_PASS: pulumi.interpolate`${app}:dbPassword::`,
+        OE_PASS: a.adminSecretArn,
+      },
+    },
+    // the execution role reads these to start either container; the task role reads none
+    secretArns: [master, app, a.adminSecretArn],
+  };
 }
