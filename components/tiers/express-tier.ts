@@ -9,8 +9,8 @@ import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
-import { Network } from "../network/network";
 import { SecureBucket } from "../storage/secure-bucket";
+import { tierNetwork } from "./tier-network";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** MariaDB LTS (supported to 2029); OpenEMR's own compose files run MariaDB 11.x. */
@@ -61,24 +61,11 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       : undefined;
     const kmsKeyArn = this.key?.arn;
 
-    const network = new Network(
-      `${name}-net`,
-      {
-        cidrBlock: args.vpcCidr,
-        availabilityZones: 1,
-        privateSubnets: false,
-        isolatedSubnets: false,
-        natStrategy: "none",
-        logRetentionDays: args.logRetentionDays,
-        logKmsKeyArn: kmsKeyArn,
-        protectLogs: protect,
-        logGroupPrefix: args.logGroupPrefix,
-        egress: {
-          region: args.region,
-          mode: args.egressMode,
-          allowedDomains: args.egressAllowedDomains,
-        },
-      },
+    const network = tierNetwork(
+      name,
+      args,
+      { availabilityZones: 1, privateSubnets: false, isolatedSubnets: false, natStrategy: "none" },
+      kmsKeyArn,
       child,
     );
 

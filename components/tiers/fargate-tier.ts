@@ -11,7 +11,7 @@ import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { Network } from "../network/network";
+import type { Network } from "../network/network";
 import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
 import { storedSecret } from "../secrets/stored-secret";
@@ -24,6 +24,7 @@ import {
   openemrHealthCheckCommand,
 } from "../service/openemr-container";
 import { WebFirewall } from "../waf/web-firewall";
+import { tierNetwork } from "./tier-network";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type FargateTierArgs = TierCommonArgs & FargateSettings;
@@ -60,24 +61,16 @@ export class FargateTier extends pulumi.ComponentResource {
 
     const { dataKey, logsKey, secretsKey } = fargateKeys(name, args.ecsExec, protect, child);
 
-    this.network = new Network(
-      `${name}-net`,
+    this.network = tierNetwork(
+      name,
+      args,
       {
-        cidrBlock: args.vpcCidr,
         availabilityZones: FARGATE_AZS,
         privateSubnets: true,
         isolatedSubnets: true,
         natStrategy: args.natStrategy,
-        logRetentionDays: args.logRetentionDays,
-        logKmsKeyArn: logsKey.arn,
-        protectLogs: protect,
-        logGroupPrefix: args.logGroupPrefix,
-        egress: {
-          region: args.region,
-          mode: args.egressMode,
-          allowedDomains: args.egressAllowedDomains,
-        },
       },
+      logsKey.arn,
       child,
     );
     const vpcId = this.network.vpcId;

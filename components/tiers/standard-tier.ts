@@ -13,8 +13,9 @@ import { admitFrom } from "../network/security-rules";
 import { MYSQL_PORT } from "../database/mysql-versions";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { Network } from "../network/network";
+import type { Network } from "../network/network";
 import { WebFirewall } from "../waf/web-firewall";
+import { tierNetwork } from "./tier-network";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -70,25 +71,12 @@ export class StandardTier extends pulumi.ComponentResource {
     );
     const kmsKeyArn = this.key.arn;
 
-    this.network = new Network(
-      `${name}-net`,
-      {
-        cidrBlock: args.vpcCidr,
-        // RDS subnet groups need two zones, and Multi-AZ puts the standby in the second one
-        availabilityZones: 2,
-        privateSubnets: false,
-        isolatedSubnets: true,
-        natStrategy: "none",
-        logRetentionDays: args.logRetentionDays,
-        logKmsKeyArn: kmsKeyArn,
-        protectLogs: protect,
-        logGroupPrefix: args.logGroupPrefix,
-        egress: {
-          region: args.region,
-          mode: args.egressMode,
-          allowedDomains: args.egressAllowedDomains,
-        },
-      },
+    // RDS subnet groups need two zones, and Multi-AZ puts the standby in the second one
+    this.network = tierNetwork(
+      name,
+      args,
+      { availabilityZones: 2, privateSubnets: false, isolatedSubnets: true, natStrategy: "none" },
+      kmsKeyArn,
       child,
     );
 
