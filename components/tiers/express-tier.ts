@@ -4,13 +4,12 @@ import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { backupArrivalAlarm } from "../alarms/backup-arrival";
 import { monitoring } from "../alarms/monitoring";
-import { AuditTrail } from "../audit/audit-trail";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { SecureBucket } from "../storage/secure-bucket";
-import { tierNetwork } from "./tier-network";
+import { tierAuditTrail, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** MariaDB LTS (supported to 2029); OpenEMR's own compose files run MariaDB 11.x. */
@@ -103,20 +102,8 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         },
         child,
       );
-      if (args.auditTrail === "create") {
-        new AuditTrail(
-          `${name}-audit`,
-          {
-            kmsKeyArn: kmsKeyArn!,
-            retentionDays: args.logRetentionDays,
-            logGroupPrefix: args.logGroupPrefix,
-            // every write and delete on the backups, recorded where the host cannot reach
-            dataEventBucketArns: [this.backupBucket.arn],
-            protect,
-          },
-          child,
-        );
-      }
+      // every write and delete on the backups, recorded where the host cannot reach
+      tierAuditTrail(name, args, kmsKeyArn!, child, [this.backupBucket.arn]);
     }
 
     const ownsCertificate = Boolean(args.domain && args.hostedZoneId);

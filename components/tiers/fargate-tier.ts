@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { FargateSettings } from "../../presets/fargate";
-import { AuditTrail } from "../audit/audit-trail";
 import { monitoring } from "../alarms/monitoring";
 import { BackupPlan } from "../backup/backup-plan";
 import { SessionCache } from "../cache/session-cache";
@@ -24,7 +23,7 @@ import {
   openemrHealthCheckCommand,
 } from "../service/openemr-container";
 import { WebFirewall } from "../waf/web-firewall";
-import { tierNetwork } from "./tier-network";
+import { backupJobsFailedAlarm, tierAuditTrail, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type FargateTierArgs = TierCommonArgs & FargateSettings;
@@ -76,19 +75,7 @@ export class FargateTier extends pulumi.ComponentResource {
     const vpcId = this.network.vpcId;
     const isolated = this.network.isolatedSubnetIds;
 
-    const audit =
-      args.auditTrail === "create"
-        ? new AuditTrail(
-            `${name}-audit`,
-            {
-              kmsKeyArn: logsKey.arn,
-              retentionDays: args.logRetentionDays,
-              logGroupPrefix: args.logGroupPrefix,
-              protect,
-            },
-            child,
-          )
-        : undefined;
+    const audit = tierAuditTrail(name, args, logsKey.arn, child);
 
     // --- the tasks' security group: every path in or out is added by the component it leads to ---
     const taskSecurityGroup = new aws.ec2.SecurityGroup(
@@ -261,17 +248,7 @@ export class FargateTier extends pulumi.ComponentResource {
     );
 
     const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn: logsKey.arn }, child);
-    alarms.alarm("backup-failed", "an AWS Backup job of the database or file systems failed", {
-      namespace: "AWS/Backup",
-      metricName: "NumberOfBackupJobsFailed",
-      dimensions: { BackupVaultName: backup.vault.name },
-      statistic: "Sum",
-      period: 86400,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    });
+    backupJobsFailedAlarm(alarms, backup.vault.name, "the database or file systems");
 
     const cluster = this.service.cluster.name;
     const serviceName = this.service.service.name;

@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { StandardSettings } from "../../presets/standard";
-import { monitoring } from "../alarms/monitoring";
-import { AuditTrail } from "../audit/audit-trail";
+import { type Monitoring, monitoring } from "../alarms/monitoring";
 import { BackupPlan } from "../backup/backup-plan";
 import { RDS_CA_BUNDLE_URL } from "../service/openemr-container";
 import { openemrHost } from "../compute/openemr-host";
@@ -15,7 +14,7 @@ import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import type { Network } from "../network/network";
 import { WebFirewall } from "../waf/web-firewall";
-import { tierNetwork } from "./tier-network";
+import { backupJobsFailedAlarm, tierAuditTrail, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -80,18 +79,7 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    if (args.auditTrail === "create") {
-      new AuditTrail(
-        `${name}-audit`,
-        {
-          kmsKeyArn,
-          retentionDays: args.logRetentionDays,
-          logGroupPrefix: args.logGroupPrefix,
-          protect,
-        },
-        child,
-      );
-    }
+    tierAuditTrail(name, args, kmsKeyArn, child);
 
     this.database = new MysqlInstance(
       `${name}-db`,
@@ -257,39 +245,8 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    const { alarm } = alarms;
-    const dbDimensions = { DBInstanceIdentifier: db.instance.identifier };
-    alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
-      namespace: "AWS/RDS",
-      metricName: "CPUUtilization",
-      dimensions: dbDimensions,
-      statistic: "Average",
-      period: 300,
-      evaluationPeriods: 3,
-      threshold: 80,
-      comparisonOperator: "GreaterThanThreshold",
-    });
-    alarm("db-storage-low", "database free storage below 2 GiB", {
-      namespace: "AWS/RDS",
-      metricName: "FreeStorageSpace",
-      dimensions: dbDimensions,
-      statistic: "Minimum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 2 * 1024 ** 3,
-      comparisonOperator: "LessThanThreshold",
-    });
-    alarm("backup-failed", "an AWS Backup job of the database or documents failed", {
-      namespace: "AWS/Backup",
-      metricName: "NumberOfBackupJobsFailed",
-      dimensions: { BackupVaultName: this.backup.vault.name },
-      statistic: "Sum",
-      period: 86400,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    });
+    databaseAlarms(alarms, db);
+    backupJobsFailedAlarm(alarms, this.backup.vault.name, "the database or documents");
 
     this.outputs = {
       url: this.loadBalancer
@@ -308,4 +265,29 @@ export class StandardTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }
+}
+
+/** The RDS instance's own alarms: CPU and free storage. */
+function databaseAlarms(alarms: Monitoring, db: MysqlInstance): void {
+  const dimensions = { DBInstanceIdentifier: db.instance.identifier };
+  alarms.alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
+    namespace: "AWS/RDS",
+    metricName: "CPUUtilization",
+    dimensions,
+    statistic: "Average",
+    period: 300,
+    evaluationPeriods: 3,
+    threshold: 80,
+    comparisonOperator: "GreaterThanThreshold",
+  });
+  alarms.alarm("db-storage-low", "database free storage below 2 GiB", {
+    namespace: "AWS/RDS",
+    metricName: "FreeStorageSpace",
+    dimensions,
+    statistic: "Minimum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 2 * 1024 ** 3,
+    comparisonOperator: "LessThanThreshold",
+  });
 }

@@ -1,0 +1,86 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Monitoring } from "../alarms/monitoring";
+import { AuditTrail } from "../audit/audit-trail";
+import { Network, type NetworkArgs } from "../network/network";
+import type { TierCommonArgs } from "./types";
+
+/** How a tier lays out its VPC; the rest of the network follows from the stack's settings. */
+export type NetworkLayout = Pick<
+  NetworkArgs,
+  "availabilityZones" | "privateSubnets" | "isolatedSubnets" | "natStrategy"
+>;
+
+/**
+ * A tier's VPC (`<name>-net`): the tier's layout, the stack's address range, flow logs under the
+ * stack's log key with its retention and prefix, and its DNS Firewall settings.
+ */
+export function tierNetwork(
+  name: string,
+  args: TierCommonArgs,
+  layout: NetworkLayout,
+  logKmsKeyArn: pulumi.Input<string> | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): Network {
+  return new Network(
+    `${name}-net`,
+    {
+      cidrBlock: args.vpcCidr,
+      ...layout,
+      logRetentionDays: args.logRetentionDays,
+      logKmsKeyArn,
+      protectLogs: args.protectData,
+      logGroupPrefix: args.logGroupPrefix,
+      egress: {
+        region: args.region,
+        mode: args.egressMode,
+        allowedDomains: args.egressAllowedDomains,
+      },
+    },
+    opts,
+  );
+}
+
+/**
+ * The stack's CloudTrail trail (`<name>-audit`) when `openemr:auditTrail` is "create" (else the
+ * organisation's trail covers the account): the stack's log key, retention and prefix, and write
+ * data events on the buckets given.
+ */
+export function tierAuditTrail(
+  name: string,
+  args: TierCommonArgs,
+  kmsKeyArn: pulumi.Input<string>,
+  opts: pulumi.ComponentResourceOptions,
+  dataEventBucketArns?: pulumi.Input<string>[],
+): AuditTrail | undefined {
+  if (args.auditTrail !== "create") return undefined;
+  return new AuditTrail(
+    `${name}-audit`,
+    {
+      kmsKeyArn,
+      retentionDays: args.logRetentionDays,
+      logGroupPrefix: args.logGroupPrefix,
+      ...(dataEventBucketArns ? { dataEventBucketArns } : {}),
+      protect: args.protectData,
+    },
+    opts,
+  );
+}
+
+/** `<name>-backup-failed`: an AWS Backup job of the vault failed (AWS's metric; nothing to forge). */
+export function backupJobsFailedAlarm(
+  monitoring: Monitoring,
+  vaultName: pulumi.Input<string>,
+  what: string,
+): void {
+  monitoring.alarm("backup-failed", `an AWS Backup job of ${what} failed`, {
+    namespace: "AWS/Backup",
+    metricName: "NumberOfBackupJobsFailed",
+    dimensions: { BackupVaultName: vaultName },
+    statistic: "Sum",
+    period: 86400,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+  });
+}
