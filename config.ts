@@ -40,7 +40,8 @@ const commonSchema = commonSettingsSchema.extend({
   fargate: z.unknown().optional(),
 });
 
-type CommonConfig = Omit<CommonSettings, "preset"> & {
+/** The validated common settings (every key of presets/common.ts) and what derives from them. */
+export type CommonConfig = Omit<CommonSettings, "preset"> & {
   /** The image reference the tiers run: tag, plus digest when one is pinned. */
   openemrImage: string;
 };

@@ -1,36 +1,21 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { CommonConfig } from "../../config";
 
-/** What every tier is given besides its own sizing settings (validated config, never read here). */
-export interface TierCommonArgs {
+/**
+ * What every tier is given besides its own sizing settings: the validated common settings, typed
+ * from their schema (presets/common.ts; a new key reaches every tier with no edit here), and the
+ * names index.ts derives from the stack. Never read from the runtime here.
+ */
+export type TierCommonArgs = Omit<CommonConfig, "iamPermissionsBoundary" | "openemrImageDigest"> & {
   /** The stack's name (validated: lower-case letters, digits, single hyphens). */
   stack: string;
   /** The deployment region (`aws:region`). */
   region: string;
-  /** CIDR blocks allowed to reach the front door; empty means nobody. */
-  allowedCidrs: string[];
-  architecture: "arm64" | "x86_64";
-  vpcCidr: string;
-  logRetentionDays: number;
-  /** Deletion protection and Pulumi `protect` on every stateful resource. */
-  protectData: boolean;
-  /** openemr/openemr:<version>[@sha256:...] */
-  openemrImage: string;
-  openemrVersion: string;
-  domain?: string;
-  hostedZoneId?: string;
-  certificateArn?: string;
-  acmeEmail?: string;
-  alarmEmail?: string;
-  auditTrail: "create" | "existing";
-  /** DNS Firewall: lookups outside the allow list are logged ("alert") or refused ("block"). */
-  egressMode: "alert" | "block";
-  /** The clinic's own integrations, added to the DNS Firewall allow list. */
-  egressAllowedDomains: string[];
   /** Prefix for log group names, e.g. /openemr/dev. */
   logGroupPrefix: string;
   /** Prefix for SSM parameter names, e.g. /openemr/dev (the hosts may read only below it). */
   parameterPrefix: string;
-}
+};
 
 /** Stack outputs every tier provides (undefined where a tier has no such thing). */
 export interface TierOutputs {
