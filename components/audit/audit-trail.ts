@@ -102,6 +102,8 @@ export function trailEventSelectors(dataEventBucketArns: string[]): TrailEventSe
 }
 
 export interface AuditTrailArgs {
+  /** The deployment region (the trail's ARN in its own policies). */
+  region: string;
   /** Customer-managed key for the trail, its bucket and its log group (must allow cloudtrail, logs, s3). */
   kmsKeyArn: pulumi.Input<string>;
   retentionDays: number;
@@ -129,7 +131,7 @@ export class AuditTrail extends pulumi.ComponentResource {
     super("openemr:audit:AuditTrail", name, {}, opts);
     const child = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, child);
-    const region = aws.getRegionOutput({}, child).region;
+    const region = args.region;
     const partition = aws.getPartitionOutput({}, child).partition;
     const trailName = `${name}-trail`;
 

@@ -21,7 +21,10 @@ export interface OpenEmrHostArgs extends Pick<
   /** Customer-managed key for volumes, parameters and logs; undefined uses AWS-managed keys. */
   kmsKeyArn?: pulumi.Input<string>;
   /** The instance's sizing and network (its user data, role policy and key come from here). */
-  instance: Omit<WebInstanceArgs, "userData" | "policyStatements" | "kmsKeyArn" | "protect">;
+  instance: Omit<
+    WebInstanceArgs,
+    "region" | "userData" | "policyStatements" | "kmsKeyArn" | "protect"
+  >;
   /** Passwords besides OpenEMR's database user and admin (`{ dbRoot: "db-root-password" }`). */
   extraPasswords?: Record<string, string>;
   /** Log groups the agent ships besides `containers` and `system` (`{ database: "database" }`). */
@@ -191,6 +194,7 @@ export function openemrHost(
     `${name}-web`,
     {
       ...args.instance,
+      region: args.region,
       kmsKeyArn,
       userData,
       policyStatements: statements,

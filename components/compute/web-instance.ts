@@ -5,6 +5,8 @@ import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { type TcpRule, inlineRules } from "../network/security-rules";
 
 export interface WebInstanceArgs {
+  /** The deployment region (the auto-recover action's ARN). */
+  region: string;
   vpcId: pulumi.Input<string>;
   subnetId: pulumi.Input<string>;
   instanceType: string;
@@ -95,7 +97,6 @@ export class WebInstance extends pulumi.ComponentResource {
   constructor(name: string, args: WebInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:compute:WebInstance", name, {}, opts);
     const child = { parent: this };
-    const region = aws.getRegionOutput({}, child);
     const partition = aws.getPartitionOutput({}, child);
 
     this.role = new aws.iam.Role(
@@ -252,7 +253,7 @@ export class WebInstance extends pulumi.ComponentResource {
         threshold: 1,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         alarmActions: [
-          pulumi.interpolate`arn:${partition.partition}:automate:${region.region}:ec2:recover`,
+          pulumi.interpolate`arn:${partition.partition}:automate:${args.region}:ec2:recover`,
         ],
       },
       child,

@@ -17,6 +17,8 @@ export type KeyUser =
   | "session-manager";
 
 export interface EncryptionKeyArgs {
+  /** The deployment region (the services' endpoints in the key policy). */
+  region: string;
   description: string;
   /** Services that encrypt with this key on the account's behalf. */
   users: KeyUser[];
@@ -41,11 +43,10 @@ export class EncryptionKey extends pulumi.ComponentResource {
     super("openemr:keys:EncryptionKey", name, {}, opts);
 
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
 
     const document = pulumi
-      .all([identity.accountId, region.region, partition.partition])
+      .all([identity.accountId, args.region, partition.partition])
       .apply(([account, regionName, part]) =>
         keyPolicyDocument(args.users, account, regionName, part),
       );

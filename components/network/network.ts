@@ -114,7 +114,7 @@ export class Network extends pulumi.ComponentResource {
       child,
     );
     const account = aws.getCallerIdentityOutput({}, child).accountId;
-    const region = aws.getRegionOutput({}, child).region;
+    const region = args.egress.region;
     const partition = aws.getPartitionOutput({}, child).partition;
     const role = new aws.iam.Role(
       `${name}-flow-logs-role`,

@@ -34,6 +34,8 @@ export interface SetupContainerArgs {
 }
 
 export interface FargateServiceArgs {
+  /** The deployment region (log delivery, ARNs). */
+  region: string;
   /** ECS cluster name (also names the Container Insights log group). */
   clusterName: string;
   /** Task definition family and service name. */
@@ -119,7 +121,7 @@ export class FargateService extends pulumi.ComponentResource {
     if (setup && setup.name === args.containerName) {
       throw new Error(`${name}: the setup container needs a name of its own, not ${setup.name}`);
     }
-    const region = aws.getRegionOutput({}, child).region;
+    const region = args.region;
     const identity = aws.getCallerIdentityOutput({}, child);
     const partition = aws.getPartitionOutput({}, child).partition;
 

@@ -51,6 +51,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       ? new EncryptionKey(
           `${name}-key`,
           {
+            region: args.region,
             description: `${name}: OpenEMR data, backups, logs and audit trail`,
             users: ["ec2", "s3", "logs", "cloudtrail", "ssm", "sns", "session-manager"],
             protect,

@@ -58,7 +58,13 @@ export class FargateTier extends pulumi.ComponentResource {
     const regionName = args.region;
     const region = pulumi.output(args.region);
 
-    const { dataKey, logsKey, secretsKey } = fargateKeys(name, args.ecsExec, protect, child);
+    const { dataKey, logsKey, secretsKey } = fargateKeys(
+      name,
+      args.region,
+      args.ecsExec,
+      protect,
+      child,
+    );
 
     this.network = tierNetwork(
       name,
@@ -188,6 +194,7 @@ export class FargateTier extends pulumi.ComponentResource {
     this.service = new FargateService(
       `${name}-app`,
       {
+        region: args.region,
         clusterName: name,
         serviceName: `${name}-openemr`,
         containerName: OPENEMR_CONTAINER,
@@ -279,6 +286,7 @@ export class FargateTier extends pulumi.ComponentResource {
 /** One key per kind of data, each usable only by the services that need it. */
 function fargateKeys(
   name: string,
+  region: string,
   ecsExec: boolean,
   protect: boolean,
   opts: pulumi.CustomResourceOptions,
@@ -286,6 +294,7 @@ function fargateKeys(
   const dataKey = new EncryptionKey(
     `${name}-data`,
     {
+      region,
       description: `${name}: database, file systems, sessions and backups`,
       users: ["rds", "efs", "elasticache", "backup"],
       protect,
@@ -295,6 +304,7 @@ function fargateKeys(
   const logsKey = new EncryptionKey(
     `${name}-logs`,
     {
+      region,
       description: `${name}: log groups, the audit trail and its bucket, ECS Exec sessions, alarms`,
       users: ["logs", "cloudtrail", "s3", "sns", ...(ecsExec ? ["session-manager" as const] : [])],
       protect,
@@ -303,7 +313,7 @@ function fargateKeys(
   );
   const secretsKey = new EncryptionKey(
     `${name}-secrets`,
-    { description: `${name}: generated credentials`, users: ["secretsmanager"], protect },
+    { region, description: `${name}: generated credentials`, users: ["secretsmanager"], protect },
     opts,
   );
   return { dataKey, logsKey, secretsKey };

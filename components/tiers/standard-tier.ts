@@ -51,6 +51,7 @@ export class StandardTier extends pulumi.ComponentResource {
     this.key = new EncryptionKey(
       `${name}-key`,
       {
+        region: args.region,
         description: `${name}: OpenEMR database, documents, backups, secrets, logs and audit trail`,
         users: [
           "ec2",

@@ -56,6 +56,7 @@ export function tierAuditTrail(
   return new AuditTrail(
     `${name}-audit`,
     {
+      region: args.region,
       kmsKeyArn,
       retentionDays: args.logRetentionDays,
       logGroupPrefix: args.logGroupPrefix,

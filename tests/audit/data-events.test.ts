@@ -16,6 +16,7 @@ function build(name: string, dataEvents?: (backups: aws.s3.Bucket) => pulumi.Inp
     const key = new aws.kms.Key("audit-key", { description: "test" });
     const backups = new aws.s3.Bucket("backups", { bucket: "openemr-test-backups-0123" });
     const trail = new AuditTrail(name, {
+      region: "us-east-1",
       kmsKeyArn: key.arn,
       retentionDays: 365,
       logGroupPrefix: "/openemr/test",

@@ -15,6 +15,7 @@ describe("EncryptionKey", () => {
     before(async () => {
       p = await planComponent(() => {
         const key = new EncryptionKey("openemr-test-logs", {
+          region: "us-east-1",
           description: "openemr-test: logs and alarms",
           users: ["logs", "sns", "logs"],
           protect: true,
@@ -82,7 +83,12 @@ describe("EncryptionKey", () => {
     let p: ComponentPlan;
     before(async () => {
       p = await planComponent(() => {
-        new EncryptionKey("scratch", { description: "throwaway", users: ["s3"], protect: false });
+        new EncryptionKey("scratch", {
+          region: "us-east-1",
+          description: "throwaway",
+          users: ["s3"],
+          protect: false,
+        });
       });
     });
 
