@@ -124,11 +124,11 @@ export function openemrHost(
   const statements = pulumi
     .all([
       arn("ssm", `parameter${args.parameterPrefix}/*`),
-      arn("logs", `log-group:${args.logGroupPrefix}/*`),
+      pulumi.all(Object.values(logGroups).map((group) => group.arn)),
       adminShell.instanceStatements,
       args.policyStatements ?? [],
     ])
-    .apply(([paramArn, logsArn, session, own]): aws.iam.PolicyStatement[] => [
+    .apply(([paramArn, ownGroups, session, own]): aws.iam.PolicyStatement[] => [
       { Sid: "ReadOwnParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: paramArn },
       {
         Sid: "ReportHealth",
@@ -137,13 +137,14 @@ export function openemrHost(
         Resource: "*",
         Condition: { StringEquals: { "cloudwatch:namespace": "OpenEMR" } },
       },
-      // the containers' awslogs driver and the CloudWatch agent write to the stack's own groups
-      // (they exist: nothing here creates a log group or changes its retention)
+      // the containers' awslogs driver and the CloudWatch agent write to the host's own groups
+      // only (not the stack's trail, flow-log, DNS or backup-arrival groups, which a compromised
+      // host must not be able to forge); nothing here creates a group or changes its retention
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: logsArn,
+        Resource: ownGroups.flatMap((group) => [group, `${group}:log-stream:*`]),
       },
       ...session,
       ...own,

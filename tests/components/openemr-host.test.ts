@@ -142,8 +142,12 @@ describe("openemrHost", () => {
         "SessionAgentChecksTheLogGroup",
       ]);
       expect(list[1].Resource).to.match(/^arn:aws:ssm:us-east-1:\d+:parameter\/openemr\/test\/\*$/);
-      expect(list[3].Resource).to.match(
-        /^arn:aws:logs:us-east-1:\d+:log-group:\/openemr\/test\/\*$/,
+      // the host's own groups only: never the trail's, flow logs', DNS or backup-arrival groups
+      expect(list[3].Resource).to.deep.equal(
+        ["containers", "system"].flatMap((g) => [
+          `arn:aws:logs:us-east-1:123456789012:log-group:/openemr/test/${g}`,
+          `arn:aws:logs:us-east-1:123456789012:log-group:/openemr/test/${g}:log-stream:*`,
+        ]),
       );
       expect(list[2].Condition).to.deep.equal({
         StringEquals: { "cloudwatch:namespace": "OpenEMR" },

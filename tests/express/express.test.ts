@@ -90,7 +90,13 @@ describe("express tier (dev stack)", function () {
     expect(actions).to.not.include("logs:CreateLogGroup");
     expect(actions).to.not.include("logs:PutRetentionPolicy");
     const logs = statements.find((s) => s.Sid === "WriteOwnLogs")!;
-    expect(logs.Resource).to.match(/^arn:aws:logs:us-east-1:\d+:log-group:\/openemr\/dev\/\*$/);
+    // its own groups only (containers, database, system), not the flow-log or DNS groups
+    const groups = [logs.Resource].flat().filter((r) => !r.endsWith(":log-stream:*"));
+    expect(groups.map((arn) => arn.split(":log-group:")[1])).to.deep.equal([
+      "/openemr/dev/containers",
+      "/openemr/dev/database",
+      "/openemr/dev/system",
+    ]);
     const doc = one(plan, "aws:ssm/document:Document");
     expect(prop(doc, "documentType")).to.equal("Session");
     expect(plan.outputs.adminShellCommand).to.match(

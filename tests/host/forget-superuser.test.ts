@@ -54,15 +54,17 @@ describe("host scripts: openemr-forget-superuser", () => {
     expect(host.calls("systemctl")).to.deep.equal([]);
   });
 
-  it("removes only the superuser lines once installed, then restarts OpenEMR without them", () => {
+  it("removes only the superuser and admin password lines once installed, then restarts OpenEMR without them", () => {
     sqlconf(1);
     host.setApacheRunning(true);
     const r = host.run("forget-superuser.sh", [], QUICK);
     expect(r.status, r.stderr).to.equal(0);
     expect(appEnv()).to.equal(
-      `MYSQL_HOST=openemr-db\nMYSQL_USER=openemr\nMYSQL_PASS=${STACK.userPassword}\nOE_USER=admin\nOE_PASS=${STACK.adminPassword}\n`,
+      `MYSQL_HOST=openemr-db\nMYSQL_USER=openemr\nMYSQL_PASS=${STACK.userPassword}\nOE_USER=admin\n`,
     );
     expect(appEnv()).not.to.contain(STACK.rootPassword);
+    // the admin password too: only the installer uses it
+    expect(appEnv()).not.to.contain(STACK.adminPassword);
     expect(host.calls("systemctl")).to.deep.equal(["restart openemr-app.service"]);
     // the MariaDB container keeps its own root password (backups and restores run there)
     expect(fs.readFileSync(path.join(host.etc, "secrets/db.env"), "utf8")).to.contain(

@@ -1,9 +1,9 @@
 #!/bin/bash
 # openemr-forget-superuser: OpenEMR's installer needs the database superuser once, to create the
-# database and the openemr user. Once OpenEMR is installed (sqlconf.php says $config = 1 and
-# openemr.sh has reached Apache, so the post-install settings are applied too), this removes the
-# superuser's credentials from the container's env file and restarts OpenEMR without them: the
-# internet-facing container then holds only the openemr user. The superuser stays where it was
+# database and the openemr user, and the admin password once, to create the admin. Once OpenEMR
+# is installed (sqlconf.php says $config = 1 and openemr.sh has reached Apache, so the
+# post-install settings are applied too), this removes both from the container's env file and
+# restarts OpenEMR without them: the internet-facing container then holds only the openemr user. The superuser stays where it was
 # (SSM or Secrets Manager; on express also the MariaDB container's own env for backups).
 # Run on every boot by openemr-forget-superuser.service; does nothing once the file is clean.
 set -euo pipefail
@@ -15,7 +15,8 @@ poll_seconds=${OPENEMR_POLL_SECONDS:-10}
 
 log() { echo "$(date -Is) openemr-forget-superuser: $*"; }
 
-if ! grep -q '^MYSQL_ROOT_' "${env_file}"; then
+setup_only='^(MYSQL_ROOT_USER|MYSQL_ROOT_PASS|OE_PASS)='
+if ! grep -Eq "${setup_only}" "${env_file}"; then
   log "no superuser credentials in ${env_file}"
   exit 0
 fi
@@ -38,6 +39,6 @@ until installed; do
   sleep "${poll_seconds}"
 done
 
-sed -i '/^MYSQL_ROOT_\(USER\|PASS\)=/d' "${env_file}"
-log "OpenEMR is installed: superuser credentials removed from ${env_file}; restarting OpenEMR without them"
+sed -Ei "/${setup_only}/d" "${env_file}"
+log "OpenEMR is installed: superuser and admin passwords removed from ${env_file}; restarting OpenEMR without them"
 systemctl restart openemr-app.service
