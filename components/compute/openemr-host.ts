@@ -215,6 +215,8 @@ export function openemrHost(
     comparisonOperator: "GreaterThanOrEqualToThreshold",
   });
 
+  hostAlarms(args, instance.instance.id);
+
   const instanceId = instance.instance.id;
   return {
     instance,
@@ -227,4 +229,65 @@ export function openemrHost(
       adminShellCommand: startSessionCommand(args.region, instanceId, adminShell.documentName),
     },
   };
+}
+
+/**
+ * What the host reports and the stack's alarms watch besides the instance status: OpenEMR answering
+ * its login page over HTTPS (openemr-health, every five minutes; a host that stops reporting is
+ * down), and the CloudWatch agent's memory and disk use (per mount point: "/" and the data volume).
+ */
+function hostAlarms(args: OpenEmrHostArgs, instanceId: pulumi.Output<string>): void {
+  const alarm = args.monitoring.alarm;
+  alarm(
+    "openemr-not-answering",
+    "OpenEMR has not answered its login page over HTTPS for 15 minutes: open a shell (adminShellCommand), check `systemctl status openemr-app` and the containers log group",
+    {
+      namespace: "OpenEMR",
+      metricName: "OpenEMRAnswers",
+      dimensions: { Stack: args.stack },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      // no report is a host, agent or network that is down
+      treatMissingData: "breaching",
+    },
+  );
+  alarm(
+    "web-memory-high",
+    "the web server has used over 90% of its memory for 15 minutes: check the containers log group, then consider a larger instance type",
+    {
+      namespace: "OpenEMR",
+      metricName: "mem_used_percent",
+      dimensions: { InstanceId: instanceId },
+      statistic: "Average",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: 90,
+      comparisonOperator: "GreaterThanThreshold",
+      // openemr-not-answering and the status alarm cover a host that stops reporting
+      treatMissingData: "missing",
+    },
+  );
+  const volumes: [string, string][] = [["root", "/"]];
+  if (args.instance.dataVolumeGb !== undefined) volumes.push(["data", HOST_DATA_DIR]);
+  for (const [volume, path] of volumes) {
+    alarm(
+      `web-disk-${volume}-full`,
+      `the web server's ${volume} volume (${path}) is over 85% full: grow the volume (its size setting) before it fills`,
+      {
+        namespace: "OpenEMR",
+        metricName: "disk_used_percent",
+        // the agent's dimensions with drop_device: the instance, the mount point, the file system
+        dimensions: { InstanceId: instanceId, path, fstype: "xfs" },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 2,
+        threshold: 85,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "missing",
+      },
+    );
+  }
 }

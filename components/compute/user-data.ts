@@ -12,6 +12,7 @@ const SCRIPTS: Record<string, string> = {
   "/usr/local/sbin/openemr-restore": "restore.sh",
   "/usr/local/sbin/openemr-certificate": "certificate.sh",
   "/usr/local/sbin/openemr-forget-superuser": "forget-superuser.sh",
+  "/usr/local/sbin/openemr-health": "health.sh",
 };
 
 /** EC2 refuses user data over 16 KiB. */
@@ -58,8 +59,9 @@ export function renderUserData(
 ): string {
   const unknown = scripts.filter((f) => !Object.values(SCRIPTS).includes(f));
   if (unknown.length > 0) throw new Error(`user data: unknown scripts ${unknown.join(", ")}`);
-  // every host installs OpenEMR, so every host takes the superuser away from it afterwards
-  const wanted = new Set([...scripts, "bootstrap.sh", "forget-superuser.sh"]);
+  // every host installs OpenEMR, so every host takes the superuser away from it afterwards, and
+  // every host reports whether OpenEMR answers
+  const wanted = new Set([...scripts, "bootstrap.sh", "forget-superuser.sh", "health.sh"]);
   const files = [
     {
       path: "/etc/openemr/deploy.env",

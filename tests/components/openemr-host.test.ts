@@ -172,6 +172,53 @@ describe("openemrHost", () => {
     });
   });
 
+  describe("its alarms", () => {
+    let withData: ComponentPlan;
+    let rootOnly: ComponentPlan;
+    before(async () => {
+      withData = await planComponent(build({ dataVolumeGb: 30, extra: false }));
+      rootOnly = await planComponent(build({ extra: true }));
+    });
+    const alarm = (p: ComponentPlan, suffix: string) => p.named(`openemr-test-${suffix}`, ALARM);
+
+    it("alarms when OpenEMR stops answering, and when the host stops reporting at all", () => {
+      const a = alarm(withData, "openemr-not-answering");
+      expect(a.props).to.include({
+        namespace: "OpenEMR",
+        metricName: "OpenEMRAnswers",
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 3,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      });
+      expect(a.props.dimensions).to.deep.equal({ Stack: "test" });
+    });
+
+    it("watches memory and every volume's disk use with the agent's own dimensions", () => {
+      const memory = alarm(withData, "web-memory-high");
+      expect(memory.props).to.include({ metricName: "mem_used_percent", threshold: 90 });
+      const instance = withData.named("openemr-test-web", INSTANCE);
+      expect(withData.dependenciesOf(memory, "dimensions").map((r) => r.urn)).to.deep.equal([
+        instance.urn,
+      ]);
+      const paths = (p: ComponentPlan) =>
+        p
+          .ofType(ALARM)
+          .filter((r) => r.props.metricName === "disk_used_percent")
+          .map((r) => [r.name, (r.props.dimensions as Record<string, string>).path]);
+      expect(paths(withData)).to.deep.equal([
+        ["openemr-test-web-disk-root-full", "/"],
+        ["openemr-test-web-disk-data-full", "/var/lib/openemr"],
+      ]);
+      expect(paths(rootOnly)).to.deep.equal([["openemr-test-web-disk-root-full", "/"]]);
+      for (const r of withData.ofType(ALARM)) {
+        expect((r.props.alarmDescription as string).length, r.name).to.be.within(1, 1024);
+      }
+    });
+  });
+
   describe("with a tier's own passwords, log groups, env sections and statements", () => {
     let p: ComponentPlan;
     before(async () => {

@@ -118,13 +118,23 @@ describe("cost estimate", () => {
           "EBS snapshots (DLM): one full copy of 20 GB (20 GB × $0.05; upper bound of the first snapshot)",
           1,
         ],
+        ["Custom metric OpenEMR/OpenEMRAnswers (published every hour: $0.30/month)", 0.3],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        [
+          "Custom metric OpenEMR/BackupSucceeded (published in 31 of 730 hours × $0.30/month)",
+          0.01,
+        ],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
         ["EC2 t4g.small (730 h × $0.0168)", 12.26],
         ["EBS gp3 root volume 20 GB (20 GB × $0.08)", 1.6],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        ["Custom metric OpenEMR/mem_used_percent (published every hour: $0.30/month)", 0.3],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        ["Custom metric OpenEMR/disk_used_percent (published every hour: $0.30/month)", 0.3],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(18.82);
+      expect(cost.monthlyUsd).to.equal(20.03);
       expect(cost.currency).to.equal("USD");
     });
 
@@ -353,11 +363,17 @@ describe("cost estimate", () => {
       );
     });
 
-    it("lists the custom metric an alarm watches as usage", async () => {
-      const usage = estimateCost(await express()).usage ?? [];
-      expect(usage.map((u) => u.item)).to.include(
-        "Custom metric OpenEMR/BackupSucceeded the alarm watches",
-      );
+    it("prices the custom metric an alarm watches by the hours it is published in", async () => {
+      const lines = estimateCost(await express()).lines.map((l) => [l.item, l.monthlyUsd]);
+      // every five minutes: every hour of the month; once a day: 31 of 730 hours
+      expect(lines).to.deep.include([
+        "Custom metric OpenEMR/OpenEMRAnswers (published every hour: $0.30/month)",
+        0.3,
+      ]);
+      expect(lines).to.deep.include([
+        "Custom metric OpenEMR/BackupSucceeded (published in 31 of 730 hours × $0.30/month)",
+        0.01,
+      ]);
     });
 
     it("summarises the base cost with its largest lines for npm run plan", async () => {

@@ -272,6 +272,7 @@ describe("standard tier (dev stack with preset standard)", function () {
       "/etc/openemr/deploy.env",
       "/usr/local/sbin/openemr-bootstrap",
       "/usr/local/sbin/openemr-forget-superuser",
+      "/usr/local/sbin/openemr-health",
       "/etc/openemr/container-start.sh",
     ]);
   });

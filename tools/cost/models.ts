@@ -603,10 +603,19 @@ const metricAlarm: CostModel = (r, _plan, out) => {
   const kind = period < 60 ? "high-resolution" : "standard";
   const namespace = str(r.props.namespace);
   if (namespace !== undefined && !namespace.startsWith("AWS/")) {
-    out.use(
-      `Custom metric ${namespace}/${str(r.props.metricName) ?? "?"} the alarm watches`,
-      PRICES.cloudwatchCustomMetricMonth,
-    );
+    // A custom metric is billed for each hour it is published in. One the alarm expects at least
+    // every hour is published every hour (the full monthly price); a daily one in 24 of 730 hours.
+    const metric = `${namespace}/${str(r.props.metricName) ?? "?"}`;
+    const monthly = PRICES.cloudwatchCustomMetricMonth.usd;
+    if (period <= 3600) {
+      out.line(`Custom metric ${metric} (published every hour: ${usd(monthly)}/month)`, monthly);
+    } else {
+      const hours = Math.ceil((H * 3600) / period);
+      out.line(
+        `Custom metric ${metric} (published in ${hours} of ${H} hours × ${usd(monthly)}/month)`,
+        (monthly * hours) / H,
+      );
+    }
   }
   out.line(
     `CloudWatch ${kind} alarm (${plural(metrics, "metric")} × ${usd(price)}/month)`,

@@ -128,11 +128,18 @@ else
   sed -i 's/^After=docker.service$/After=docker.service openemr-db.service/' /etc/systemd/system/openemr-app.service
 fi
 
+# Logs, and the memory and disk use the alarms watch (namespace OpenEMR, the only one the role may
+# publish to; per mount point: "/" and, with a data volume, DATA_DIR)
 cat >/opt/aws/amazon-cloudwatch-agent/etc/openemr.json <<JSON
 { "logs": { "logs_collected": { "files": { "collect_list": [
   { "file_path": "/var/log/openemr-*.log", "log_group_name": "${LOG_GROUP_SYSTEM}", "log_stream_name": "{instance_id}-openemr" },
   { "file_path": "/var/log/cloud-init-output.log", "log_group_name": "${LOG_GROUP_SYSTEM}", "log_stream_name": "{instance_id}-cloud-init" }
-] } } } }
+] } } },
+  "metrics": { "namespace": "OpenEMR", "append_dimensions": { "InstanceId": "\${aws:InstanceId}" },
+    "metrics_collected": {
+      "mem": { "measurement": ["mem_used_percent"], "metrics_collection_interval": 300 },
+      "disk": { "measurement": ["used_percent"], "resources": ["/", "${DATA_DIR}"], "drop_device": true,
+        "metrics_collection_interval": 300 } } } }
 JSON
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/openemr.json
@@ -182,6 +189,28 @@ ExecStart=/usr/local/sbin/openemr-forget-superuser
 [Install]
 WantedBy=multi-user.target
 UNIT
+
+# whether OpenEMR itself answers, every five minutes (an alarm watches the metric)
+cat >/etc/systemd/system/openemr-health.service <<UNIT
+[Unit]
+Description=Report whether OpenEMR answers over HTTPS
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/openemr-health
+UNIT
+cat >/etc/systemd/system/openemr-health.timer <<UNIT
+[Unit]
+Description=openemr-health every five minutes
+
+[Timer]
+OnBootSec=5min
+OnUnitActiveSec=5min
+
+[Install]
+WantedBy=timers.target
+UNIT
+services+=(openemr-health.timer)
 
 systemctl daemon-reload
 systemctl enable --now "${services[@]}"
