@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isWorldOpen, parseCidr } from "./components/network/cidr";
 import {
   CLOUDWATCH_RETENTION_DAYS,
+  DEFAULT_MONTHLY_BUDGET_USD,
   OPENEMR_PRODUCTION_VERSION,
   PRESETS,
   type CommonSettings,
@@ -41,7 +42,9 @@ const commonSchema = commonSettingsSchema.extend({
 });
 
 /** The validated common settings (every key of presets/common.ts) and what derives from them. */
-export type CommonConfig = Omit<CommonSettings, "preset"> & {
+export type CommonConfig = Omit<CommonSettings, "preset" | "monthlyBudgetUsd"> & {
+  /** openemr:monthlyBudgetUsd, or the preset's default (DEFAULT_MONTHLY_BUDGET_USD). */
+  monthlyBudgetUsd: number;
   /** The image reference the tiers run: tag, plus digest when one is pinned. */
   openemrImage: string;
 };
@@ -249,6 +252,7 @@ export function parseConfig(
   const commonConfig: CommonConfig = {
     ...c,
     openemrImage: `openemr/openemr:${c.openemrVersion}${c.openemrImageDigest ? `@${c.openemrImageDigest}` : ""}`,
+    monthlyBudgetUsd: c.monthlyBudgetUsd ?? DEFAULT_MONTHLY_BUDGET_USD[preset],
   };
 
   let config: OpenEmrConfig;

@@ -75,6 +75,16 @@ export const commonSettingsSchema = z.strictObject({
     .email({ message: "must be an e-mail address" })
     .optional()
     .describe("E-mail address that receives alarm notifications."),
+  // AWS Budgets Spend.Amount: a decimal string; whole cents here (Budgets API Reference, Spend)
+  monthlyBudgetUsd: z
+    .number({ error: "must be a USD amount such as 75 or 120.50" })
+    .positive({ message: "must be above 0" })
+    .max(100_000, { message: "must be at most 100000" })
+    .multipleOf(0.01, { message: "must be in whole cents" })
+    .optional()
+    .describe(
+      "AWS Budgets monthly cost budget (USD) with alerts at 80% forecast and 100% actual to the alarm topic and e-mail; default per preset: express 30, express-plus 35, standard 75, fargate 300.",
+    ),
   egressMode: z
     .enum(["alert", "block"])
     .default("alert")
@@ -143,6 +153,18 @@ export const commonSettingsSchema = z.strictObject({
 });
 
 export type CommonSettings = z.output<typeof commonSettingsSchema>;
+
+/**
+ * The monthly budget when openemr:monthlyBudgetUsd is not set: about 1.6× the preset's estimate at
+ * its defaults (express $20, express-plus $23, standard single-AZ $50, fargate $195), so usage
+ * and tax pass and a doubled bill does not. A stack far from its preset's defaults sets its own.
+ */
+export const DEFAULT_MONTHLY_BUDGET_USD: Record<PresetName, number> = {
+  express: 30,
+  "express-plus": 35,
+  standard: 75,
+  fargate: 300,
+};
 export type CommonSettingKey = keyof CommonSettings;
 
 interface ZodDef {

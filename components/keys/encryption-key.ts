@@ -346,6 +346,25 @@ export function cloudWatchAlarmsStatement(
 }
 
 /**
+ * Pure: AWS Budgets publishes the stack's budget alerts to its encrypted alarm topic, as CloudWatch
+ * alarms do; only for this account's budgets (Budgets User Guide, "Configuring an Amazon SNS topic
+ * for budget notifications": an encrypted topic's key must let budgets.amazonaws.com use it).
+ */
+export function budgetsStatement(account: string, partition: string): KeyPolicyStatement {
+  return {
+    Sid: "BudgetsPublishToEncryptedTopics",
+    Effect: "Allow",
+    Principal: { Service: "budgets.amazonaws.com" },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": account },
+      ArnLike: { "aws:SourceArn": `arn:${partition}:budgets::${account}:*` },
+    },
+  };
+}
+
+/**
  * Pure: Session Manager (ECS Exec) session encryption. The client calls GenerateDataKey and the
  * agent in the task calls Decrypt themselves, not through a service, so this is the one direct use:
  * limited to data keys bound to a Session Manager session (its encryption context), which cannot
@@ -389,6 +408,7 @@ export function keyPolicyStatements(
       case "sns":
         statements.push(
           cloudWatchAlarmsStatement(account, region, partition),
+          budgetsStatement(account, partition),
           viaServiceStatement(user, account, region, partition),
         );
         break;

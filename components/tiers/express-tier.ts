@@ -3,13 +3,12 @@ import * as aws from "@pulumi/aws";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { backupArrivalAlarm } from "../alarms/backup-arrival";
-import { monitoring } from "../alarms/monitoring";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { SecureBucket } from "../storage/secure-bucket";
-import { tierAuditTrail, tierNetwork } from "./tier-parts";
+import { tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** MariaDB LTS (supported to 2029); OpenEMR's own compose files run MariaDB 11.x. */
@@ -69,7 +68,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       child,
     );
 
-    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
+    const alarms = tierMonitoring(name, args, kmsKeyArn, child);
 
     if (args.plus) {
       // Object Lock: nobody (the host included) overwrites or deletes a backup before it is
@@ -104,7 +103,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         child,
       );
       // every write and delete on the backups, recorded where the host cannot reach
-      tierAuditTrail(name, args, kmsKeyArn!, child, [this.backupBucket.arn]);
+      tierAuditTrail(name, args, kmsKeyArn!, alarms, child, [this.backupBucket.arn]);
     }
 
     const ownsCertificate = Boolean(args.domain && args.hostedZoneId);

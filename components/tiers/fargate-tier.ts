@@ -2,9 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { FargateSettings } from "../../presets/fargate";
-import { monitoring } from "../alarms/monitoring";
 import { BackupPlan } from "../backup/backup-plan";
 import { SessionCache } from "../cache/session-cache";
+import {
+  auroraAlarms,
+  fargateServiceAlarms,
+  loadBalancerAlarms,
+  valkeyServerlessAlarms,
+} from "../alarms/alarm-specs";
 import { AuroraServerless } from "../database/aurora-serverless";
 import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
@@ -23,7 +28,7 @@ import {
   openemrHealthCheckCommand,
 } from "../service/openemr-container";
 import { WebFirewall } from "../waf/web-firewall";
-import { backupJobsFailedAlarm, tierAuditTrail, tierNetwork } from "./tier-parts";
+import { backupJobsFailedAlarm, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type FargateTierArgs = TierCommonArgs & FargateSettings;
@@ -81,7 +86,8 @@ export class FargateTier extends pulumi.ComponentResource {
     const vpcId = this.network.vpcId;
     const isolated = this.network.isolatedSubnetIds;
 
-    const audit = tierAuditTrail(name, args, logsKey.arn, child);
+    const alarms = tierMonitoring(name, args, logsKey.arn, child);
+    const audit = tierAuditTrail(name, args, logsKey.arn, alarms, child);
 
     // --- the tasks' security group: every path in or out is added by the component it leads to ---
     const taskSecurityGroup = new aws.ec2.SecurityGroup(
@@ -254,8 +260,30 @@ export class FargateTier extends pulumi.ComponentResource {
       child,
     );
 
-    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn: logsKey.arn }, child);
     backupJobsFailedAlarm(alarms, backup.vault.name, "the database or file systems");
+    // the front door, the tasks, the database's capacity and the sessions; the tasks' CPU and
+    // memory drive autoscaling (40%, up to maxTasks), so their saturation shows first as slow or
+    // failing responses and too few tasks, which these alarm on
+    for (const a of [
+      ...loadBalancerAlarms({
+        loadBalancerArnSuffix: this.loadBalancer.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+      }),
+      ...fargateServiceAlarms({
+        clusterName: this.service.cluster.name,
+        serviceName: this.service.service.name,
+        desiredMin: args.minTasks,
+        utilization: false,
+      }),
+      ...auroraAlarms({
+        clusterIdentifier: this.database.clusterIdentifier,
+        maxAcu: args.auroraMaxAcu,
+        cpu: false,
+      }),
+      ...valkeyServerlessAlarms({ cacheName: this.cache.cache.name }),
+    ]) {
+      alarms.alarm(a.suffix, a.description, a.spec);
+    }
 
     const cluster = this.service.cluster.name;
     const serviceName = this.service.service.name;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { StandardSettings } from "../../presets/standard";
-import { type Monitoring, monitoring } from "../alarms/monitoring";
+import { loadBalancerAlarms, rdsInstanceAlarms } from "../alarms/alarm-specs";
 import { BackupPlan } from "../backup/backup-plan";
 import { RDS_CA_BUNDLE_URL } from "../service/openemr-container";
 import { openemrHost } from "../compute/openemr-host";
@@ -14,7 +14,7 @@ import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import type { Network } from "../network/network";
 import { WebFirewall } from "../waf/web-firewall";
-import { backupJobsFailedAlarm, tierAuditTrail, tierNetwork } from "./tier-parts";
+import { backupJobsFailedAlarm, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -80,7 +80,8 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    tierAuditTrail(name, args, kmsKeyArn, child);
+    const alarms = tierMonitoring(name, args, kmsKeyArn, child);
+    tierAuditTrail(name, args, kmsKeyArn, alarms, child);
 
     this.database = new MysqlInstance(
       `${name}-db`,
@@ -104,7 +105,6 @@ export class StandardTier extends pulumi.ComponentResource {
     );
     const db = this.database;
 
-    const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, child);
     const host = openemrHost(
       name,
       {
@@ -246,7 +246,17 @@ export class StandardTier extends pulumi.ComponentResource {
       child,
     );
 
-    databaseAlarms(alarms, db);
+    for (const a of [
+      ...rdsInstanceAlarms({ identifier: db.instance.identifier }),
+      ...(this.loadBalancer
+        ? loadBalancerAlarms({
+            loadBalancerArnSuffix: this.loadBalancer.loadBalancer.arnSuffix,
+            targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+          })
+        : []),
+    ]) {
+      alarms.alarm(a.suffix, a.description, a.spec);
+    }
     backupJobsFailedAlarm(alarms, this.backup.vault.name, "the database or documents");
 
     this.outputs = {
@@ -266,29 +276,4 @@ export class StandardTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }
-}
-
-/** The RDS instance's own alarms: CPU and free storage. */
-function databaseAlarms(alarms: Monitoring, db: MysqlInstance): void {
-  const dimensions = { DBInstanceIdentifier: db.instance.identifier };
-  alarms.alarm("db-cpu-high", "database CPU above 80% for 15 minutes", {
-    namespace: "AWS/RDS",
-    metricName: "CPUUtilization",
-    dimensions,
-    statistic: "Average",
-    period: 300,
-    evaluationPeriods: 3,
-    threshold: 80,
-    comparisonOperator: "GreaterThanThreshold",
-  });
-  alarms.alarm("db-storage-low", "database free storage below 2 GiB", {
-    namespace: "AWS/RDS",
-    metricName: "FreeStorageSpace",
-    dimensions,
-    statistic: "Minimum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 2 * 1024 ** 3,
-    comparisonOperator: "LessThanThreshold",
-  });
 }

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Monitoring } from "../alarms/monitoring";
+import { monthlyBudget } from "../alarms/budget";
+import { type Monitoring, monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { Network, type NetworkArgs } from "../network/network";
 import type { TierCommonArgs } from "./types";
@@ -42,13 +43,14 @@ export function tierNetwork(
 
 /**
  * The stack's CloudTrail trail (`<name>-audit`) when `openemr:auditTrail` is "create" (else the
- * organisation's trail covers the account): the stack's log key, retention and prefix, and write
- * data events on the buckets given.
+ * organisation's trail covers the account): the stack's log key, retention and prefix, write data
+ * events on the buckets given, and the security-event alarms on its log group.
  */
 export function tierAuditTrail(
   name: string,
   args: TierCommonArgs,
   kmsKeyArn: pulumi.Input<string>,
+  alarms: Monitoring,
   opts: pulumi.ComponentResourceOptions,
   dataEventBucketArns?: pulumi.Input<string>[],
 ): AuditTrail | undefined {
@@ -61,6 +63,8 @@ export function tierAuditTrail(
       retentionDays: args.logRetentionDays,
       logGroupPrefix: args.logGroupPrefix,
       ...(dataEventBucketArns ? { dataEventBucketArns } : {}),
+      // root use, denied calls, sign-in without MFA, IAM, trail, key, network changes
+      monitoring: alarms,
       protect: args.protectData,
     },
     opts,
@@ -84,4 +88,28 @@ export function backupJobsFailedAlarm(
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     treatMissingData: "notBreaching",
   });
+}
+
+/**
+ * The stack's alarm topic (`<name>-alarms`, the alarm e-mail subscribed) and its monthly budget,
+ * which notifies the same topic and e-mail: every tier has both.
+ */
+export function tierMonitoring(
+  name: string,
+  args: TierCommonArgs,
+  kmsKeyArn: pulumi.Input<string> | undefined,
+  opts: pulumi.ComponentResourceOptions,
+): Monitoring {
+  const alarms = monitoring(name, { email: args.alarmEmail, kmsKeyArn }, opts);
+  monthlyBudget(
+    name,
+    {
+      monthlyUsd: args.monthlyBudgetUsd,
+      topic: alarms.topic,
+      email: args.alarmEmail,
+      region: args.region,
+    },
+    opts,
+  );
+  return alarms;
 }

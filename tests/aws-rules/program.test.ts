@@ -102,6 +102,7 @@ const NOT_NAMES = new Set([
   "aws:backup/vaultPolicy:VaultPolicy backupVaultName",
   // the log group's own name, checked on the log group
   "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy logGroupName",
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter logGroupName",
 ]);
 const NAME_LIKE =
   /^(name|identifier|description|family|userId|userGroupId)$|(Name|Identifier|Description)$/;

@@ -125,6 +125,10 @@ describe("cost estimate", () => {
           0.01,
         ],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        [
+          "AWS Budgets budget ($0.02/day × 30.42 days; free if one of the account's first two)",
+          0.61,
+        ],
         ["EC2 t4g.small (730 h × $0.0168)", 12.26],
         ["EBS gp3 root volume 20 GB (20 GB × $0.08)", 1.6],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
@@ -134,7 +138,7 @@ describe("cost estimate", () => {
         ["Custom metric OpenEMR/disk_used_percent (published every hour: $0.30/month)", 0.3],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(20.03);
+      expect(cost.monthlyUsd).to.equal(20.64);
       expect(cost.currency).to.equal("USD");
     });
 
@@ -379,7 +383,7 @@ describe("cost estimate", () => {
     it("summarises the base cost with its largest lines for npm run plan", async () => {
       const text = formatCostSummary(estimateCost(await fargate()), 3);
       expect(text.split("\n")[0]).to.equal(
-        `Monthly base cost: $193.38 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
+        `Monthly base cost: $194.99 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
       );
       expect(text).to.contain("$57.67  Fargate ARM 2 tasks");
       expect(text).to.contain("more lines in the plan file's cost block");

@@ -222,6 +222,7 @@ describe("encryption key policy", () => {
       expect(sids(["sns"])).to.deep.equal([
         "AccountAdministersKey",
         "CloudWatchAlarmsPublishToEncryptedTopics",
+        "BudgetsPublishToEncryptedTopics",
         "SnsInThisAccount",
       ]);
       expect(sids(["logs"])).to.deep.equal([

@@ -32,6 +32,7 @@ MAPPINGS = [
     ("aws:cloudwatch/eventRule:EventRule", "description", "events", "PutRule", "Description"),
     ("aws:cloudwatch/eventTarget:EventTarget", "targetId", "events", "PutTargets", "Targets[].Id"),
     ("aws:ssm/document:Document", "name", "ssm", "CreateDocument", "Name"),
+    ("aws:cloudwatch/logMetricFilter:LogMetricFilter", "name", "logs", "PutMetricFilter", "filterName"),
     ("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup", "name", "route53resolver", "CreateFirewallRuleGroup", "Name"),
     ("aws:route53/resolverFirewallRule:ResolverFirewallRule", "name", "route53resolver", "CreateFirewallRule", "Name"),
     ("aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList", "name", "route53resolver", "CreateFirewallDomainList", "Name"),
@@ -129,6 +130,21 @@ RDS_LOWERCASE_NOTE = (
 # regular expression (compiled with the "u" flag) the whole value must match; mustNotMatch lists
 # patterns the value must not contain.
 DOCUMENTED = [
+    {
+        # the model's pattern uses an inline (?i) flag JavaScript has no form for; its rule is
+        # "no ':' or '\\'", plus no "/action/" and no <script> element
+        "type": "aws:budgets/budget:Budget",
+        "property": "name",
+        "api": ("budgets", "CreateBudget", "Budget.BudgetName"),
+        "url": "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html",
+        "min": 1,
+        "max": 100,
+        "jsPattern": "^[^:\\\\]+$",
+        "mustNotMatch": [
+            {"pattern": "/action/", "reason": "contains /action/"},
+            {"pattern": "(?:<|%3C)script", "reason": "contains a script element"},
+        ],
+    },
     {
         "type": "aws:lb/loadBalancer:LoadBalancer",
         "property": "name",

@@ -589,7 +589,25 @@ const logMetricFilter: CostModel = (_r, _plan, out) => {
   out.use(`Custom metric published by the metric filter`, PRICES.cloudwatchCustomMetricMonth);
 };
 
-const metricAlarm: CostModel = (r, _plan, out) => {
+/** Namespaces of metrics AWS publishes itself (Container Insights bills its own metrics). */
+const AWS_PUBLISHED = /^(AWS\/|ECS\/ContainerInsights$)/;
+
+/**
+ * Whether a log metric filter of the plan publishes this metric only when an event matches (no
+ * default value): it is then billed only in the hours with a matching event, usage not base.
+ */
+function eventDrivenMetric(plan: PlanIndex, namespace: string, metricName: string): boolean {
+  return plan.ofType(T.logMetricFilter).some((f) => {
+    const m = get(f.props, "metricTransformation");
+    return (
+      str(get(m, "namespace")) === namespace &&
+      str(get(m, "name")) === metricName &&
+      !isKnown(get(m, "defaultValue"))
+    );
+  });
+}
+
+const metricAlarm: CostModel = (r, plan, out) => {
   if (isKnown(r.props.thresholdMetricId)) {
     out.miss(`anomaly-detection alarms are not in the price table`);
     return;
@@ -602,10 +620,16 @@ const metricAlarm: CostModel = (r, _plan, out) => {
   ).usd;
   const kind = period < 60 ? "high-resolution" : "standard";
   const namespace = str(r.props.namespace);
-  if (namespace !== undefined && !namespace.startsWith("AWS/")) {
+  const metricName = str(r.props.metricName) ?? "?";
+  if (namespace !== undefined && eventDrivenMetric(plan, namespace, metricName)) {
+    out.use(
+      `Custom metric ${namespace}/${metricName} (a metric filter's, published only in hours with a matching event)`,
+      PRICES.cloudwatchCustomMetricMonth,
+    );
+  } else if (namespace !== undefined && !AWS_PUBLISHED.test(namespace)) {
     // A custom metric is billed for each hour it is published in. One the alarm expects at least
     // every hour is published every hour (the full monthly price); a daily one in 24 of 730 hours.
-    const metric = `${namespace}/${str(r.props.metricName) ?? "?"}`;
+    const metric = `${namespace}/${metricName}`;
     const monthly = PRICES.cloudwatchCustomMetricMonth.usd;
     if (period <= 3600) {
       out.line(`Custom metric ${metric} (published every hour: ${usd(monthly)}/month)`, monthly);
@@ -642,6 +666,17 @@ const trail: CostModel = (r, _plan, out) => {
   out.use(
     `CloudTrail management events: free as the account's first copy; billed if the account already has a trail`,
     PRICES.cloudtrail.additionalManagementCopyPer100k,
+  );
+};
+
+// Counted as paid: the first two budgets of an account are free, but a clinic's account may
+// already have them.
+const budget: CostModel = (_r, _plan, out) => {
+  const perDay = PRICES.budgets.budgetDay.usd;
+  const days = H / 24;
+  out.line(
+    `AWS Budgets budget (${usd(perDay)}/day × ${days.toFixed(2)} days; free if one of the account's first two)`,
+    perDay * days,
   );
 };
 
@@ -808,6 +843,7 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.webAclRuleGroupAssociation]: webAclRule,
   [T.logGroup]: logGroup,
   [T.logDataProtectionPolicy]: logDataProtection,
+  [T.budget]: budget,
   [T.resolverFirewallDomainList]: firewallDomainList,
   [T.resolverFirewallRuleGroupAssociation]: firewallAssociation,
   [T.logMetricFilter]: logMetricFilter,

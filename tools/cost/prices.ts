@@ -75,6 +75,10 @@ export const SOURCES = {
     url: "https://aws.amazon.com/ebs/pricing/",
   },
   route53: { page: "Amazon Route 53 pricing", url: "https://aws.amazon.com/route53/pricing/" },
+  budgets: {
+    page: "AWS Budgets pricing",
+    url: "https://aws.amazon.com/aws-cost-management/aws-budgets/pricing/",
+  },
 } as const satisfies Record<string, PriceSource>;
 
 export type SourceKey = keyof typeof SOURCES;
@@ -192,6 +196,7 @@ export interface PriceTable {
   };
   readonly route53: { readonly hostedZoneMonth: Price; readonly perMillionQueries: Price };
   readonly dnsFirewall: { readonly domainMonth: Price; readonly perMillionQueries: Price };
+  readonly budgets: { readonly budgetDay: Price };
 }
 
 export const PRICES: PriceTable = {
@@ -342,6 +347,9 @@ export const PRICES: PriceTable = {
     efsGbMonth: p(0.05, "GB-month of EFS backup (warm)", "backup"),
     rdsGbMonth: p(0.095, "GB-month of RDS snapshot backup", "backup"),
     auroraGbMonth: p(0.021, "GB-month of Aurora backup", "backup"),
+  },
+  budgets: {
+    budgetDay: p(0.02, "budget-day (the account's first two budgets are free)", "budgets", true),
   },
   dnsFirewall: {
     domainMonth: p(

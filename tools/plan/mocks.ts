@@ -159,16 +159,21 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
               : [],
           });
           break;
-        case T.lbLoadBalancer:
+        // the ARN suffixes carry the AWS name (at most 32 characters), not the logical name
+        case T.lbLoadBalancer: {
+          const lbName = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
           Object.assign(state, {
-            dnsName: `${args.name}-${hash(args.name)}.${region}.elb.amazonaws.com`,
+            dnsName: `${lbName}-${hash(args.name)}.${region}.elb.amazonaws.com`,
             zoneId: "Z35SXDOTRQ7X7K",
-            arnSuffix: `app/${args.name}/${hash(args.name)}`,
+            arnSuffix: `app/${lbName}/${hash(args.name)}`,
           });
           break;
-        case T.lbTargetGroup:
-          state.arnSuffix = `targetgroup/${args.name}/${hash(args.name)}`;
+        }
+        case T.lbTargetGroup: {
+          const tgName = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
+          state.arnSuffix = `targetgroup/${tgName}/${hash(args.name)}`;
           break;
+        }
         case T.elasticacheServerless:
           state.endpoints = [
             {
