@@ -3,6 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { INVOKE, T } from "./tokens";
 
+/** The name AWS gives a resource: its explicit `name` input, else its logical name. */
+function awsName(inputs: Record<string, unknown>, logicalName: string): string {
+  return typeof inputs.name === "string" ? inputs.name : logicalName;
+}
+
 export const MOCK_ACCOUNT = "123456789012";
 
 const SERVICE_BY_MODULE: Record<string, string> = {
@@ -161,7 +166,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           break;
         // the ARN suffixes carry the AWS name (at most 32 characters), not the logical name
         case T.lbLoadBalancer: {
-          const lbName = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
+          const lbName = awsName(args.inputs as Record<string, unknown>, args.name);
           Object.assign(state, {
             dnsName: `${lbName}-${hash(args.name)}.${region}.elb.amazonaws.com`,
             zoneId: "Z35SXDOTRQ7X7K",
@@ -170,7 +175,7 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
           break;
         }
         case T.lbTargetGroup: {
-          const tgName = typeof args.inputs.name === "string" ? args.inputs.name : args.name;
+          const tgName = awsName(args.inputs as Record<string, unknown>, args.name);
           state.arnSuffix = `targetgroup/${tgName}/${hash(args.name)}`;
           break;
         }
