@@ -8,7 +8,7 @@ import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { SecureBucket } from "../storage/secure-bucket";
-import { tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
+import { alarmOutputs, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** MariaDB LTS (supported to 2029); OpenEMR's own compose files run MariaDB 11.x. */
@@ -168,17 +168,21 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       child,
     );
 
-    alarms.alarm("backup-failed", "the daily OpenEMR backup failed or did not run", {
-      namespace: "OpenEMR",
-      metricName: "BackupSucceeded",
-      dimensions: { Stack: args.stack },
-      statistic: "Minimum",
-      period: 86400,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "LessThanThreshold",
-      treatMissingData: "breaching",
-    });
+    alarms.alarm(
+      "backup-failed",
+      `the daily OpenEMR backup failed or did not run: read the openemr-backup lines in ${args.logGroupPrefix}/system, then run sudo openemr-backup in a shell (adminShellCommand)`,
+      {
+        namespace: "OpenEMR",
+        metricName: "BackupSucceeded",
+        dimensions: { Stack: args.stack },
+        statistic: "Minimum",
+        period: 86400,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      },
+    );
     if (args.domain && args.hostedZoneId) {
       new aws.route53.Record(
         `${name}-dns`,
@@ -193,7 +197,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       );
       alarms.alarm(
         "certificate-expiring",
-        `the Let's Encrypt certificate for ${args.domain} expires within 14 days`,
+        `the Let's Encrypt certificate for ${args.domain} expires within 14 days: read openemr-certificate.log in ${args.logGroupPrefix}/system (the DNS challenge needs the hosted zone), then run sudo openemr-certificate`,
         {
           namespace: "OpenEMR",
           metricName: "CertificateDaysLeft",
@@ -218,6 +222,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
             "EBS snapshots (Data Lifecycle Manager) and /var/lib/openemr/backups on the instance",
           ),
       logGroups: Object.values(host.logGroups).map((g) => g.name),
+      ...alarmOutputs(args, alarms),
     };
     this.registerOutputs({ url: this.outputs.url });
   }

@@ -28,7 +28,13 @@ import {
   openemrHealthCheckCommand,
 } from "../service/openemr-container";
 import { WebFirewall } from "../waf/web-firewall";
-import { backupJobsFailedAlarm, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
+import {
+  alarmOutputs,
+  backupJobsFailedAlarm,
+  tierAuditTrail,
+  tierMonitoring,
+  tierNetwork,
+} from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type FargateTierArgs = TierCommonArgs & FargateSettings;
@@ -306,6 +312,7 @@ export class FargateTier extends pulumi.ComponentResource {
         this.network.flowLogGroup,
         ...(audit ? [audit.logGroup] : []),
       ].map((g) => g.name),
+      ...alarmOutputs(args, alarms),
     };
     this.registerOutputs({ url: this.outputs.url });
   }

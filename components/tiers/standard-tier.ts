@@ -14,7 +14,13 @@ import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
 import type { Network } from "../network/network";
 import { WebFirewall } from "../waf/web-firewall";
-import { backupJobsFailedAlarm, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
+import {
+  alarmOutputs,
+  backupJobsFailedAlarm,
+  tierAuditTrail,
+  tierMonitoring,
+  tierNetwork,
+} from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 export type StandardTierArgs = TierCommonArgs &
@@ -273,6 +279,7 @@ export class StandardTier extends pulumi.ComponentResource {
         ...(firewall ? [firewall.logGroup] : []),
         this.network.flowLogGroup,
       ].map((g) => g.name),
+      ...alarmOutputs(args, alarms),
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }

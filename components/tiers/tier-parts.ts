@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { monthlyBudget } from "../alarms/budget";
 import { type Monitoring, monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
@@ -77,23 +77,40 @@ export function backupJobsFailedAlarm(
   vaultName: pulumi.Input<string>,
   what: string,
 ): void {
-  monitoring.alarm("backup-failed", `an AWS Backup job of ${what} failed`, {
-    namespace: "AWS/Backup",
-    metricName: "NumberOfBackupJobsFailed",
-    dimensions: { BackupVaultName: vaultName },
-    statistic: "Sum",
-    period: 86400,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-    treatMissingData: "notBreaching",
-  });
+  monitoring.alarm(
+    "backup-failed",
+    `an AWS Backup job of ${what} failed: open the vault's jobs in the AWS Backup console, read the failure's status message, then start an on-demand backup`,
+    {
+      namespace: "AWS/Backup",
+      metricName: "NumberOfBackupJobsFailed",
+      dimensions: { BackupVaultName: vaultName },
+      statistic: "Sum",
+      period: 86400,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    },
+  );
 }
 
 /**
  * The stack's alarm topic (`<name>-alarms`, the alarm e-mail subscribed) and its monthly budget,
  * which notifies the same topic and e-mail: every tier has both.
  */
+/** The outputs that say where the alarms go, and how to subscribe when no e-mail is set. */
+export function alarmOutputs(
+  args: TierCommonArgs,
+  alarms: Monitoring,
+): { alarmTopicArn: pulumi.Output<string>; alarmSubscribeCommand?: pulumi.Output<string> } {
+  return {
+    alarmTopicArn: alarms.topic.arn,
+    alarmSubscribeCommand: args.alarmEmail
+      ? undefined
+      : pulumi.interpolate`aws sns subscribe --region ${args.region} --topic-arn ${alarms.topic.arn} --protocol email --notification-endpoint <your e-mail address>`,
+  };
+}
+
 export function tierMonitoring(
   name: string,
   args: TierCommonArgs,

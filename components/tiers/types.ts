@@ -31,4 +31,8 @@ export interface TierOutputs {
   databaseEndpoint?: pulumi.Output<string>;
   backupLocation?: pulumi.Output<string>;
   logGroups: pulumi.Output<string>[];
+  /** The stack's alarm topic: every alarm and the budget notify it. */
+  alarmTopicArn: pulumi.Output<string>;
+  /** The exact command that subscribes an e-mail address to it (when openemr:alarmEmail is not set). */
+  alarmSubscribeCommand?: pulumi.Output<string>;
 }

@@ -12,6 +12,7 @@ import {
 } from "./exemptions";
 import { CMK_POLICY_NAMES, keyPolicies } from "./keys";
 import { loggingPolicies } from "./logging";
+import { monitoringPolicies } from "./monitoring";
 import { networkPolicies } from "./network";
 import { secretPolicies } from "./secrets";
 import { tlsPolicies } from "./tls";
@@ -30,6 +31,7 @@ const checks = [
   ...loggingPolicies,
   ...backupPolicies,
   ...secretPolicies,
+  ...monitoringPolicies,
 ];
 
 /**
