@@ -58,6 +58,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly isolatedSubnetIds: pulumi.Output<string[]>;
   public readonly flowLogGroup: aws.cloudwatch.LogGroup;
   public readonly dnsFirewall: DnsFirewall;
+  /** The VPC's default group, with no rules: nothing uses it. */
+  public readonly defaultSecurityGroup: aws.ec2.DefaultSecurityGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:network:Network", name, {}, opts);
@@ -101,6 +103,19 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
     const child = { parent: this };
+    // The VPC's default security group, adopted and emptied (AWS Config's
+    // vpc-default-security-group-closed, CIS AWS Foundations 5.4): every resource of the program
+    // names its own group, so nothing may fall back to this one and reach its neighbours.
+    this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      {
+        vpcId: this.vpcId,
+        ingress: [],
+        egress: [],
+        tags: { Name: `${name}-default-sg (closed: no rules)` },
+      },
+      child,
+    );
     this.dnsFirewall = new DnsFirewall(
       `${name}-dns`,
       {

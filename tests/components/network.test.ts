@@ -48,12 +48,20 @@ describe("Network", () => {
       });
     });
 
+    it("adopts the VPC's default security group and leaves it without any rule", () => {
+      const closed = p.named("net-default-sg", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+      expect(closed.props.ingress).to.deep.equal([]);
+      expect(closed.props.egress).to.deep.equal([]);
+      expect(p.dependenciesOf(closed, "vpcId").map((r) => r.type)).to.deep.equal([VPC]);
+    });
+
     it("creates the VPC, the flow-log group, role, policy and flow log, all children of the component", () => {
       const component = p.named("net", "openemr:network:Network");
       const children = p.resources.filter((r) => r.parent === component.urn);
       expect(inventory(children)).to.have.members([
         `${VPC}::net-vpc`,
         "openemr:network:DnsFirewall::net-dns",
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup::net-default-sg",
         `${LOG_GROUP}::net-flow-logs`,
         `${FLOW_LOG}::net-flow-log`,
         `${ROLE}::net-flow-logs-role`,
