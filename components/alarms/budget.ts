@@ -173,6 +173,18 @@ export function alarmTopicPolicy(
         },
       },
       {
+        // EventBridge rules of this account that forward AWS's own failure events (DLM)
+        Sid: "EventBridgeRulesPublish",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "SNS:Publish",
+        Resource: topicArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": account },
+          ArnLike: { "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/*` },
+        },
+      },
+      {
         Sid: "BudgetsPublish",
         Effect: "Allow",
         Principal: { Service: "budgets.amazonaws.com" },

@@ -365,6 +365,29 @@ export function budgetsStatement(account: string, partition: string): KeyPolicyS
 }
 
 /**
+ * Pure: EventBridge rules of this account deliver AWS's failure events to the encrypted alarm
+ * topic (EventBridge User Guide, "Amazon SNS topics encrypted with AWS KMS": the key must let
+ * events.amazonaws.com use it).
+ */
+export function eventBridgeStatement(
+  account: string,
+  region: string,
+  partition: string,
+): KeyPolicyStatement {
+  return {
+    Sid: "EventBridgePublishToEncryptedTopics",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": account },
+      ArnLike: { "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/*` },
+    },
+  };
+}
+
+/**
  * Pure: Session Manager (ECS Exec) session encryption. The client calls GenerateDataKey and the
  * agent in the task calls Decrypt themselves, not through a service, so this is the one direct use:
  * limited to data keys bound to a Session Manager session (its encryption context), which cannot
@@ -409,6 +432,7 @@ export function keyPolicyStatements(
         statements.push(
           cloudWatchAlarmsStatement(account, region, partition),
           budgetsStatement(account, partition),
+          eventBridgeStatement(account, region, partition),
           viaServiceStatement(user, account, region, partition),
         );
         break;

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { backupArrivalAlarm } from "../alarms/backup-arrival";
+import type { Monitoring } from "../alarms/monitoring";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
@@ -162,11 +163,12 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     );
     this.instance = host.instance;
 
-    new SnapshotPolicy(
+    const snapshots = new SnapshotPolicy(
       `${name}-snapshots`,
       { tagValue: name, retainCount: args.snapshotRetentionDays, time: "06:00" },
       child,
     );
+    snapshotPolicyFailedRule(name, snapshots.policy.arn, alarms, child);
 
     alarms.alarm(
       "backup-failed",
@@ -302,4 +304,37 @@ export class ExpressPlusTier extends SingleInstanceTier {
   constructor(name: string, args: ExpressPlusTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:tiers:ExpressPlus", name, { ...args, plus: args }, opts);
   }
+}
+
+/**
+ * DLM reports a policy that can no longer take snapshots (its role, a quota) as an EventBridge
+ * event, "DLM Policy State Change" with state ERROR (EBS User Guide, "Monitor Data Lifecycle Manager
+ * policies using EventBridge"); the rule forwards it to the stack's alarm topic. Free.
+ */
+function snapshotPolicyFailedRule(
+  name: string,
+  policyArn: pulumi.Output<string>,
+  alarms: Monitoring,
+  opts: pulumi.ComponentResourceOptions,
+): void {
+  const rule = new aws.cloudwatch.EventRule(
+    `${name}-snapshots-failed`,
+    {
+      description: `${name}: the snapshot policy went into error; read its status message in the EC2 console (Lifecycle Manager)`,
+      eventPattern: policyArn.apply((arn) =>
+        JSON.stringify({
+          source: ["aws.dlm"],
+          "detail-type": ["DLM Policy State Change"],
+          resources: [arn],
+          detail: { state: ["ERROR"] },
+        }),
+      ),
+    },
+    opts,
+  );
+  new aws.cloudwatch.EventTarget(
+    `${name}-snapshots-failed-target`,
+    { rule: rule.name, targetId: "alarm-topic", arn: alarms.topic.arn },
+    opts,
+  );
 }

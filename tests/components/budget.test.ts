@@ -114,7 +114,7 @@ describe("monthlyBudget", () => {
       ]);
     });
 
-    it("replaces the topic's policy with one that lets the account, CloudWatch alarms and Budgets in, before the budget exists", () => {
+    it("replaces the topic's policy with one that lets the account, CloudWatch alarms, EventBridge rules and Budgets in, before the budget exists", () => {
       const policy = p.named("openemr-test-alarms-policy", TOPIC_POLICY);
       const arn = p.outputs.topicArn as string;
       expect(policy.props.arn).to.equal(arn);
@@ -151,6 +151,17 @@ describe("monthlyBudget", () => {
             Condition: {
               StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
               ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:*` },
+            },
+          },
+          {
+            Sid: "EventBridgeRulesPublish",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "SNS:Publish",
+            Resource: arn,
+            Condition: {
+              StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+              ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${MOCK_ACCOUNT}:rule/*` },
             },
           },
           {

@@ -163,7 +163,7 @@ describe("express-plus tier (dev stack, protected)", function () {
   });
 
   it("alarms when no backup object arrives in the bucket for a day, by S3's events, not the host's metric", () => {
-    const rule = one(plan, "aws:cloudwatch/eventRule:EventRule");
+    const rule = one(plan, "aws:cloudwatch/eventRule:EventRule", "-backup-arrival");
     const pattern = JSON.parse(prop<string>(rule, "eventPattern")) as {
       source: string[];
       "detail-type": string[];

@@ -147,6 +147,29 @@ describe("express tier (dev stack)", function () {
     }
   });
 
+  it("forwards a snapshot policy that goes into error to the alarm topic", () => {
+    const rule = one(plan, "aws:cloudwatch/eventRule:EventRule", "-snapshots-failed");
+    const policy = one(plan, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
+    const pattern = JSON.parse(prop<string>(rule, "eventPattern")) as Record<string, unknown>;
+    expect(pattern).to.deep.include({
+      source: ["aws.dlm"],
+      "detail-type": ["DLM Policy State Change"],
+      detail: { state: ["ERROR"] },
+    });
+    // this stack's policy only, by its ARN
+    expect(pattern.resources).to.have.length(1);
+    expect(dependencyOf(plan, rule, "eventPattern").map((r) => r.urn)).to.deep.equal([policy.urn]);
+    const target = one(plan, "aws:cloudwatch/eventTarget:EventTarget");
+    const topic = one(plan, "aws:sns/topic:Topic");
+    expect(dependencyOf(plan, target, "arn").map((r) => r.urn)).to.deep.equal([topic.urn]);
+    const topicPolicy = JSON.parse(
+      prop<string>(one(plan, "aws:sns/topicPolicy:TopicPolicy"), "policy"),
+    ) as { Statement: { Sid: string; Principal: { Service?: string } }[] };
+    expect(
+      topicPolicy.Statement.find((s) => s.Sid === "EventBridgeRulesPublish")?.Principal,
+    ).to.deep.equal({ Service: "events.amazonaws.com" });
+  });
+
   it("takes daily snapshots of the tagged root volume", () => {
     const dlm = one(plan, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
     const details = prop<Record<string, PlanFile["outputs"][string]>>(dlm, "policyDetails");

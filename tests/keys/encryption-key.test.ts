@@ -223,6 +223,7 @@ describe("encryption key policy", () => {
         "AccountAdministersKey",
         "CloudWatchAlarmsPublishToEncryptedTopics",
         "BudgetsPublishToEncryptedTopics",
+        "EventBridgePublishToEncryptedTopics",
         "SnsInThisAccount",
       ]);
       expect(sids(["logs"])).to.deep.equal([
