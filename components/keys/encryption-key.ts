@@ -324,67 +324,67 @@ export function cloudTrailStatements(
 }
 
 /**
- * Pure: CloudWatch alarms of this account publish to topics encrypted with the key (the
- * AWS-managed SNS key does not allow it). https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ * Pure: an AWS service that publishes to this account's encrypted alarm topic on its own behalf
+ * uses the key itself, only for this account's sources (the AWS-managed SNS key allows none of
+ * them). https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
  */
+function topicPublisherStatement(
+  sid: string,
+  service: string,
+  account: string,
+  sourceArn: string,
+): KeyPolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    Resource: "*",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": account },
+      ArnLike: { "aws:SourceArn": sourceArn },
+    },
+  };
+}
+
+/** Pure: CloudWatch alarms of this account publish to topics encrypted with the key. */
 export function cloudWatchAlarmsStatement(
   account: string,
   region: string,
   partition: string,
 ): KeyPolicyStatement {
-  return {
-    Sid: "CloudWatchAlarmsPublishToEncryptedTopics",
-    Effect: "Allow",
-    Principal: { Service: "cloudwatch.amazonaws.com" },
-    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-    Resource: "*",
-    Condition: {
-      StringEquals: { "aws:SourceAccount": account },
-      ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    },
-  };
+  return topicPublisherStatement(
+    "CloudWatchAlarmsPublishToEncryptedTopics",
+    "cloudwatch.amazonaws.com",
+    account,
+    `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+  );
 }
 
 /**
- * Pure: AWS Budgets publishes the stack's budget alerts to its encrypted alarm topic, as CloudWatch
- * alarms do; only for this account's budgets (Budgets User Guide, "Configuring an Amazon SNS topic
- * for budget notifications": an encrypted topic's key must let budgets.amazonaws.com use it).
+ * The publishers of the stack's alarm topic besides CloudWatch: AWS Budgets (Budgets User Guide,
+ * "Configuring an Amazon SNS topic for budget notifications") and EventBridge rules forwarding
+ * AWS's failure events (EventBridge User Guide, "Amazon SNS topics encrypted with AWS KMS").
  */
-export function budgetsStatement(account: string, partition: string): KeyPolicyStatement {
-  return {
-    Sid: "BudgetsPublishToEncryptedTopics",
-    Effect: "Allow",
-    Principal: { Service: "budgets.amazonaws.com" },
-    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-    Resource: "*",
-    Condition: {
-      StringEquals: { "aws:SourceAccount": account },
-      ArnLike: { "aws:SourceArn": `arn:${partition}:budgets::${account}:*` },
-    },
-  };
-}
-
-/**
- * Pure: EventBridge rules of this account deliver AWS's failure events to the encrypted alarm
- * topic (EventBridge User Guide, "Amazon SNS topics encrypted with AWS KMS": the key must let
- * events.amazonaws.com use it).
- */
-export function eventBridgeStatement(
+function otherTopicPublishers(
   account: string,
   region: string,
   partition: string,
-): KeyPolicyStatement {
-  return {
-    Sid: "EventBridgePublishToEncryptedTopics",
-    Effect: "Allow",
-    Principal: { Service: "events.amazonaws.com" },
-    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-    Resource: "*",
-    Condition: {
-      StringEquals: { "aws:SourceAccount": account },
-      ArnLike: { "aws:SourceArn": `arn:${partition}:events:${region}:${account}:rule/*` },
-    },
-  };
+): KeyPolicyStatement[] {
+  return [
+    topicPublisherStatement(
+      "BudgetsPublishToEncryptedTopics",
+      "budgets.amazonaws.com",
+      account,
+      `arn:${partition}:budgets::${account}:*`,
+    ),
+    topicPublisherStatement(
+      "EventBridgePublishToEncryptedTopics",
+      "events.amazonaws.com",
+      account,
+      `arn:${partition}:events:${region}:${account}:rule/*`,
+    ),
+  ];
 }
 
 /**
@@ -431,8 +431,7 @@ export function keyPolicyStatements(
       case "sns":
         statements.push(
           cloudWatchAlarmsStatement(account, region, partition),
-          budgetsStatement(account, partition),
-          eventBridgeStatement(account, region, partition),
+          ...otherTopicPublishers(account, region, partition),
           viaServiceStatement(user, account, region, partition),
         );
         break;
