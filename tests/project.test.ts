@@ -81,3 +81,34 @@ describe("Pulumi.yaml", () => {
     expect(dev.config["openemr:architecture"]).to.equal("arm64");
   });
 });
+
+describe("supported Node.js lines", () => {
+  const engines = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      engines: { node: string };
+    }
+  ).engines.node;
+  const workflow = parse(fs.readFileSync(path.join(ROOT, ".github/workflows/pr.yml"), "utf8")) as {
+    jobs: { check: { strategy: { matrix: { node: number[] } } } };
+  };
+  // ">=20.19.0 <25" as the two bounds it is written with
+  const [, lower, upper] = /^>=(\d+\.\d+\.\d+) <(\d+)$/.exec(engines) ?? [];
+  const admits = (version: string) => {
+    const [major, minor] = version.split(".").map(Number);
+    const [lowMajor, lowMinor] = lower.split(".").map(Number);
+    return (major > lowMajor || (major === lowMajor && minor >= lowMinor)) && major < Number(upper);
+  };
+
+  it("admits 20.19+, 22 and 24 (the LTS lines), nothing older or newer", () => {
+    expect(engines).to.match(/^>=\d+\.\d+\.\d+ <\d+$/);
+    for (const v of ["20.19.0", "22.0.0", "24.11.0"]) expect(admits(v), v).to.equal(true);
+    for (const v of ["20.18.3", "18.20.0", "25.0.0"]) expect(admits(v), v).to.equal(false);
+  });
+
+  it("tests every admitted line in the pull-request workflow", () => {
+    expect(workflow.jobs.check.strategy.matrix.node).to.deep.equal([20, 22, 24]);
+    for (const major of workflow.jobs.check.strategy.matrix.node) {
+      expect(admits(`${major}.${major === 20 ? 19 : 0}.0`), String(major)).to.equal(true);
+    }
+  });
+});
