@@ -58,7 +58,7 @@ describe("host scripts: openemr-health", () => {
 });
 
 describe("host scripts: the CloudWatch agent's configuration", () => {
-  /** The bootstrap's heredoc, rendered by bash with a stack's settings. */
+  /** The bootstrap's heredoc, rendered with a stack's settings. */
   function agentConfig(dataDir: string): {
     metrics: {
       namespace: string;
@@ -74,7 +74,8 @@ describe("host scripts: the CloudWatch agent's configuration", () => {
         readScript("bootstrap.sh"),
       );
     if (!m) throw new Error("bootstrap.sh writes no agent configuration");
-    const out = execFileSync("bash", ["-euc", `cat <<JSON\n${m[1]}\nJSON`], {
+    // the heredoc is POSIX: rendered by /bin/sh as bash would (no rc files read)
+    const out = execFileSync("/bin/sh", ["-euc", `cat <<JSON\n${m[1]}\nJSON`], {
       encoding: "utf8",
       env: { DATA_DIR: dataDir, LOG_GROUP_SYSTEM: "/openemr/test/system", PATH: "/usr/bin:/bin" },
     });
