@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { type TrustConditions, assumeRolePolicyFor } from "../iam/trust";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
-import * as awsx from "@pulumi/awsx";
 import { retainedLogGroup } from "../logs/log-group";
 import { DnsFirewall, type DnsFirewallArgs } from "./dns-firewall";
+import { type SubnetTier, type SubnetType, subnetLayout } from "./subnet-layout";
 
 export type NatStrategy = "none" | "single" | "perAz";
 
@@ -40,18 +40,35 @@ export function flowLogsTrustConditions(
   };
 }
 
-const NAT: Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy> = {
-  none: "None",
-  single: "Single",
-  perAz: "OnePerAz",
+const TIERS: Record<"public" | "private" | "isolated", SubnetTier> = {
+  public: { type: "Public", name: "public", cidrMask: 24 },
+  private: { type: "Private", name: "private", cidrMask: 22 },
+  isolated: { type: "Isolated", name: "isolated", cidrMask: 24 },
 };
 
+/** Public first, then private, then isolated: the order awsx created each zone's subnets in. */
+const CREATION_ORDER: readonly SubnetType[] = ["Public", "Private", "Isolated"];
+
 /**
- * The VPC (awsx) with an explicit NAT strategy, VPC flow logs to a retained log group, and a DNS
- * Firewall that names what its hosts may look up.
+ * Where awsx.ec2.Vpc put a resource, as an alias: stacks created before the VPC was built from
+ * @pulumi/aws resources hold it under the awsx component (`...$awsx:ec2:Vpc$aws:ec2/vpc:Vpc...`).
+ */
+class AwsxLineage {
+  constructor(readonly urn: pulumi.Output<string>) {}
+
+  child(type: string, name: string): AwsxLineage {
+    return new AwsxLineage(pulumi.createUrn(name, type, this.urn));
+  }
+}
+
+/**
+ * The VPC (subnets per zone, an internet gateway, NAT gateways by strategy, a route table per
+ * subnet), VPC flow logs to a retained log group, and a DNS Firewall that names what its hosts may
+ * look up. Every resource is an @pulumi/aws resource, so the plan, the policy pack and the cost
+ * estimate see what the real engine creates.
  */
 export class Network extends pulumi.ComponentResource {
-  public readonly vpc: awsx.ec2.Vpc;
+  public readonly vpc: aws.ec2.Vpc;
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
@@ -66,31 +83,133 @@ export class Network extends pulumi.ComponentResource {
     if (args.privateSubnets && args.natStrategy === "none") {
       throw new Error(`${name}: private subnets need a NAT strategy; use isolated subnets instead`);
     }
-    const subnetSpecs: awsx.types.input.ec2.SubnetSpecArgs[] = [
-      { type: "Public", name: "public", cidrMask: 24 },
-    ];
-    if (args.privateSubnets) subnetSpecs.push({ type: "Private", name: "private", cidrMask: 22 });
-    if (args.isolatedSubnets)
-      subnetSpecs.push({ type: "Isolated", name: "isolated", cidrMask: 24 });
+    const tiers = [TIERS.public];
+    if (args.privateSubnets) tiers.push(TIERS.private);
+    if (args.isolatedSubnets) tiers.push(TIERS.isolated);
 
-    this.vpc = new awsx.ec2.Vpc(
-      `${name}-vpc`,
+    const vpcName = `${name}-vpc`;
+    const awsx = new AwsxLineage(pulumi.createUrn(vpcName, "awsx:ec2:Vpc", this)).child(
+      "aws:ec2/vpc:Vpc",
+      vpcName,
+    );
+    const vpcTags = { Name: vpcName };
+    this.vpc = new aws.ec2.Vpc(
+      vpcName,
       {
         cidrBlock: args.cidrBlock,
-        numberOfAvailabilityZones: args.availabilityZones,
         enableDnsHostnames: true,
         enableDnsSupport: true,
-        subnetStrategy: "Auto",
-        subnetSpecs,
-        natGateways: { strategy: NAT[args.natStrategy] },
-        tags: { Name: `${name}-vpc` },
+        tags: vpcTags,
       },
-      { parent: this },
+      { parent: this, aliases: [awsx.urn] },
     );
-    this.vpcId = this.vpc.vpcId;
-    this.publicSubnetIds = this.vpc.publicSubnetIds;
-    this.privateSubnetIds = this.vpc.privateSubnetIds;
-    this.isolatedSubnetIds = this.vpc.isolatedSubnetIds;
+    this.vpcId = this.vpc.id;
+    const inVpc = (lineage: AwsxLineage) => ({ parent: this.vpc, aliases: [lineage.urn] });
+    const igwType = "aws:ec2/internetGateway:InternetGateway";
+    // created whatever the tiers (awsx did the same): a gateway costs nothing and the public
+    // subnets route through it
+    const internetGateway = new aws.ec2.InternetGateway(
+      vpcName,
+      { vpcId: this.vpcId, tags: vpcTags },
+      inVpc(awsx.child(igwType, vpcName)),
+    );
+
+    // the first N zones the region lists, as awsx chose them
+    const zoneNames = aws.getAvailabilityZonesOutput({}, { parent: this }).names.apply((names) => {
+      if (names.length < args.availabilityZones) {
+        throw new Error(
+          `${name}: the region has ${names.length} availability zones; ${args.availabilityZones} are needed`,
+        );
+      }
+      return names.slice(0, args.availabilityZones);
+    });
+    const layout = subnetLayout(vpcName, args.cidrBlock, args.availabilityZones, tiers);
+    const ids: Record<SubnetType, pulumi.Output<string>[]> = {
+      Public: [],
+      Private: [],
+      Isolated: [],
+    };
+    const natGateways: aws.ec2.NatGateway[] = [];
+    for (let az = 0; az < args.availabilityZones; az++) {
+      for (const type of CREATION_ORDER) {
+        for (const planned of layout.filter((s) => s.az === az && s.type === type)) {
+          const subnetLineage = awsx.child("aws:ec2/subnet:Subnet", planned.name);
+          const subnet = new aws.ec2.Subnet(
+            planned.name,
+            {
+              vpcId: this.vpcId,
+              availabilityZone: zoneNames.apply((zones) => zones[az]),
+              cidrBlock: planned.cidrBlock,
+              mapPublicIpOnLaunch: type === "Public",
+              assignIpv6AddressOnCreation: false,
+              tags: { Name: planned.name, SubnetType: type },
+            },
+            inVpc(subnetLineage),
+          );
+          ids[type].push(subnet.id);
+          const tableLineage = subnetLineage.child("aws:ec2/routeTable:RouteTable", planned.name);
+          const routeTable = new aws.ec2.RouteTable(
+            planned.name,
+            { vpcId: this.vpcId, tags: { Name: planned.name, SubnetType: type } },
+            { parent: subnet, aliases: [tableLineage.urn] },
+          );
+          const inTable = (childType: string) => ({
+            parent: routeTable,
+            aliases: [tableLineage.child(childType, planned.name).urn],
+          });
+          new aws.ec2.RouteTableAssociation(
+            planned.name,
+            { routeTableId: routeTable.id, subnetId: subnet.id },
+            inTable("aws:ec2/routeTableAssociation:RouteTableAssociation"),
+          );
+          const wantsNat =
+            args.natStrategy === "perAz" || (args.natStrategy === "single" && az === 0);
+          if (type === "Public" && wantsNat) {
+            const natName = `${vpcName}-${az + 1}`;
+            const natTags = { Name: natName };
+            const inSubnet = (childType: string) => ({
+              parent: subnet,
+              aliases: [subnetLineage.child(childType, natName).urn],
+            });
+            const eip = new aws.ec2.Eip(natName, { tags: natTags }, inSubnet("aws:ec2/eip:Eip"));
+            natGateways.push(
+              new aws.ec2.NatGateway(
+                natName,
+                { subnetId: subnet.id, allocationId: eip.allocationId, tags: natTags },
+                inSubnet("aws:ec2/natGateway:NatGateway"),
+              ),
+            );
+          }
+          const routeType = "aws:ec2/route:Route";
+          if (type === "Public") {
+            new aws.ec2.Route(
+              planned.name,
+              {
+                routeTableId: routeTable.id,
+                gatewayId: internetGateway.id,
+                destinationCidrBlock: "0.0.0.0/0",
+              },
+              inTable(routeType),
+            );
+          } else if (type === "Private") {
+            const nat = args.natStrategy === "single" ? natGateways[0] : natGateways[az];
+            new aws.ec2.Route(
+              planned.name,
+              {
+                routeTableId: routeTable.id,
+                natGatewayId: nat.id,
+                destinationCidrBlock: "0.0.0.0/0",
+              },
+              inTable(routeType),
+            );
+          }
+          // isolated subnets have no route out
+        }
+      }
+    }
+    this.publicSubnetIds = pulumi.all(ids.Public);
+    this.privateSubnetIds = pulumi.all(ids.Private);
+    this.isolatedSubnetIds = pulumi.all(ids.Isolated);
 
     this.flowLogGroup = retainedLogGroup(
       `${name}-flow-logs`,

@@ -51,7 +51,6 @@ const SENTINELS: ReadonlySet<string> = new Set([
 
 /** Type tokens of @pulumi/aws 7.x (and awsx) that the pack inspects. */
 export const T = {
-  awsxVpc: "awsx:ec2:Vpc",
   backupPlan: "aws:backup/plan:Plan",
   backupVault: "aws:backup/vault:Vault",
   bucket: "aws:s3/bucket:Bucket",

@@ -169,9 +169,7 @@ export const FLOW_LOG_DEFAULTS: FlowLogConfig = { requireAllTraffic: true };
 
 export const vpcFlowLogs = stackPolicy({
   name: "vpc-flow-logs",
-  description:
-    "Every VPC (aws.ec2.Vpc, and awsx.ec2.Vpc whose child VPC the offline plan cannot see) has a " +
-    "flow log recording ALL traffic.",
+  description: "Every VPC has a flow log recording ALL traffic.",
   severity: "high",
   configSchema: {
     properties: {
@@ -185,11 +183,8 @@ export const vpcFlowLogs = stackPolicy({
   validateStack: (args, report) => {
     const config = configOf(args, FLOW_LOG_DEFAULTS);
     const flowLogs = ofTypes(args.resources, [T.flowLog]);
-    forEachChecked(ofTypes(args.resources, [T.vpc, T.awsxVpc]), (vpc) => {
-      const children = args.resources.filter((r) => r.type === T.vpc && r.parent?.urn === vpc.urn);
-      const logs = flowLogs.filter(
-        (fl) => dependsVia(fl, "vpcId", vpc) || children.some((c) => dependsVia(fl, "vpcId", c)),
-      );
+    forEachChecked(ofTypes(args.resources, [T.vpc]), (vpc) => {
+      const logs = flowLogs.filter((fl) => dependsVia(fl, "vpcId", vpc));
       const what = named("VPC", vpc.name);
       if (logs.length === 0) {
         report(

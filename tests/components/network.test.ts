@@ -1,5 +1,6 @@
-// Network on its own: the awsx VPC with the subnet layout and NAT strategy asked for, and VPC flow
-// logs (all traffic) into a retained log group through a role that can write only there.
+// Network on its own: the VPC with the subnet layout, routes and NAT strategy asked for (built from
+// @pulumi/aws resources, aliased to where awsx kept them), and VPC flow logs (all traffic) into a
+// retained log group through a role that can write only there.
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import {
@@ -11,7 +12,14 @@ import { MOCK_ACCOUNT } from "../../tools/plan/mocks";
 import { allows } from "../keys/evaluate";
 import { type ComponentPlan, inventory, planComponent } from "./harness";
 
-const VPC = "awsx:ec2:Vpc";
+const VPC = "aws:ec2/vpc:Vpc";
+const SUBNET = "aws:ec2/subnet:Subnet";
+const ROUTE_TABLE = "aws:ec2/routeTable:RouteTable";
+const ROUTE = "aws:ec2/route:Route";
+const ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation";
+const NAT = "aws:ec2/natGateway:NatGateway";
+const EIP = "aws:ec2/eip:Eip";
+const IGW = "aws:ec2/internetGateway:InternetGateway";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
 const ROLE = "aws:iam/role:Role";
@@ -69,27 +77,95 @@ describe("Network", () => {
       ]);
       const firewall = p.named("net-dns", "openemr:network:DnsFirewall");
       const firewallParts = p.resources.filter((r) => r.parent === firewall.urn);
-      // the component, the key, and the firewall's own parts
-      expect(p.resources).to.have.length(children.length + 2 + firewallParts.length);
+      const vpc = p.named("net-vpc", VPC);
+      const underVpc = p.resources.filter((r) => r.urn.includes(`${VPC}$`));
+      // 6 subnets with a table and an association each, 4 routes, the gateway, 1 NAT and its address
+      expect(underVpc).to.have.length(6 * 3 + 4 + 1 + 2);
+      expect(underVpc.every((r) => r.urn.startsWith(vpc.urn.split("::")[0]))).to.equal(true);
+      // the component, the key, the firewall's own parts and the VPC's
+      expect(p.resources).to.have.length(
+        children.length + 2 + firewallParts.length + underVpc.length,
+      );
     });
 
-    it("lays out /24 public, /22 private and /24 isolated subnets over two zones, with one NAT gateway", () => {
+    it("lays out /24 public, /22 private and /24 isolated subnets over two zones, as awsx did", () => {
       const vpc = p.named("net-vpc", VPC);
-      expect(vpc.remote).to.equal(true);
       expect(vpc.props).to.deep.equal({
         cidrBlock: "10.20.0.0/16",
-        numberOfAvailabilityZones: 2,
         enableDnsHostnames: true,
         enableDnsSupport: true,
-        subnetStrategy: "Auto",
-        subnetSpecs: [
-          { type: "Public", name: "public", cidrMask: 24 },
-          { type: "Private", name: "private", cidrMask: 22 },
-          { type: "Isolated", name: "isolated", cidrMask: 24 },
-        ],
-        natGateways: { strategy: "Single" },
         tags: { Name: "net-vpc" },
       });
+      const subnets = p.resources
+        .filter((r) => r.type === SUBNET)
+        .map((r) => [
+          r.name,
+          r.props.cidrBlock,
+          r.props.availabilityZone,
+          r.props.mapPublicIpOnLaunch,
+        ]);
+      expect(subnets).to.have.deep.members([
+        ["net-vpc-public-1", "10.20.0.0/24", "us-east-1a", true],
+        ["net-vpc-private-1", "10.20.4.0/22", "us-east-1a", false],
+        ["net-vpc-isolated-1", "10.20.8.0/24", "us-east-1a", false],
+        ["net-vpc-public-2", "10.20.128.0/24", "us-east-1b", true],
+        ["net-vpc-private-2", "10.20.132.0/22", "us-east-1b", false],
+        ["net-vpc-isolated-2", "10.20.136.0/24", "us-east-1b", false],
+      ]);
+      expect(p.named("net-vpc-private-2", SUBNET).props.tags).to.deep.equal({
+        Name: "net-vpc-private-2",
+        SubnetType: "Private",
+      });
+    });
+
+    it("routes public subnets to the internet gateway, private ones to the one NAT gateway, isolated ones nowhere", () => {
+      const igw = p.named("net-vpc", IGW);
+      const nat = p.named("net-vpc-1", NAT);
+      expect(p.resources.filter((r) => r.type === NAT)).to.have.length(1);
+      expect(p.dependenciesOf(nat, "subnetId").map((r) => r.name)).to.deep.equal([
+        "net-vpc-public-1",
+      ]);
+      expect(p.dependenciesOf(nat, "allocationId").map((r) => r.type)).to.deep.equal([EIP]);
+      const routeOf = (subnet: string) =>
+        p.resources.find((r) => r.type === ROUTE && r.name === subnet);
+      for (const subnet of ["net-vpc-public-1", "net-vpc-public-2"]) {
+        const route = routeOf(subnet);
+        expect(route?.props.destinationCidrBlock).to.equal("0.0.0.0/0");
+        expect(p.dependenciesOf(route!, "gatewayId")).to.deep.equal([igw]);
+      }
+      for (const subnet of ["net-vpc-private-1", "net-vpc-private-2"]) {
+        expect(p.dependenciesOf(routeOf(subnet)!, "natGatewayId")).to.deep.equal([nat]);
+      }
+      expect(routeOf("net-vpc-isolated-1")).to.equal(undefined);
+      expect(routeOf("net-vpc-isolated-2")).to.equal(undefined);
+      // every subnet has its own table, associated with it
+      for (const subnet of p.resources.filter((r) => r.type === SUBNET)) {
+        const association = p.named(subnet.name, ASSOCIATION);
+        expect(p.dependenciesOf(association, "subnetId")).to.deep.equal([subnet]);
+        expect(p.dependenciesOf(association, "routeTableId")).to.deep.equal([
+          p.named(subnet.name, ROUTE_TABLE),
+        ]);
+      }
+    });
+
+    it("keeps each resource where awsx had it: aliases under the awsx component's URN chain", () => {
+      const awsx = "openemr:network:Network$awsx:ec2:Vpc$aws:ec2/vpc:Vpc";
+      const aliasOf = (name: string, type: string) => p.named(name, type).opts.aliases;
+      expect(aliasOf("net-vpc", VPC)).to.deep.equal([
+        "urn:pulumi:test::openemr-aws::openemr:network:Network$awsx:ec2:Vpc$aws:ec2/vpc:Vpc::net-vpc",
+      ]);
+      expect(aliasOf("net-vpc-public-1", SUBNET)).to.deep.equal([
+        `urn:pulumi:test::openemr-aws::${awsx}$${SUBNET}::net-vpc-public-1`,
+      ]);
+      expect(aliasOf("net-vpc-private-1", ROUTE)).to.deep.equal([
+        `urn:pulumi:test::openemr-aws::${awsx}$${SUBNET}$${ROUTE_TABLE}$${ROUTE}::net-vpc-private-1`,
+      ]);
+      expect(aliasOf("net-vpc-1", NAT)).to.deep.equal([
+        `urn:pulumi:test::openemr-aws::${awsx}$${SUBNET}$${NAT}::net-vpc-1`,
+      ]);
+      expect(aliasOf("net-vpc", IGW)).to.deep.equal([
+        `urn:pulumi:test::openemr-aws::${awsx}$${IGW}::net-vpc`,
+      ]);
     });
 
     it("exposes the VPC's id and subnet ids", () => {
@@ -232,15 +308,26 @@ describe("Network", () => {
       });
     });
 
-    it("asks for no private subnets and no NAT gateway", () => {
-      const vpc = p.named("small-vpc", VPC);
-      expect(vpc.props.numberOfAvailabilityZones).to.equal(3);
-      expect(vpc.props.cidrBlock).to.equal("10.30.0.0/16");
-      expect(vpc.props.subnetSpecs).to.deep.equal([
-        { type: "Public", name: "public", cidrMask: 24 },
-        { type: "Isolated", name: "isolated", cidrMask: 24 },
+    it("has no private subnets and no NAT gateway, and splits the VPC over three zones", () => {
+      expect(p.named("small-vpc", VPC).props.cidrBlock).to.equal("10.30.0.0/16");
+      const subnets = p.resources
+        .filter((r) => r.type === SUBNET)
+        .map((r) => [r.name, r.props.cidrBlock, r.props.availabilityZone]);
+      // three zones take a quarter of the /16 each (awsx: ceil(log2(3)) more bits)
+      expect(subnets).to.have.deep.members([
+        ["small-vpc-public-1", "10.30.0.0/24", "us-east-1a"],
+        ["small-vpc-isolated-1", "10.30.1.0/24", "us-east-1a"],
+        ["small-vpc-public-2", "10.30.64.0/24", "us-east-1b"],
+        ["small-vpc-isolated-2", "10.30.65.0/24", "us-east-1b"],
+        ["small-vpc-public-3", "10.30.128.0/24", "us-east-1c"],
+        ["small-vpc-isolated-3", "10.30.129.0/24", "us-east-1c"],
       ]);
-      expect(vpc.props.natGateways).to.deep.equal({ strategy: "None" });
+      expect(p.resources.filter((r) => r.type === NAT || r.type === EIP)).to.deep.equal([]);
+      expect(p.resources.filter((r) => r.type === ROUTE).map((r) => r.name)).to.have.members([
+        "small-vpc-public-1",
+        "small-vpc-public-2",
+        "small-vpc-public-3",
+      ]);
     });
 
     it("keeps flow logs under the service key, unprotected and deleted with the stack", () => {
@@ -268,13 +355,22 @@ describe("Network", () => {
       });
     });
 
-    it("asks for no isolated subnets and one NAT gateway per zone", () => {
-      const vpc = p.named(`${name}-vpc`, VPC);
-      expect(vpc.props.subnetSpecs).to.deep.equal([
-        { type: "Public", name: "public", cidrMask: 24 },
-        { type: "Private", name: "private", cidrMask: 22 },
+    it("has no isolated subnets and one NAT gateway per zone, each private subnet routed to its own zone's", () => {
+      expect(p.resources.filter((r) => r.type === SUBNET).map((r) => r.name)).to.have.members([
+        `${name}-vpc-public-1`,
+        `${name}-vpc-private-1`,
+        `${name}-vpc-public-2`,
+        `${name}-vpc-private-2`,
       ]);
-      expect(vpc.props.natGateways).to.deep.equal({ strategy: "OnePerAz" });
+      for (const az of [1, 2]) {
+        const nat = p.named(`${name}-vpc-${az}`, NAT);
+        expect(p.dependenciesOf(nat, "subnetId").map((r) => r.name)).to.deep.equal([
+          `${name}-vpc-public-${az}`,
+        ]);
+        const route = p.named(`${name}-vpc-private-${az}`, ROUTE);
+        expect(p.dependenciesOf(route, "natGatewayId")).to.deep.equal([nat]);
+      }
+      expect(p.resources.filter((r) => r.type === EIP)).to.have.length(2);
     });
 
     it("names the flow-log role explicitly when its autoname would pass IAM's 64 characters", () => {

@@ -203,7 +203,7 @@ describe("preset comparison", () => {
     it("refuses a plan that has nothing to resize", async () => {
       const plan = await express();
       expect(() => referenceEquivalent(plan)).to.throw(
-        "reference-equivalent: the express plan has no aws:rds/cluster:Cluster to resize",
+        "reference-equivalent: the express plan has no aws:ec2/natGateway:NatGateway to resize",
       );
     });
   });

@@ -94,12 +94,14 @@ describe("cost coverage", () => {
   });
 
   it("does not take a remote component (awsx) for a free plain component", async () => {
-    // A remote component of a type no model prices, made from the plan's real awsx VPC.
-    const VPC: Target = ["awsx:ec2:Vpc", "openemr-dev-net-vpc"];
+    // A remote component of a type no model prices, made from a plan's component.
+    const NETWORK: Target = ["openemr:network:Network", "openemr-dev-net"];
     const plan = mutate(
       await express(),
-      copyResource(VPC, "extra"),
-      retype(["awsx:ec2:Vpc", "extra"], "awsx:lb:ApplicationLoadBalancer"),
+      copyResource(NETWORK, "extra"),
+      retype(["openemr:network:Network", "extra"], "awsx:lb:ApplicationLoadBalancer", {
+        remote: true,
+      }),
     );
     expect(estimateCost(plan).unpriced).to.deep.equal([
       "awsx:lb:ApplicationLoadBalancer extra: no cost model and not on the free list",

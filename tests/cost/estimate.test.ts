@@ -3,6 +3,9 @@ import { estimateCost, formatCostSummary } from "../../tools/cost/estimate";
 import { PRICES, roundCents, usd } from "../../tools/cost/prices";
 import type { PlanFile, PlanValue } from "../../tools/plan/types";
 import {
+  copyResource,
+  dropDependency,
+  dropResource,
   editProps,
   mutate,
   resource,
@@ -12,6 +15,7 @@ import {
   type Target,
 } from "../helpers/mutate";
 import { EXPRESS_PLUS, planStack } from "../helpers/plan";
+import { ofType } from "../helpers/resources";
 
 const H = 730;
 
@@ -24,7 +28,8 @@ const fargate = (): Promise<PlanFile> => planStack("prod");
 const DEV_WEB: Target = ["aws:ec2/instance:Instance", "openemr-dev-web"];
 const STAGING_WEB: Target = ["aws:ec2/instance:Instance", "openemr-staging-web"];
 const STAGING_DB: Target = ["aws:rds/instance:Instance", "openemr-staging-db"];
-const PROD_VPC: Target = ["awsx:ec2:Vpc", "openemr-prod-net-vpc"];
+const PROD_NAT: Target = ["aws:ec2/natGateway:NatGateway", "openemr-prod-net-vpc-1"];
+const PROD_NAT_IP: Target = ["aws:ec2/eip:Eip", "openemr-prod-net-vpc-1"];
 const PROD_CLUSTER: Target = ["aws:rds/cluster:Cluster", "openemr-prod-db-cluster"];
 const PROD_SERVICE: Target = ["aws:ecs/service:Service", "openemr-prod-app-service"];
 const PROD_SCALING: Target = ["aws:appautoscaling/target:Target", "openemr-prod-app-scaling"];
@@ -196,30 +201,35 @@ describe("cost estimate", () => {
       expect(items).to.include("RDS MySQL db.t4g.small Multi-AZ (730 h × $0.032 × 2)");
     });
 
-    it("NAT Single → OnePerAz over 2 AZs adds one NAT gateway and its public IPv4", async () => {
+    it("a NAT gateway in the second AZ adds one NAT gateway and its public IPv4", async () => {
       const before = await fargate();
-      expect(planned(before, PROD_VPC, "natGateways.strategy")).to.equal("Single");
-      expect(planned(before, PROD_VPC, "numberOfAvailabilityZones")).to.equal(2);
-      const after = mutate(before, setProp(PROD_VPC, "natGateways", { strategy: "OnePerAz" }));
+      expect(ofType(before, "aws:ec2/natGateway:NatGateway")).to.have.length(1);
+      const after = mutate(
+        before,
+        copyResource(PROD_NAT, "openemr-prod-net-vpc-2"),
+        copyResource(PROD_NAT_IP, "openemr-prod-net-vpc-2"),
+      );
       const nat = PRICES.nat.hour.usd;
       const ip = PRICES.publicIpv4Hour.usd;
-      expect(delta(before, after)).to.equal(
-        line(2 * H * nat) - line(H * nat) + line(2 * H * ip) - line(H * ip),
-      );
+      expect(delta(before, after)).to.equal(line(H * nat) + line(H * ip));
     });
 
-    it("an awsx VPC without natGateways is priced at awsx's default of one NAT per AZ", async () => {
-      const perAz = mutate(
-        await fargate(),
-        setProp(PROD_VPC, "natGateways", { strategy: "OnePerAz" }),
-      );
-      const unset = mutate(await fargate(), unsetProp(PROD_VPC, "natGateways"));
-      expect(estimateCost(unset).monthlyUsd).to.equal(estimateCost(perAz).monthlyUsd);
-    });
-
-    it("NAT strategy None removes the NAT gateway and its address", async () => {
+    it("a NAT gateway without an Elastic IP of the plan is still priced with its public IPv4", async () => {
       const before = await fargate();
-      const after = mutate(before, setProp(PROD_VPC, "natGateways", { strategy: "None" }));
+      const after = mutate(
+        before,
+        dropResource(PROD_NAT_IP),
+        dropDependency(PROD_NAT, "allocationId"),
+      );
+      expect(delta(before, after)).to.equal(0);
+      expect(estimateCost(after).lines.map((l) => l.item)).to.include(
+        `Public IPv4 address of the NAT gateway (730 h × $${PRICES.publicIpv4Hour.usd})`,
+      );
+    });
+
+    it("no NAT gateway removes the gateway and its address", async () => {
+      const before = await fargate();
+      const after = mutate(before, dropResource(PROD_NAT), dropResource(PROD_NAT_IP));
       expect(delta(before, after)).to.equal(
         -(line(H * PRICES.nat.hour.usd) + line(H * PRICES.publicIpv4Hour.usd)),
       );

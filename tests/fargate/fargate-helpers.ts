@@ -39,7 +39,7 @@ export const T = {
   vault: "aws:backup/vault:Vault",
   selection: "aws:backup/selection:Selection",
   trail: "aws:cloudtrail/trail:Trail",
-  vpc: "awsx:ec2:Vpc",
+  vpc: "aws:ec2/vpc:Vpc",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
 } as const;
 

@@ -31,3 +31,11 @@ export function dependencyOf(plan: PlanFile, r: PlanResource, propName: string):
   const urns = r.propertyDependencies[propName] ?? [];
   return plan.resources.filter((x) => urns.includes(x.urn));
 }
+
+/** The plan's subnets as "<SubnetType> <availability zone>", sorted, and its NAT gateways' count. */
+export function networkLayout(plan: PlanFile): { subnets: string[]; natGateways: number } {
+  const subnets = ofType(plan, "aws:ec2/subnet:Subnet")
+    .map((s) => `${prop<string>(s, "tags.SubnetType")} ${prop<string>(s, "availabilityZone")}`)
+    .sort();
+  return { subnets, natGateways: ofType(plan, "aws:ec2/natGateway:NatGateway").length };
+}

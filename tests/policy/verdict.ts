@@ -55,9 +55,11 @@ export function previewAdvisoriesOf(block: PolicyBlock, policy: string): PolicyV
   return block.violations.filter((v) => v.policy === policy && v.message.startsWith("can't run"));
 }
 
-/** The one cloud resource (custom, or a remote component) with this exact name. */
-export function named(plan: PlanFile, name: string): PlanResource {
-  const found = plan.resources.filter((r) => r.name === name && (r.custom || r.remote === true));
+/** The one cloud resource (custom, or a remote component) with this exact name (and type). */
+export function named(plan: PlanFile, name: string, type?: string): PlanResource {
+  const found = plan.resources.filter(
+    (r) => r.name === name && (r.custom || r.remote === true) && (type ?? r.type) === r.type,
+  );
   if (found.length !== 1) {
     throw new Error(`expected one cloud resource named "${name}", found ${found.length}`);
   }
@@ -86,6 +88,8 @@ export async function expectPass(
 export interface ExpectedViolation {
   /** Exact name of the resource the violation is about. */
   resource: string;
+  /** Its type, where another resource has the same name (a VPC and its internet gateway). */
+  type?: string;
   /** Snippets the message must contain (the fix). The resource's quoted name is always required. */
   says: string[];
   level?: "mandatory" | "advisory";
@@ -102,7 +106,7 @@ export async function expectViolation(
 ): Promise<PolicyViolation[]> {
   const block = await checkOnly(plan, policy, e.config);
   const mine = violationsOf(block, policy);
-  const urn = named(plan, e.resource).urn;
+  const urn = named(plan, e.resource, e.type).urn;
   expect(mine, JSON.stringify(block.violations, null, 2)).to.have.length(e.count ?? 1);
   for (const v of mine) {
     expect(v.urn).to.equal(urn);

@@ -1,6 +1,6 @@
 // The comparison's rows, read from a plan's resources and their inputs. Each function returns the
 // text of one cell; per-preset facts (./facts.ts) fill in only what no resource shows.
-import { awsxNatGateways, backupSelectionTargets, planVolumes, tasksAtRest } from "../plan/aws";
+import { backupSelectionTargets, planVolumes, tasksAtRest } from "../plan/aws";
 import type { PlanIndex } from "../plan/plan-index";
 import { BUCKET_TYPES, SSE_TYPES, T } from "../plan/tokens";
 import type { PlanResource, PlanValue, PolicyViolation } from "../plan/types";
@@ -579,8 +579,8 @@ export function backupsCell(plan: PlanIndex, facts: PresetFacts): string {
 // Availability and scale
 
 function azCount(plan: PlanIndex): number | undefined {
-  const vpc = plan.ofType(T.awsxVpc)[0];
-  return vpc ? awsxNatGateways(vpc).azs : undefined;
+  const zones = new Set(plan.ofType(T.subnet).map((s) => str(s.props.availabilityZone)));
+  return zones.size > 0 ? zones.size : undefined;
 }
 
 /** Row "Availability". */
@@ -627,15 +627,11 @@ export function availabilityCell(plan: PlanIndex, facts: PresetFacts): string {
   }
   if (plan.ofType(T.elasticacheServerless).length > 0)
     parts.push("sessions: Valkey Serverless (multi-AZ)");
-  for (const vpc of plan.ofType(T.awsxVpc)) {
-    const nat = awsxNatGateways(vpc);
-    if ((nat.count ?? 0) > 0) {
-      parts.push(
-        nat.count === 1
-          ? "egress: 1 NAT gateway (one AZ)"
-          : `egress: ${nat.count} NAT gateways (one per AZ)`,
-      );
-    }
+  const nats = plan.ofType(T.natGateway).length;
+  if (nats > 0) {
+    parts.push(
+      nats === 1 ? "egress: 1 NAT gateway (one AZ)" : `egress: ${nats} NAT gateways (one per AZ)`,
+    );
   }
   return parts.join("<br>") || NONE;
 }

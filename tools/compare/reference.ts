@@ -13,8 +13,8 @@ import type { PlanFile, PlanResource } from "../plan/types";
 import { isObject } from "../plan/values";
 
 export const REFERENCE = {
+  /** With one NAT gateway in each. */
   availabilityZones: 2,
-  natStrategy: "OnePerAz",
   auroraInstances: 2,
   auroraMinAcu: 0.5,
   taskCpu: "2048",
@@ -36,10 +36,21 @@ export function referenceEquivalent(plan: PlanFile): PlanFile {
     return found;
   };
 
-  for (const vpc of need(T.awsxVpc)) {
-    const nat = isObject(vpc.props.natGateways) ? vpc.props.natGateways : {};
-    vpc.props.natGateways = { ...nat, strategy: REFERENCE.natStrategy };
-    vpc.props.numberOfAvailabilityZones = REFERENCE.availabilityZones;
+  // one NAT gateway (and its address) per zone: copies of the plan's first, in the other zones
+  const nats = need(T.natGateway);
+  const zones = new Set(need(T.subnet).map((s) => s.props.availabilityZone)).size;
+  if (zones !== REFERENCE.availabilityZones) {
+    throw new Error(
+      `reference-equivalent: the ${plan.preset} plan spans ${zones} AZs, the reference ${REFERENCE.availabilityZones}`,
+    );
+  }
+  for (let i = nats.length; i < zones; i++) {
+    for (const part of [nats[0], ...index.refs(nats[0], "allocationId", T.eip)]) {
+      const copyOfPart = structuredClone(part);
+      copyOfPart.name = `${part.name}-az${i + 1}`;
+      copyOfPart.urn = `${part.urn}-az${i + 1}`;
+      copy.resources.push(copyOfPart);
+    }
   }
 
   for (const cluster of need(T.rdsCluster)) {

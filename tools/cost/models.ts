@@ -19,13 +19,7 @@
 //     address (set it to false explicitly for private instances).
 //   - KMS keys with rotation: $1/month now; each of the first two yearly rotations adds $1/month
 //     later (said in the line, not added to the base).
-import {
-  awsxNatGateways,
-  backupSelectionTargets,
-  planVolumes,
-  tasksAtRest,
-  type PlanVolume,
-} from "../plan/aws";
+import { backupSelectionTargets, planVolumes, tasksAtRest, type PlanVolume } from "../plan/aws";
 import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { PlanResource } from "../plan/types";
@@ -165,36 +159,6 @@ const elasticIp: CostModel = (_r, _plan, out) => {
   out.line(`Elastic IP, public IPv4 address (${hoursText(1, price)})`, H * price);
 };
 
-const awsxVpc: CostModel = (r, _plan, out) => {
-  const nat = awsxNatGateways(r);
-  if (nat.count === undefined) {
-    out.miss(`${nat.why}: cannot count NAT gateways`);
-  } else if (nat.count > 0) {
-    const hour = PRICES.nat.hour.usd;
-    out.line(
-      `NAT gateways ×${nat.count} (${nat.why}; ${hoursText(nat.count, hour)})`,
-      nat.count * H * hour,
-    );
-    const ownEips = list(get(r.props, "natGateways", "elasticIpAllocationIds"));
-    if (ownEips === undefined || ownEips.length === 0) {
-      const ip = PRICES.publicIpv4Hour.usd;
-      out.line(
-        `Public IPv4 addresses of the NAT gateways (${hoursText(nat.count, ip)})`,
-        nat.count * H * ip,
-      );
-    }
-    out.use(`NAT gateway data processed`, PRICES.nat.gbProcessed);
-  }
-  for (const spec of list(r.props.vpcEndpointSpecs) ?? []) {
-    if (str(get(spec, "vpcEndpointType")) !== "Interface") continue;
-    const subnets = list(get(spec, "subnetIds"))?.length ?? nat.azs;
-    const service = str(get(spec, "serviceName")) ?? "interface endpoint";
-    const price = PRICES.interfaceEndpoint.azHour.usd;
-    out.line(`Interface endpoint ${service} (${hoursText(subnets, price)})`, subnets * H * price);
-    out.use(`Interface endpoint ${service} data processed`, PRICES.interfaceEndpoint.gbProcessed);
-  }
-};
-
 const natGateway: CostModel = (r, plan, out) => {
   const hour = PRICES.nat.hour.usd;
   out.line(`NAT gateway (${hoursText(1, hour)})`, H * hour);
@@ -228,8 +192,8 @@ function loadBalancerAzs(r: PlanResource, plan: PlanIndex): number | undefined {
   if (subnets !== undefined) return subnets.length;
   const mappings = list(r.props.subnetMappings);
   if (mappings !== undefined) return mappings.length;
-  const vpc = plan.refs(r, "subnets", T.awsxVpc)[0] ?? plan.refs(r, "subnetMappings", T.awsxVpc)[0];
-  return vpc ? awsxNatGateways(vpc).azs : undefined;
+  const planned = plan.refs(r, "subnets", T.subnet);
+  return planned.length > 0 ? planned.length : undefined;
 }
 
 const loadBalancer: CostModel = (r, plan, out) => {
@@ -822,7 +786,6 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.ec2Instance]: ec2Instance,
   [T.ebsVolume]: ebsVolume,
   [T.eip]: elasticIp,
-  [T.awsxVpc]: awsxVpc,
   [T.natGateway]: natGateway,
   [T.vpcEndpoint]: vpcEndpoint,
   [T.lbLoadBalancer]: loadBalancer,

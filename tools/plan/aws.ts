@@ -1,5 +1,5 @@
 // What some AWS resources of a plan amount to, read from their inputs and their neighbours': the
-// EBS volumes wherever they are declared, an awsx VPC's NAT gateways, a service's tasks at rest,
+// EBS volumes wherever they are declared, a service's tasks at rest,
 // what an AWS Backup selection covers. The cost models and the comparison both read them here.
 import type { PlanIndex } from "./plan-index";
 import { T } from "./tokens";
@@ -81,33 +81,6 @@ export function planVolumes(plan: PlanIndex): PlanVolume[] {
     });
   }
   return out;
-}
-
-/** NAT gateways of an awsx VPC: count from the strategy and the number of AZs. */
-export function awsxNatGateways(r: PlanResource): { count?: number; azs: number; why: string } {
-  const names = list(r.props.availabilityZoneNames);
-  const azs = num(r.props.numberOfAvailabilityZones) ?? names?.length ?? 3;
-  const nat = r.props.natGateways;
-  if (nat === undefined || nat === null) {
-    const specs = list(r.props.subnetSpecs);
-    const types = (specs ?? []).map((s) => str(get(s, "type")));
-    const defaultLayout = specs === undefined;
-    const both = defaultLayout || (types.includes("Public") && types.includes("Private"));
-    return both
-      ? { count: azs, azs, why: "natGateways not set: awsx default, one per AZ" }
-      : { count: 0, azs, why: "no private subnets" };
-  }
-  const strategy = str(get(nat, "strategy"));
-  switch (strategy) {
-    case "None":
-      return { count: 0, azs, why: "strategy None" };
-    case "Single":
-      return { count: 1, azs, why: "strategy Single" };
-    case "OnePerAz":
-      return { count: azs, azs, why: `strategy OnePerAz over ${azs} AZs` };
-    default:
-      return { count: undefined, azs, why: `NAT strategy ${strategy ?? "unknown"}` };
-  }
 }
 
 /** The number of tasks a service runs at rest: its desiredCount or its autoscaling minimum. */

@@ -8,6 +8,30 @@ function awsName(inputs: Record<string, unknown>, logicalName: string): string {
   return typeof inputs.name === "string" ? inputs.name : logicalName;
 }
 
+const SUBNET_NAME = /^(.+)-(public|private|isolated)-(\d+)$/;
+const SUBNET_ID_TIER: Record<string, string> = { public: "pub", private: "prv", isolated: "iso" };
+
+/**
+ * EC2 network IDs shaped as AWS shapes them (`vpc-…`, `subnet-…`). The VPC's and subnets' are the
+ * ones the mocks gave when the VPC was an awsx component (`subnet-pub0-<hash of the VPC name>`),
+ * so plans from before and after it was built from @pulumi/aws resources compare as AWS would
+ * see them: the same subnets.
+ */
+function networkId(type: string, name: string): string | undefined {
+  const subnet = type === T.subnet ? SUBNET_NAME.exec(name) : null;
+  if (subnet)
+    return `subnet-${SUBNET_ID_TIER[subnet[2]]}${Number(subnet[3]) - 1}-${hash(subnet[1])}`;
+  const prefix = {
+    [T.vpc]: "vpc",
+    [T.routeTable]: "rtb",
+    [T.internetGateway]: "igw",
+    [T.natGateway]: "nat",
+  }[type];
+  return prefix === undefined
+    ? undefined
+    : `${prefix}-${hash(type === T.vpc ? name : type + name)}`;
+}
+
 export const MOCK_ACCOUNT = "123456789012";
 
 const SERVICE_BY_MODULE: Record<string, string> = {
@@ -61,18 +85,10 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
       const inputs = args.inputs as Record<string, unknown>;
       const mod = moduleOf(args.type);
       const service = SERVICE_BY_MODULE[mod] ?? mod;
-      const id = `${args.name}-${hash(args.type + args.name)}`;
+      const id = networkId(args.type, args.name) ?? `${args.name}-${hash(args.type + args.name)}`;
       const arn = `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${args.type.split("/").pop()?.split(":")[0] ?? "resource"}/${args.name}`;
       const state: Record<string, unknown> = { ...inputs, arn, id };
       switch (args.type) {
-        case T.awsxVpc:
-          Object.assign(state, {
-            vpcId: `vpc-${hash(args.name)}`,
-            publicSubnetIds: [0, 1].map((i) => `subnet-pub${i}-${hash(args.name)}`),
-            privateSubnetIds: [0, 1].map((i) => `subnet-prv${i}-${hash(args.name)}`),
-            isolatedSubnetIds: [0, 1].map((i) => `subnet-iso${i}-${hash(args.name)}`),
-          });
-          break;
         case T.randomPassword: {
           const length = typeof inputs.length === "number" ? inputs.length : 24;
           const value = `Mock${hash(args.name)}9!`.padEnd(length, "x");

@@ -1,4 +1,4 @@
-// Resource type tokens (and the invoke tokens the mocks answer) of @pulumi/aws 7.x, @pulumi/awsx and
+// Resource type tokens (and the invoke tokens the mocks answer) of @pulumi/aws 7.x and
 // @pulumi/random, as they appear in a plan's `type`. Every tool names types through this one list;
 // the policy pack keeps its own (policy/policies/common.ts, it is published without tools/), and a
 // test checks that the two spell every token they share alike.
@@ -11,7 +11,6 @@ export const T = {
   albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
   autoscalingPolicy: "aws:appautoscaling/policy:Policy",
   autoscalingTarget: "aws:appautoscaling/target:Target",
-  awsxVpc: "awsx:ec2:Vpc",
   backupPlan: "aws:backup/plan:Plan",
   backupSelection: "aws:backup/selection:Selection",
   backupVault: "aws:backup/vault:Vault",

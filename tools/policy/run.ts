@@ -9,7 +9,7 @@
 //    propertyDependencies resolved to resource objects.
 // A policy that reads an unknown value yields an advisory "can't run policy ... during preview", as
 // in `pulumi preview`. Plan props are inputs: stack policies see inputs here and outputs in the engine
-// (the names agree). Children of remote components (awsx:ec2:Vpc) are not in the plan.
+// (the names agree).
 // Validations that declare their types (the pack's forTypes) are not called for other types: the
 // engine calls them and they answer notApplicable(), which yields the same verdict.
 
