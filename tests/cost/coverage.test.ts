@@ -184,13 +184,6 @@ describe("cost coverage", () => {
     ]);
   });
 
-  it("reports a region the price table does not cover", async () => {
-    const plan = { ...(await express()), region: "eu-west-1" };
-    expect(estimateCost(plan).unpriced).to.deep.equal([
-      "region eu-west-1: the price table covers us-east-1 only",
-    ]);
-  });
-
   it("keeps the free list and the models apart", () => {
     const both = Object.keys(FREE_TYPES).filter((t) =>
       Object.prototype.hasOwnProperty.call(MODELS, t),

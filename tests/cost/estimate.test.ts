@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { estimateCost, formatCostSummary } from "../../tools/cost/estimate";
+import { estimateCost } from "../../tools/cost/estimate";
 import { PRICES, roundCents, usd } from "../../tools/cost/prices";
 import type { PlanFile, PlanValue } from "../../tools/plan/types";
 import {
@@ -388,15 +388,6 @@ describe("cost estimate", () => {
         "Custom metric OpenEMR/BackupSucceeded (published in 31 of 730 hours × $0.30/month)",
         0.01,
       ]);
-    });
-
-    it("summarises the base cost with its largest lines for npm run plan", async () => {
-      const text = formatCostSummary(estimateCost(await fargate()), 3);
-      expect(text.split("\n")[0]).to.equal(
-        `Monthly base cost: $194.99 (us-east-1 list prices as of ${PRICES.asOf}; plus usage)`,
-      );
-      expect(text).to.contain("$57.67  Fargate ARM 2 tasks");
-      expect(text).to.contain("more lines in the plan file's cost block");
     });
   });
 });

@@ -2,12 +2,11 @@
 // model for its type (./models.ts), or is on the explicit free list below, or is a plain component
 // (which bills nothing itself; its children are priced). Anything else is reported in `unpriced`,
 // and tests fail on it: a price is never left out silently.
-import { money, topLines } from "../plan/blocks";
 import { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { CostBlock, CostLine, PlanFile, PlanResource } from "../plan/types";
-import { MODELS, ModelOutput } from "./models";
-import { PRICES, roundCents } from "./prices";
+import { MODELS, ModelOutput, priceWith } from "./models";
+import { pricesFor, roundCents } from "./prices";
 
 /** The cost block plus what could not be priced (empty when the estimate is complete). */
 export interface CostEstimate extends CostBlock {
@@ -119,54 +118,39 @@ export function freeReason(r: PlanResource): string | undefined {
   return undefined;
 }
 
-/** Prices a plan. Lines are rounded to cents and the total is their sum. */
+/**
+ * Prices a plan at its region's list prices (us-east-1's, recorded as `priceRegion`, when the
+ * table has no such region). Lines are rounded to cents and the total is their sum.
+ */
 export function estimateCost(plan: PlanFile): CostEstimate {
+  const prices = pricesFor(plan.region);
   const index = new PlanIndex(plan);
   const lines: CostLine[] = [];
   const usage: { urn: string; item: string; unitPrice: string }[] = [];
   const unpriced: string[] = [];
-  if (plan.region !== PRICES.region) {
-    unpriced.push(`region ${plan.region}: the price table covers ${PRICES.region} only`);
-  }
-  for (const r of plan.resources) {
-    if (has(MODELS, r.type)) {
-      const out = new ModelOutput();
-      MODELS[r.type](r, index, out);
-      for (const l of out.lines) {
-        lines.push({ urn: r.urn, item: l.item, monthlyUsd: roundCents(l.monthlyUsd) });
+  priceWith(prices, () => {
+    for (const r of plan.resources) {
+      if (has(MODELS, r.type)) {
+        const out = new ModelOutput();
+        MODELS[r.type](r, index, out);
+        for (const l of out.lines) {
+          lines.push({ urn: r.urn, item: l.item, monthlyUsd: roundCents(l.monthlyUsd) });
+        }
+        for (const u of out.usage) usage.push({ urn: r.urn, item: u.item, unitPrice: u.unitPrice });
+        for (const reason of out.unpriced) unpriced.push(`${r.type} ${r.name}: ${reason}`);
+      } else if (freeReason(r) === undefined) {
+        unpriced.push(`${r.type} ${r.name}: no cost model and not on the free list`);
       }
-      for (const u of out.usage) usage.push({ urn: r.urn, item: u.item, unitPrice: u.unitPrice });
-      for (const reason of out.unpriced) unpriced.push(`${r.type} ${r.name}: ${reason}`);
-    } else if (freeReason(r) === undefined) {
-      unpriced.push(`${r.type} ${r.name}: no cost model and not on the free list`);
     }
-  }
+  });
   const cents = lines.reduce((sum, l) => sum + Math.round(l.monthlyUsd * 100), 0);
   return {
     monthlyUsd: cents / 100,
     currency: "USD",
-    asOf: PRICES.asOf,
+    asOf: prices.asOf,
+    priceRegion: prices.region,
     lines,
     usage,
     unpriced,
   };
-}
-
-/** A few readable lines for `npm run plan`: the monthly base cost and its largest items. */
-export function formatCostSummary(cost: CostEstimate | CostBlock, top = 5): string {
-  const out = [
-    `Monthly base cost: ${money(cost.monthlyUsd)} (${PRICES.region} list prices as of ${cost.asOf}; plus usage)`,
-  ];
-  for (const l of topLines(cost, top)) out.push(`  ${money(l.monthlyUsd).padStart(9)}  ${l.item}`);
-  const rest = cost.lines.length - Math.min(top, cost.lines.length);
-  if (rest > 0) out.push(`  … ${rest} more lines in the plan file's cost block`);
-  if ((cost.usage ?? []).length > 0) {
-    out.push(`  plus ${cost.usage?.length ?? 0} usage-driven items (unit prices in the plan file)`);
-  }
-  const unpriced = cost.unpriced ?? [];
-  if (unpriced.length > 0) {
-    out.push(`  NOT PRICED (${unpriced.length}):`);
-    for (const u of unpriced) out.push(`    ${u}`);
-  }
-  return out.join("\n");
 }

@@ -24,7 +24,36 @@ import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { PlanResource } from "../plan/types";
 import { bool, get, isKnown, list, num, obj, parseJson, str, tagsOf } from "../plan/values";
-import { PRICES, hourlyPrice, unitPrice, usd, type Price } from "./prices";
+import {
+  PRICES as US_EAST_1,
+  hourlyPrice,
+  unitPrice,
+  usd,
+  type Price,
+  type PriceTable,
+} from "./prices";
+
+// ---------------------------------------------------------------------------------------------
+// The region's prices
+
+/**
+ * The price table of the region being estimated, which every model reads as `PRICES`. Only
+ * `priceWith` sets it, for the length of one estimate (estimates are synchronous, so they never
+ * interleave). A binding rather than a model parameter: a model written against the us-east-1
+ * table prices every region without a change.
+ */
+let PRICES: PriceTable = US_EAST_1;
+
+/** Runs `estimate` with the models reading `table`. */
+export function priceWith<T>(table: PriceTable, estimate: () => T): T {
+  const previous = PRICES;
+  PRICES = table;
+  try {
+    return estimate();
+  } finally {
+    PRICES = previous;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Model output

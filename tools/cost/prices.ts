@@ -1,5 +1,7 @@
-// The price table the cost estimator uses: AWS list prices for us-east-1 (US East, N. Virginia),
-// on-demand, Linux, in USD.
+// The price table the cost estimator uses: AWS list prices, on-demand, Linux, in USD, for the
+// regions US clinics deploy to. One table of us-east-1 (US East, N. Virginia) prices, and for each
+// other region only the items it charges differently (`REGIONAL_PRICES` below); a region not in it
+// is priced at us-east-1's prices and every estimate of it says so.
 //
 // Figures: AWS list prices ("2025 figures" as published on the AWS pricing pages), transcribed 2026-11-23.
 // They were transcribed on the date in `asOf` and have NOT been re-checked against the live pages
@@ -10,7 +12,8 @@
 // Items marked `supplemental: true` are not in prices.md; they come from the named AWS pricing page
 // as the maintainers know it and exist because the presets create something that would otherwise
 // go unpriced (CloudWatch alarms and custom metrics, KMS rotation, T-instance surplus credits,
-// EFS Elastic throughput, Route 53 queries).
+// EFS Elastic throughput, Route 53 queries). A regional figure that no copy of the AWS page
+// available here confirmed is marked `supplemental: true` the same way (see `REGIONAL_PRICES`).
 //
 // One month is 730 hours, as on the AWS pricing pages.
 
@@ -97,6 +100,8 @@ export interface Price {
 export interface HourlyList {
   readonly hourly: Readonly<Record<string, number>>;
   readonly source: SourceKey;
+  /** true when the figures are not transcribed list prices (see the header). */
+  readonly supplemental: boolean;
 }
 
 const p = (usd: number, per: string, source: SourceKey, supplemental = false): Price => ({
@@ -106,8 +111,13 @@ const p = (usd: number, per: string, source: SourceKey, supplemental = false): P
   supplemental,
 });
 
+/** The regions the table prices; the first is the one every other region is written against. */
+export const PRICED_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] as const;
+
+export type PricedRegion = (typeof PRICED_REGIONS)[number];
+
 export interface PriceTable {
-  readonly region: "us-east-1";
+  readonly region: PricedRegion;
   readonly currency: "USD";
   /** The date the figures were transcribed into this file. */
   readonly asOf: string;
@@ -199,6 +209,7 @@ export interface PriceTable {
   readonly budgets: { readonly budgetDay: Price };
 }
 
+/** us-east-1's list prices: the table every other region is written against. */
 export const PRICES: PriceTable = {
   region: "us-east-1",
   currency: "USD",
@@ -219,6 +230,7 @@ export const PRICES: PriceTable = {
       "t3.large": 0.0832,
     },
     source: "ec2",
+    supplemental: false,
   },
   ec2UnlimitedSurplusVcpuHour: p(
     0.04,
@@ -241,6 +253,7 @@ export const PRICES: PriceTable = {
       "db.t4g.large": 0.129,
     },
     source: "rdsMysql",
+    supplemental: false,
     multiAzFactor: 2,
     gp3GbMonth: p(0.115, "GB-month (gp3, Single-AZ)", "rdsMysql"),
     gp3MultiAzGbMonth: p(0.23, "GB-month (gp3, Multi-AZ)", "rdsMysql"),
@@ -370,6 +383,164 @@ export const PRICES: PriceTable = {
     ),
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// Other regions: us-east-1's table with the items each region charges differently
+
+/** When the regional figures below were written into this file. */
+const REGIONAL_AS_OF = "2026-12-01";
+
+/** Whether a copy of the AWS page available here confirmed a regional figure. */
+const CONFIRMED = true;
+const NOT_CONFIRMED = false;
+
+/** `base`'s item at another region's figure; marked supplemental unless a copy confirmed it. */
+function at(base: Price, usd: number, confirmed: boolean): Price {
+  return { ...base, usd, supplemental: base.supplemental || !confirmed };
+}
+
+/** The one sentence each comparison quotes, for a region's table. */
+function regionalBasis(region: PricedRegion, how: string): string {
+  return `AWS list prices, ${region}, on-demand: ${how}; transcribed ${REGIONAL_AS_OF} (us-east-1 figures ${PRICES.asOf}) and not re-checked against the live pricing pages`;
+}
+
+/**
+ * A region that charges us-east-1's list price for every item of this table. Confirmed for
+ * us-east-2 and us-west-2 for Fargate (a third-party copy of the Fargate pricing page,
+ * theuves/fgcalc src/utils/data.js) and interface endpoints (AWS's own price list file for Amazon
+ * VPC, 2018-03-26, in alexjguy/AWS-costs-markdown); the rest as the maintainers know the pages.
+ */
+function sameAsUsEast1(region: PricedRegion): PriceTable {
+  return {
+    ...PRICES,
+    region,
+    asOf: REGIONAL_AS_OF,
+    basis: regionalBasis(region, "the same list prices as us-east-1 for every item priced here"),
+  };
+}
+
+/**
+ * us-west-1 (US West, N. California) charges more than us-east-1 for compute, storage and
+ * networking. Confirmed: Fargate Linux/x86 (theuves/fgcalc, as above) and the interface endpoint
+ * hour (the 2018 Amazon VPC price list file, as above; $0.01/GB as in us-east-1). Every other
+ * figure here is the maintainers' and marked supplemental: the instance lists, EBS, RDS, Aurora,
+ * ElastiCache, EFS, Fargate ARM (80% of x86, the ratio us-east-1 has), the ALB hour, NAT, S3 and
+ * AWS Backup. Not listed, so at us-east-1's price: public IPv4 addresses, ALB LCUs, KMS, Secrets
+ * Manager, WAF, CloudWatch, CloudTrail, Route 53, Budgets, RDS and Aurora backup storage, and
+ * T-instance surplus credits.
+ */
+function usWest1(t: PriceTable): PriceTable {
+  const cache = t.elasticacheServerless;
+  return {
+    ...t,
+    region: "us-west-1",
+    asOf: REGIONAL_AS_OF,
+    basis: regionalBasis(
+      "us-west-1",
+      "us-east-1's table with the N. California figures where they differ (most not confirmed from this machine)",
+    ),
+    ec2: {
+      hourly: {
+        "t4g.micro": 0.01,
+        "t4g.small": 0.02,
+        "t4g.medium": 0.04,
+        "t4g.large": 0.08,
+        "t4g.xlarge": 0.16,
+        "t3.micro": 0.0124,
+        "t3.small": 0.0248,
+        "t3.medium": 0.0496,
+        "t3.large": 0.0992,
+      },
+      source: t.ec2.source,
+      supplemental: true,
+    },
+    ebs: {
+      ...t.ebs,
+      gp3GbMonth: at(t.ebs.gp3GbMonth, 0.096, NOT_CONFIRMED),
+      snapshotGbMonth: at(t.ebs.snapshotGbMonth, 0.055, NOT_CONFIRMED),
+    },
+    rdsMysql: {
+      ...t.rdsMysql,
+      hourly: {
+        "db.t4g.micro": 0.019,
+        "db.t4g.small": 0.037,
+        "db.t4g.medium": 0.075,
+        "db.t4g.large": 0.15,
+      },
+      supplemental: true,
+      gp3GbMonth: at(t.rdsMysql.gp3GbMonth, 0.138, NOT_CONFIRMED),
+      gp3MultiAzGbMonth: at(t.rdsMysql.gp3MultiAzGbMonth, 0.276, NOT_CONFIRMED),
+    },
+    aurora: {
+      acuHour: at(t.aurora.acuHour, 0.14, NOT_CONFIRMED),
+      storageGbMonth: at(t.aurora.storageGbMonth, 0.11, NOT_CONFIRMED),
+      ioPerMillion: at(t.aurora.ioPerMillion, 0.22, NOT_CONFIRMED),
+    },
+    elasticacheServerless: {
+      valkey: {
+        ...cache.valkey,
+        gbHour: at(cache.valkey.gbHour, 0.094, NOT_CONFIRMED),
+        ecpuPerMillion: at(cache.valkey.ecpuPerMillion, 0.0026, NOT_CONFIRMED),
+      },
+      redis: {
+        ...cache.redis,
+        gbHour: at(cache.redis.gbHour, 0.14, NOT_CONFIRMED),
+        ecpuPerMillion: at(cache.redis.ecpuPerMillion, 0.0038, NOT_CONFIRMED),
+      },
+    },
+    efsStandardGbMonth: at(t.efsStandardGbMonth, 0.33, NOT_CONFIRMED),
+    efsElastic: {
+      readGb: at(t.efsElastic.readGb, 0.033, NOT_CONFIRMED),
+      writeGb: at(t.efsElastic.writeGb, 0.066, NOT_CONFIRMED),
+    },
+    fargate: {
+      ...t.fargate,
+      x86: {
+        vcpuHour: at(t.fargate.x86.vcpuHour, 0.04656, CONFIRMED),
+        gbHour: at(t.fargate.x86.gbHour, 0.00511, CONFIRMED),
+      },
+      arm: {
+        vcpuHour: at(t.fargate.arm.vcpuHour, 0.03725, NOT_CONFIRMED),
+        gbHour: at(t.fargate.arm.gbHour, 0.00409, NOT_CONFIRMED),
+      },
+    },
+    alb: { ...t.alb, hour: at(t.alb.hour, 0.0252, NOT_CONFIRMED) },
+    nat: {
+      hour: at(t.nat.hour, 0.048, NOT_CONFIRMED),
+      gbProcessed: at(t.nat.gbProcessed, 0.048, NOT_CONFIRMED),
+    },
+    interfaceEndpoint: {
+      ...t.interfaceEndpoint,
+      azHour: at(t.interfaceEndpoint.azHour, 0.011, CONFIRMED),
+    },
+    s3StandardGbMonth: at(t.s3StandardGbMonth, 0.026, NOT_CONFIRMED),
+    backup: {
+      ...t.backup,
+      ebsGbMonth: at(t.backup.ebsGbMonth, 0.055, NOT_CONFIRMED),
+      efsGbMonth: at(t.backup.efsGbMonth, 0.055, NOT_CONFIRMED),
+    },
+  };
+}
+
+/** Every priced region's table. */
+export const REGIONAL_PRICES: Readonly<Record<PricedRegion, PriceTable>> = {
+  "us-east-1": PRICES,
+  "us-east-2": sameAsUsEast1("us-east-2"),
+  "us-west-1": usWest1(PRICES),
+  "us-west-2": sameAsUsEast1("us-west-2"),
+};
+
+export function isPricedRegion(region: string): region is PricedRegion {
+  return (PRICED_REGIONS as readonly string[]).includes(region);
+}
+
+/**
+ * The table for `region`; us-east-1's when the table has no such region, which the caller must
+ * say (the estimate records the region it priced at).
+ */
+export function pricesFor(region: string): PriceTable {
+  return isPricedRegion(region) ? REGIONAL_PRICES[region] : PRICES;
+}
 
 /** The hourly price of `key` in a per-type list, or undefined when the list has no such entry. */
 export function hourlyPrice(list: HourlyList, key: string): number | undefined {

@@ -56,6 +56,12 @@ export interface CostBlock {
   monthlyUsd: number;
   currency: "USD";
   asOf: string;
+  /**
+   * The region whose list prices the figures are: the plan's region when the price table has it,
+   * otherwise us-east-1, and then every reader must say that the figures are not the region's.
+   * Absent in plans written before the table had regions (they are us-east-1 prices).
+   */
+  priceRegion?: string;
   lines: CostLine[];
   /** Usage-driven charges listed with their unit price, not guessed into monthlyUsd. */
   usage?: { urn: string; item: string; unitPrice: string }[];
