@@ -78,7 +78,7 @@ describe("plan summary", () => {
       const web = tree.find((l) => l.includes("- openemr-dev-web (openemr:compute:WebInstance)"));
       expect(web).to.contain("aws:ec2:Instance").and.to.contain("aws:ec2:Eip");
       const net = tree.find((l) => l.includes("- openemr-dev-net (openemr:network:Network)"));
-      expect(net).to.contain("awsx:ec2:Vpc");
+      expect(net).to.contain("aws:ec2:Vpc").and.to.contain("aws:ec2:Subnet");
     });
   });
 

@@ -5,7 +5,7 @@
 import { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { CostBlock, CostLine, PlanFile, PlanResource } from "../plan/types";
-import { MODELS, ModelOutput, priceWith } from "./models";
+import { MODELS, ModelOutput } from "./models";
 import { pricesFor, roundCents } from "./prices";
 
 /** The cost block plus what could not be priced (empty when the estimate is complete). */
@@ -128,21 +128,19 @@ export function estimateCost(plan: PlanFile): CostEstimate {
   const lines: CostLine[] = [];
   const usage: { urn: string; item: string; unitPrice: string }[] = [];
   const unpriced: string[] = [];
-  priceWith(prices, () => {
-    for (const r of plan.resources) {
-      if (has(MODELS, r.type)) {
-        const out = new ModelOutput();
-        MODELS[r.type](r, index, out);
-        for (const l of out.lines) {
-          lines.push({ urn: r.urn, item: l.item, monthlyUsd: roundCents(l.monthlyUsd) });
-        }
-        for (const u of out.usage) usage.push({ urn: r.urn, item: u.item, unitPrice: u.unitPrice });
-        for (const reason of out.unpriced) unpriced.push(`${r.type} ${r.name}: ${reason}`);
-      } else if (freeReason(r) === undefined) {
-        unpriced.push(`${r.type} ${r.name}: no cost model and not on the free list`);
+  for (const r of plan.resources) {
+    if (has(MODELS, r.type)) {
+      const out = new ModelOutput(prices);
+      MODELS[r.type](r, index, out);
+      for (const l of out.lines) {
+        lines.push({ urn: r.urn, item: l.item, monthlyUsd: roundCents(l.monthlyUsd) });
       }
+      for (const u of out.usage) usage.push({ urn: r.urn, item: u.item, unitPrice: u.unitPrice });
+      for (const reason of out.unpriced) unpriced.push(`${r.type} ${r.name}: ${reason}`);
+    } else if (freeReason(r) === undefined) {
+      unpriced.push(`${r.type} ${r.name}: no cost model and not on the free list`);
     }
-  });
+  }
   const cents = lines.reduce((sum, l) => sum + Math.round(l.monthlyUsd * 100), 0);
   return {
     monthlyUsd: cents / 100,

@@ -24,36 +24,7 @@ import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { PlanResource } from "../plan/types";
 import { bool, get, isKnown, list, num, obj, parseJson, str, tagsOf } from "../plan/values";
-import {
-  PRICES as US_EAST_1,
-  hourlyPrice,
-  unitPrice,
-  usd,
-  type Price,
-  type PriceTable,
-} from "./prices";
-
-// ---------------------------------------------------------------------------------------------
-// The region's prices
-
-/**
- * The price table of the region being estimated, which every model reads as `PRICES`. Only
- * `priceWith` sets it, for the length of one estimate (estimates are synchronous, so they never
- * interleave). A binding rather than a model parameter: a model written against the us-east-1
- * table prices every region without a change.
- */
-let PRICES: PriceTable = US_EAST_1;
-
-/** Runs `estimate` with the models reading `table`. */
-export function priceWith<T>(table: PriceTable, estimate: () => T): T {
-  const previous = PRICES;
-  PRICES = table;
-  try {
-    return estimate();
-  } finally {
-    PRICES = previous;
-  }
-}
+import { PRICES, hourlyPrice, unitPrice, usd, type Price, type PriceTable } from "./prices";
 
 // ---------------------------------------------------------------------------------------------
 // Model output
@@ -74,6 +45,9 @@ export class ModelOutput {
   readonly usage: ModelUsage[] = [];
   readonly unpriced: string[] = [];
 
+  /** `prices`: the price table of the plan's region, which every model prices with. */
+  constructor(readonly prices: PriceTable) {}
+
   line(item: string, monthlyUsd: number): void {
     this.lines.push({ item, monthlyUsd });
   }
@@ -89,6 +63,7 @@ export class ModelOutput {
 
 export type CostModel = (r: PlanResource, plan: PlanIndex, out: ModelOutput) => void;
 
+/** Hours in a month, as every AWS pricing page counts them (the same in every region's table). */
 const H = PRICES.hoursPerMonth;
 
 /** "2 × 730 h × $0.045" */
@@ -117,16 +92,16 @@ function priceVolume(v: PlanVolume, out: ModelOutput, what: string): void {
     );
     return;
   }
-  const price = PRICES.ebs.gp3GbMonth.usd;
+  const price = out.prices.ebs.gp3GbMonth.usd;
   out.line(`EBS gp3 ${what} ${v.sizeGb} GB (${v.sizeGb} GB × ${usd(price)})`, v.sizeGb * price);
-  if ((v.iops ?? 0) > PRICES.ebs.gp3IncludedIops) {
+  if ((v.iops ?? 0) > out.prices.ebs.gp3IncludedIops) {
     out.miss(
-      `${what}: ${v.iops} IOPS above the included ${PRICES.ebs.gp3IncludedIops} are not priced`,
+      `${what}: ${v.iops} IOPS above the included ${out.prices.ebs.gp3IncludedIops} are not priced`,
     );
   }
-  if ((v.throughput ?? 0) > PRICES.ebs.gp3IncludedThroughputMBps) {
+  if ((v.throughput ?? 0) > out.prices.ebs.gp3IncludedThroughputMBps) {
     out.miss(
-      `${what}: ${v.throughput} MB/s above the included ${PRICES.ebs.gp3IncludedThroughputMBps} MB/s are not priced`,
+      `${what}: ${v.throughput} MB/s above the included ${out.prices.ebs.gp3IncludedThroughputMBps} MB/s are not priced`,
     );
   }
 }
@@ -144,7 +119,7 @@ const ec2Instance: CostModel = (r, plan, out) => {
   if (type === undefined) {
     out.miss(`instance type not known at plan time`);
   } else {
-    const hourly = hourlyPrice(PRICES.ec2, type);
+    const hourly = hourlyPrice(out.prices.ec2, type);
     if (hourly === undefined) out.miss(`EC2 instance type ${type} is not in the price table`);
     else out.line(`EC2 ${type} (${hoursText(1, hourly)})`, H * hourly);
     if (
@@ -153,7 +128,7 @@ const ec2Instance: CostModel = (r, plan, out) => {
     ) {
       out.use(
         `EC2 ${type} unlimited mode: CPU above the baseline for long spells`,
-        PRICES.ec2UnlimitedSurplusVcpuHour,
+        out.prices.ec2UnlimitedSurplusVcpuHour,
       );
     }
   }
@@ -172,7 +147,7 @@ const ec2Instance: CostModel = (r, plan, out) => {
     plan.referrers(r, T.eipAssociation, "instanceId").length > 0;
   const assoc = bool(r.props.associatePublicIpAddress);
   if (!hasEip && assoc !== false) {
-    const price = PRICES.publicIpv4Hour.usd;
+    const price = out.prices.publicIpv4Hour.usd;
     const why = assoc === true ? "" : "; associatePublicIpAddress not set, assumed public";
     out.line(`Public IPv4 address (${hoursText(1, price)}${why})`, H * price);
   }
@@ -184,19 +159,19 @@ const ebsVolume: CostModel = (r, plan, out) => {
 };
 
 const elasticIp: CostModel = (_r, _plan, out) => {
-  const price = PRICES.publicIpv4Hour.usd;
+  const price = out.prices.publicIpv4Hour.usd;
   out.line(`Elastic IP, public IPv4 address (${hoursText(1, price)})`, H * price);
 };
 
 const natGateway: CostModel = (r, plan, out) => {
-  const hour = PRICES.nat.hour.usd;
+  const hour = out.prices.nat.hour.usd;
   out.line(`NAT gateway (${hoursText(1, hour)})`, H * hour);
   const privateNat = str(r.props.connectivityType) === "private";
   if (!privateNat && plan.refs(r, "allocationId", T.eip).length === 0) {
-    const ip = PRICES.publicIpv4Hour.usd;
+    const ip = out.prices.publicIpv4Hour.usd;
     out.line(`Public IPv4 address of the NAT gateway (${hoursText(1, ip)})`, H * ip);
   }
-  out.use(`NAT gateway data processed`, PRICES.nat.gbProcessed);
+  out.use(`NAT gateway data processed`, out.prices.nat.gbProcessed);
 };
 
 const vpcEndpoint: CostModel = (r, _plan, out) => {
@@ -206,13 +181,13 @@ const vpcEndpoint: CostModel = (r, _plan, out) => {
     out.miss(`interface endpoint: number of subnets (AZs) not known at plan time`);
     return;
   }
-  const price = PRICES.interfaceEndpoint.azHour.usd;
+  const price = out.prices.interfaceEndpoint.azHour.usd;
   const service = str(r.props.serviceName) ?? "(service unknown)";
   out.line(
     `Interface endpoint ${service} (${hoursText(subnets.length, price)})`,
     subnets.length * H * price,
   );
-  out.use(`Interface endpoint data processed`, PRICES.interfaceEndpoint.gbProcessed);
+  out.use(`Interface endpoint data processed`, out.prices.interfaceEndpoint.gbProcessed);
 };
 
 /** How many AZs (subnets) a load balancer spans, from its own inputs or its VPC's. */
@@ -231,15 +206,15 @@ const loadBalancer: CostModel = (r, plan, out) => {
     out.miss(`${kind} load balancers are not in the price table`);
     return;
   }
-  const hour = PRICES.alb.hour.usd;
-  const lcu = PRICES.alb.lcuHour.usd;
-  const base = PRICES.alb.baselineLcu;
+  const hour = out.prices.alb.hour.usd;
+  const lcu = out.prices.alb.lcuHour.usd;
+  const base = out.prices.alb.baselineLcu;
   out.line(`ALB (${hoursText(1, hour)})`, H * hour);
   out.line(
     `ALB LCU baseline (${base} LCU × ${H} h × ${usd(lcu)}; assumed floor, a small clinic uses less)`,
     base * H * lcu,
   );
-  out.use(`ALB LCUs above the 1-LCU baseline (traffic)`, PRICES.alb.lcuHour);
+  out.use(`ALB LCUs above the 1-LCU baseline (traffic)`, out.prices.alb.lcuHour);
   const internal = bool(r.props.internal) === true;
   const noPublicV4 = str(r.props.ipAddressType) === "dualstack-without-public-ipv4";
   if (!internal && !noPublicV4) {
@@ -247,7 +222,7 @@ const loadBalancer: CostModel = (r, plan, out) => {
     if (azs === undefined) {
       out.miss(`internet-facing ALB: number of subnets (public IPv4 addresses) unknown`);
     } else {
-      const ip = PRICES.publicIpv4Hour.usd;
+      const ip = out.prices.publicIpv4Hour.usd;
       out.line(
         `Public IPv4 addresses of the internet-facing ALB (one per AZ; ${hoursText(azs, ip)})`,
         azs * H * ip,
@@ -269,10 +244,10 @@ const rdsInstance: CostModel = (r, _plan, out) => {
   } else if (cls === undefined) {
     out.miss(`RDS instance class not known at plan time`);
   } else {
-    const hourly = hourlyPrice(PRICES.rdsMysql, cls);
+    const hourly = hourlyPrice(out.prices.rdsMysql, cls);
     if (hourly === undefined) out.miss(`RDS class ${cls} is not in the price table`);
     else {
-      const factor = multiAz ? PRICES.rdsMysql.multiAzFactor : 1;
+      const factor = multiAz ? out.prices.rdsMysql.multiAzFactor : 1;
       const times = multiAz ? ` × ${factor}` : "";
       out.line(`RDS MySQL ${cls} ${az} (${H} h × ${usd(hourly)}${times})`, H * hourly * factor);
     }
@@ -285,15 +260,19 @@ const rdsInstance: CostModel = (r, _plan, out) => {
       `RDS storage type ${storageType ?? "not set (AWS default gp2)"} has no price in the table (gp3 only)`,
     );
   } else {
-    const price = (multiAz ? PRICES.rdsMysql.gp3MultiAzGbMonth : PRICES.rdsMysql.gp3GbMonth).usd;
+    const price = (multiAz ? out.prices.rdsMysql.gp3MultiAzGbMonth : out.prices.rdsMysql.gp3GbMonth)
+      .usd;
     const max = num(r.props.maxAllocatedStorage);
     const grows = max !== undefined && max > gb ? `; autoscaling up to ${max} GB is usage` : "";
     out.line(`RDS gp3 storage ${gb} GB ${az} (${gb} GB × ${usd(price)}${grows})`, gb * price);
-    if ((num(r.props.iops) ?? 0) > PRICES.rdsMysql.gp3IncludedIops) {
+    if ((num(r.props.iops) ?? 0) > out.prices.rdsMysql.gp3IncludedIops) {
       out.miss(`RDS provisioned IOPS above the included baseline are not priced`);
     }
   }
-  out.use(`RDS backup storage beyond 100% of the DB size`, PRICES.rdsMysql.backupBeyondFreeGbMonth);
+  out.use(
+    `RDS backup storage beyond 100% of the DB size`,
+    out.prices.rdsMysql.backupBeyondFreeGbMonth,
+  );
   performanceInsights(r, out);
   rdsManagedSecret(r, out);
 };
@@ -301,7 +280,7 @@ const rdsInstance: CostModel = (r, _plan, out) => {
 /** RDS-managed master passwords live in a Secrets Manager secret that RDS creates and bills. */
 function rdsManagedSecret(r: PlanResource, out: ModelOutput): void {
   if (bool(r.props.manageMasterUserPassword) !== true) return;
-  const price = PRICES.secretsManager.secretMonth.usd;
+  const price = out.prices.secretsManager.secretMonth.usd;
   out.line(
     `Secrets Manager secret RDS creates for the master password (${usd(price)}/month)`,
     price,
@@ -310,7 +289,7 @@ function rdsManagedSecret(r: PlanResource, out: ModelOutput): void {
 
 function performanceInsights(r: PlanResource, out: ModelOutput): void {
   const days = num(r.props.performanceInsightsRetentionPeriod);
-  const free = PRICES.rdsMysql.performanceInsightsFreeRetentionDays;
+  const free = out.prices.rdsMysql.performanceInsightsFreeRetentionDays;
   if (bool(r.props.performanceInsightsEnabled) === true && days !== undefined && days > free) {
     out.miss(
       `Performance Insights retention of ${days} days (beyond the free ${free}) is not priced`,
@@ -330,9 +309,9 @@ const auroraCluster: CostModel = (r, _plan, out) => {
   if ((str(r.props.engineVersion) ?? "").startsWith("5.7")) {
     out.miss(`Aurora MySQL 2 (5.7) is in paid Extended Support, which the table does not price`);
   }
-  out.use(`Aurora cluster storage (no allocated size)`, PRICES.aurora.storageGbMonth);
-  out.use(`Aurora I/O requests`, PRICES.aurora.ioPerMillion);
-  out.use(`Aurora backup storage beyond 100% of the cluster size`, PRICES.backup.auroraGbMonth);
+  out.use(`Aurora cluster storage (no allocated size)`, out.prices.aurora.storageGbMonth);
+  out.use(`Aurora I/O requests`, out.prices.aurora.ioPerMillion);
+  out.use(`Aurora backup storage beyond 100% of the cluster size`, out.prices.backup.auroraGbMonth);
   rdsManagedSecret(r, out);
 };
 
@@ -358,13 +337,13 @@ const auroraClusterInstance: CostModel = (r, plan, out) => {
     );
     return;
   }
-  const price = PRICES.aurora.acuHour.usd;
+  const price = out.prices.aurora.acuHour.usd;
   const paused = min === 0 ? "; 0 = auto-pause, nothing while paused" : "";
   out.line(
     `Aurora Serverless v2 instance at its ${min} ACU minimum (${min} ACU × ${H} h × ${usd(price)}${paused})`,
     min * H * price,
   );
-  out.use(`Aurora capacity above the minimum`, PRICES.aurora.acuHour);
+  out.use(`Aurora capacity above the minimum`, out.prices.aurora.acuHour);
   performanceInsights(r, out);
 };
 
@@ -372,9 +351,9 @@ const serverlessCache: CostModel = (r, _plan, out) => {
   const engine = str(r.props.engine);
   const table =
     engine === "valkey"
-      ? PRICES.elasticacheServerless.valkey
+      ? out.prices.elasticacheServerless.valkey
       : engine === "redis"
-        ? PRICES.elasticacheServerless.redis
+        ? out.prices.elasticacheServerless.redis
         : undefined;
   if (!table) {
     out.miss(`ElastiCache Serverless engine ${engine ?? "unknown"} is not priced (valkey, redis)`);
@@ -404,16 +383,16 @@ const serverlessCache: CostModel = (r, _plan, out) => {
 const efsFileSystem: CostModel = (r, _plan, out) => {
   const mode = str(r.props.throughputMode) ?? "bursting";
   if (mode === "elastic") {
-    out.use(`EFS Elastic throughput`, PRICES.efsElastic.readGb, PRICES.efsElastic.writeGb);
+    out.use(`EFS Elastic throughput`, out.prices.efsElastic.readGb, out.prices.efsElastic.writeGb);
   } else if (mode !== "bursting") {
     out.miss(`EFS ${mode} throughput charges are not in the price table`);
   }
-  out.use(`EFS Standard storage (no allocated size)`, PRICES.efsStandardGbMonth);
+  out.use(`EFS Standard storage (no allocated size)`, out.prices.efsStandardGbMonth);
 };
 
 const efsBackupPolicy: CostModel = (r, _plan, out) => {
   if (str(get(r.props, "backupPolicy", "status")) === "ENABLED") {
-    out.use(`EFS automatic backups (AWS Backup)`, PRICES.backup.efsGbMonth);
+    out.use(`EFS automatic backups (AWS Backup)`, out.prices.backup.efsGbMonth);
   }
 };
 
@@ -449,11 +428,11 @@ const ecsService: CostModel = (r, plan, out) => {
     return;
   }
   const ephemeral = num(get(td.props, "ephemeralStorage", "sizeInGib"));
-  if (ephemeral !== undefined && ephemeral > PRICES.fargate.includedEphemeralGb) {
+  if (ephemeral !== undefined && ephemeral > out.prices.fargate.includedEphemeralGb) {
     out.miss(`task definition ${td.name}: ephemeral storage above 20 GiB is not priced`);
   }
   const arm = str(get(td.props, "runtimePlatform", "cpuArchitecture")) === "ARM64";
-  const rates = arm ? PRICES.fargate.arm : PRICES.fargate.x86;
+  const rates = arm ? out.prices.fargate.arm : out.prices.fargate.x86;
   const tasks = tasksAtRest(r, plan);
   if (tasks.count === undefined) {
     out.miss(`ECS service: ${tasks.why}`);
@@ -468,7 +447,7 @@ const ecsService: CostModel = (r, plan, out) => {
   );
   out.use(`Fargate tasks added by autoscaling`, rates.vcpuHour, rates.gbHour);
   if (bool(get(r.props, "networkConfiguration", "assignPublicIp")) === true && n > 0) {
-    const ip = PRICES.publicIpv4Hour.usd;
+    const ip = out.prices.publicIpv4Hour.usd;
     out.line(`Public IPv4 addresses of the tasks (${hoursText(n, ip)})`, n * H * ip);
   }
 };
@@ -481,8 +460,8 @@ const ecsCluster: CostModel = (r, _plan, out) => {
   if (insights === "enabled") {
     out.use(
       `Container Insights: metrics billed as custom metrics, performance log events as ingestion`,
-      PRICES.cloudwatchCustomMetricMonth,
-      PRICES.logs.ingestGb,
+      out.prices.cloudwatchCustomMetricMonth,
+      out.prices.logs.ingestGb,
     );
   } else if (insights === "enhanced") {
     out.miss(
@@ -493,7 +472,7 @@ const ecsCluster: CostModel = (r, _plan, out) => {
 
 const scalingPolicy: CostModel = (r, _plan, out) => {
   if (str(r.props.policyType) !== "TargetTrackingScaling") return;
-  const price = PRICES.cloudwatchAlarm.standardMonth.usd;
+  const price = out.prices.cloudwatchAlarm.standardMonth.usd;
   out.line(
     `CloudWatch alarms a target-tracking policy creates (2 × ${usd(price)}/month, assumed billed as standard alarms)`,
     2 * price,
@@ -504,22 +483,22 @@ const scalingPolicy: CostModel = (r, _plan, out) => {
 // Keys, secrets, WAF
 
 const kmsKey: CostModel = (r, _plan, out) => {
-  const price = PRICES.kms.keyMonth.usd;
+  const price = out.prices.kms.keyMonth.usd;
   const rotation =
     bool(r.props.enableKeyRotation) === true
-      ? `; rotation on: +${usd(PRICES.kms.rotationAddsPerKeyMonth.usd)}/month after each of the first ${PRICES.kms.chargedRotations} rotations`
+      ? `; rotation on: +${usd(out.prices.kms.rotationAddsPerKeyMonth.usd)}/month after each of the first ${out.prices.kms.chargedRotations} rotations`
       : "";
   out.line(`KMS customer-managed key ${r.name} (${usd(price)}/month${rotation})`, price);
-  out.use(`KMS requests beyond the free tier`, PRICES.kms.per10kRequests);
+  out.use(`KMS requests beyond the free tier`, out.prices.kms.per10kRequests);
 };
 
 const secret: CostModel = (r, _plan, out) => {
   const replicas = list(r.props.replicas)?.length ?? 0;
   const n = 1 + replicas;
-  const price = PRICES.secretsManager.secretMonth.usd;
+  const price = out.prices.secretsManager.secretMonth.usd;
   const what = replicas > 0 ? ` with ${plural(replicas, "replica")}` : "";
   out.line(`Secrets Manager secret ${r.name}${what} (${n} × ${usd(price)}/month)`, n * price);
-  out.use(`Secrets Manager API calls`, PRICES.secretsManager.per10kCalls);
+  out.use(`Secrets Manager API calls`, out.prices.secretsManager.per10kCalls);
 };
 
 const ssmParameter: CostModel = (r, _plan, out) => {
@@ -536,7 +515,7 @@ const PAID_MANAGED_RULE_GROUPS = [
 ];
 
 const webAcl: CostModel = (r, _plan, out) => {
-  const acl = PRICES.waf.webAclMonth.usd;
+  const acl = out.prices.waf.webAclMonth.usd;
   out.line(`WAF web ACL (${usd(acl)}/month)`, acl);
   const rules = list(r.props.rules) ?? list(parseJson(r.props.ruleJson));
   if (rules === undefined) {
@@ -544,7 +523,7 @@ const webAcl: CostModel = (r, _plan, out) => {
       out.miss(`WAF rules not readable at plan time`);
     }
   } else if (rules.length > 0) {
-    const rule = PRICES.waf.ruleMonth.usd;
+    const rule = out.prices.waf.ruleMonth.usd;
     out.line(
       `WAF rules and rule groups (${rules.length} × ${usd(rule)}/month)`,
       rules.length * rule,
@@ -556,11 +535,11 @@ const webAcl: CostModel = (r, _plan, out) => {
       }
     }
   }
-  out.use(`WAF requests inspected`, PRICES.waf.perMillionRequests);
+  out.use(`WAF requests inspected`, out.prices.waf.perMillionRequests);
 };
 
 const webAclRule: CostModel = (_r, _plan, out) => {
-  const rule = PRICES.waf.ruleMonth.usd;
+  const rule = out.prices.waf.ruleMonth.usd;
   out.line(`WAF rule or rule group (${usd(rule)}/month)`, rule);
 };
 
@@ -573,13 +552,13 @@ const logGroup: CostModel = (r, _plan, out) => {
   const name = str(r.props.name) ?? r.name;
   out.use(
     `CloudWatch Logs ${name}: ingestion and storage`,
-    PRICES.logs.ingestGb,
-    PRICES.logs.storageGbMonth,
+    out.prices.logs.ingestGb,
+    out.prices.logs.storageGbMonth,
   );
 };
 
 const logMetricFilter: CostModel = (_r, _plan, out) => {
-  out.use(`Custom metric published by the metric filter`, PRICES.cloudwatchCustomMetricMonth);
+  out.use(`Custom metric published by the metric filter`, out.prices.cloudwatchCustomMetricMonth);
 };
 
 /** Namespaces of metrics AWS publishes itself (Container Insights bills its own metrics). */
@@ -609,7 +588,9 @@ const metricAlarm: CostModel = (r, plan, out) => {
   const metrics = queries ? queries.filter((q) => isKnown(get(q, "metric"))).length : 1;
   const period = num(r.props.period) ?? num(get(queries, 0, "metric", "period")) ?? 60;
   const price = (
-    period < 60 ? PRICES.cloudwatchAlarm.highResolutionMonth : PRICES.cloudwatchAlarm.standardMonth
+    period < 60
+      ? out.prices.cloudwatchAlarm.highResolutionMonth
+      : out.prices.cloudwatchAlarm.standardMonth
   ).usd;
   const kind = period < 60 ? "high-resolution" : "standard";
   const namespace = str(r.props.namespace);
@@ -617,13 +598,13 @@ const metricAlarm: CostModel = (r, plan, out) => {
   if (namespace !== undefined && eventDrivenMetric(plan, namespace, metricName)) {
     out.use(
       `Custom metric ${namespace}/${metricName} (a metric filter's, published only in hours with a matching event)`,
-      PRICES.cloudwatchCustomMetricMonth,
+      out.prices.cloudwatchCustomMetricMonth,
     );
   } else if (namespace !== undefined && !AWS_PUBLISHED.test(namespace)) {
     // A custom metric is billed for each hour it is published in. One the alarm expects at least
     // every hour is published every hour (the full monthly price); a daily one in 24 of 730 hours.
     const metric = `${namespace}/${metricName}`;
-    const monthly = PRICES.cloudwatchCustomMetricMonth.usd;
+    const monthly = out.prices.cloudwatchCustomMetricMonth.usd;
     if (period <= 3600) {
       out.line(`Custom metric ${metric} (published every hour: ${usd(monthly)}/month)`, monthly);
     } else {
@@ -651,21 +632,21 @@ const trail: CostModel = (r, _plan, out) => {
     ),
   );
   if (dataEvents || advanced) {
-    out.use(`CloudTrail data events the trail records`, PRICES.cloudtrail.dataEventsPer100k);
+    out.use(`CloudTrail data events the trail records`, out.prices.cloudtrail.dataEventsPer100k);
   }
   if ((list(r.props.insightSelectors) ?? []).length > 0) {
     out.miss(`CloudTrail Insights events are not in the price table`);
   }
   out.use(
     `CloudTrail management events: free as the account's first copy; billed if the account already has a trail`,
-    PRICES.cloudtrail.additionalManagementCopyPer100k,
+    out.prices.cloudtrail.additionalManagementCopyPer100k,
   );
 };
 
 // Counted as paid: the first two budgets of an account are free, but a clinic's account may
 // already have them.
 const budget: CostModel = (_r, _plan, out) => {
-  const perDay = PRICES.budgets.budgetDay.usd;
+  const perDay = out.prices.budgets.budgetDay.usd;
   const days = H / 24;
   out.line(
     `AWS Budgets budget (${usd(perDay)}/day × ${days.toFixed(2)} days; free if one of the account's first two)`,
@@ -679,7 +660,7 @@ const firewallDomainList: CostModel = (r, _plan, out) => {
     out.miss(`DNS Firewall list ${r.name}: domain count not known at plan time`);
     return;
   }
-  const price = PRICES.dnsFirewall.domainMonth.usd;
+  const price = out.prices.dnsFirewall.domainMonth.usd;
   out.line(
     `DNS Firewall list ${str(r.props.name) ?? r.name} (${plural(domains.length, "domain")} × ${usd(price)}/month)`,
     domains.length * price,
@@ -687,29 +668,32 @@ const firewallDomainList: CostModel = (r, _plan, out) => {
 };
 
 const firewallAssociation: CostModel = (_r, _plan, out) => {
-  out.use(`DNS Firewall queries from the VPC`, PRICES.dnsFirewall.perMillionQueries);
+  out.use(`DNS Firewall queries from the VPC`, out.prices.dnsFirewall.perMillionQueries);
 };
 
 const logDataProtection: CostModel = (r, _plan, out) => {
   out.use(
     `CloudWatch Logs data protection on ${str(r.props.logGroupName) ?? r.name}`,
-    PRICES.logs.dataProtectionScannedGb,
+    out.prices.logs.dataProtectionScannedGb,
   );
 };
 
 const bucket: CostModel = (r, _plan, out) => {
-  out.use(`S3 storage in bucket ${str(r.props.bucket) ?? r.name}`, PRICES.s3StandardGbMonth);
+  out.use(`S3 storage in bucket ${str(r.props.bucket) ?? r.name}`, out.prices.s3StandardGbMonth);
 };
 
 const hostedZone: CostModel = (_r, _plan, out) => {
-  const price = PRICES.route53.hostedZoneMonth.usd;
+  const price = out.prices.route53.hostedZoneMonth.usd;
   out.line(`Route 53 hosted zone (${usd(price)}/month)`, price);
-  out.use(`Route 53 DNS queries`, PRICES.route53.perMillionQueries);
+  out.use(`Route 53 DNS queries`, out.prices.route53.perMillionQueries);
 };
 
 const dnsRecord: CostModel = (r, _plan, out) => {
   if ((list(r.props.aliases) ?? []).length > 0) return; // alias queries to AWS resources are free
-  out.use(`Route 53 queries for ${str(r.props.name) ?? r.name}`, PRICES.route53.perMillionQueries);
+  out.use(
+    `Route 53 queries for ${str(r.props.name) ?? r.name}`,
+    out.prices.route53.perMillionQueries,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -740,8 +724,8 @@ const dlmPolicy: CostModel = (r, plan, out) => {
     );
     return;
   }
-  snapshotCopy(volumes, PRICES.ebs.snapshotGbMonth, "EBS snapshots (DLM)", out);
-  out.use(`EBS snapshot increments (changed blocks)`, PRICES.ebs.snapshotGbMonth);
+  snapshotCopy(volumes, out.prices.ebs.snapshotGbMonth, "EBS snapshots (DLM)", out);
+  out.use(`EBS snapshot increments (changed blocks)`, out.prices.ebs.snapshotGbMonth);
 };
 
 function snapshotCopy(volumes: PlanVolume[], price: Price, what: string, out: ModelOutput): void {
@@ -781,12 +765,12 @@ const backupSelection: CostModel = (r, plan, out) => {
         const covered = volumes.filter(
           (v) => v.owner === t || (t.type === T.ec2Instance && v.instance === t),
         );
-        snapshotCopy(covered, PRICES.backup.ebsGbMonth, `AWS Backup of ${t.name} (EBS)`, out);
+        snapshotCopy(covered, out.prices.backup.ebsGbMonth, `AWS Backup of ${t.name} (EBS)`, out);
         break;
       }
       case T.rdsInstance: {
         const gb = num(t.props.allocatedStorage);
-        const price = PRICES.backup.rdsGbMonth.usd;
+        const price = out.prices.backup.rdsGbMonth.usd;
         if (gb === undefined) out.miss(`AWS Backup of ${t.name}: DB size not known at plan time`);
         else {
           out.line(
@@ -797,14 +781,20 @@ const backupSelection: CostModel = (r, plan, out) => {
         break;
       }
       case T.rdsCluster:
-        out.use(`AWS Backup of ${t.name} (Aurora, no allocated size)`, PRICES.backup.auroraGbMonth);
+        out.use(
+          `AWS Backup of ${t.name} (Aurora, no allocated size)`,
+          out.prices.backup.auroraGbMonth,
+        );
         break;
       case T.efsFileSystem:
-        out.use(`AWS Backup of ${t.name} (EFS, no allocated size)`, PRICES.backup.efsGbMonth);
+        out.use(`AWS Backup of ${t.name} (EFS, no allocated size)`, out.prices.backup.efsGbMonth);
         break;
     }
   }
-  out.use(`AWS Backup increments and long-term copies (changed data)`, PRICES.backup.ebsGbMonth);
+  out.use(
+    `AWS Backup increments and long-term copies (changed data)`,
+    out.prices.backup.ebsGbMonth,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------
