@@ -23,6 +23,7 @@ import {
   label,
   attachedToBucket,
 } from "./common";
+import { recordRelaxed } from "./registry";
 
 function databaseKind(type: string): string {
   return type === T.rdsInstance ? "RDS instance" : "RDS cluster";
@@ -78,12 +79,21 @@ export const rdsBackupRetention = resourcePolicy({
 export interface DeletionProtectionConfig {
   requireDeletionProtection: boolean;
   requireFinalSnapshot: boolean;
+  /** Why the requirements are off on this stack; each relaxed check is then reported with it. */
+  justification: string;
 }
 
 export const DELETION_PROTECTION_DEFAULTS: DeletionProtectionConfig = {
   requireDeletionProtection: true,
   requireFinalSnapshot: true,
+  justification: "",
 };
+
+/** The program's setting behind both properties (config.ts: protectData drives them). */
+const PROTECT_DATA =
+  "The program sets deletionProtection and skipFinalSnapshot from openemr:protectData: set " +
+  "openemr:protectData to true, or give a throwaway stack a pack config that relaxes this policy " +
+  "with a justification (policy/config.dev.json).";
 
 export const rdsDeletionProtection = resourcePolicy({
   name: "rds-deletion-protection",
@@ -103,6 +113,13 @@ export const rdsDeletionProtection = resourcePolicy({
         default: DELETION_PROTECTION_DEFAULTS.requireFinalSnapshot,
         description: "Refuse skipFinalSnapshot: true.",
       },
+      justification: {
+        type: "string",
+        default: DELETION_PROTECTION_DEFAULTS.justification,
+        description:
+          "Why a requirement is off (e.g. a throwaway stack without patient data); each relaxed " +
+          "check is then reported as an advisory with it.",
+      },
     },
   },
   validations: [
@@ -114,19 +131,28 @@ export const rdsDeletionProtection = resourcePolicy({
         }
         const config = configOf(args, DELETION_PROTECTION_DEFAULTS);
         const what = named(databaseKind(args.type), args.name);
+        const target = { urn: args.urn, name: args.name };
+        // A requirement the config turned off is reported with the config's justification.
+        const check = (required: boolean, message: string): void => {
+          if (required) {
+            report(`${message} ${PROTECT_DATA}`);
+          } else if (config.justification.trim() !== "") {
+            recordRelaxed("rds-deletion-protection", target, message, config.justification);
+          }
+        };
         checkAll([
           () => {
-            if (config.requireDeletionProtection && props.deletionProtection !== true) {
-              report(`${what} can be deleted with its data. Set deletionProtection: true.`);
+            if (props.deletionProtection !== true) {
+              check(
+                config.requireDeletionProtection,
+                `${what} can be deleted with its data. Set deletionProtection: true.`,
+              );
             }
           },
           () => {
-            if (
-              config.requireFinalSnapshot &&
-              isSet(props, "skipFinalSnapshot") &&
-              props.skipFinalSnapshot === true
-            ) {
-              report(
+            if (isSet(props, "skipFinalSnapshot") && props.skipFinalSnapshot === true) {
+              check(
+                config.requireFinalSnapshot,
                 `${what} skips its final snapshot, so deleting it loses the data. Set ` +
                   `skipFinalSnapshot: false and a finalSnapshotIdentifier.`,
               );

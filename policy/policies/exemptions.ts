@@ -13,6 +13,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { configOf, type JsonSchema } from "./common";
+import { deviationsInForce } from "./deviations";
 import {
   exemptionMatches,
   isValidExemption,
@@ -117,6 +118,13 @@ export function exemptionsPolicy(
     validateStack: (args, report) => {
       loadExemptions(configOf<ExemptionsConfig>(args, defaults).exemptions);
       checkEntries(args, (m) => report(m), policyNames);
+      const deviations = deviationsInForce();
+      if ("error" in deviations) {
+        report(
+          `No HIPAA deviation applies: ${deviations.error}. Every policy is enforced on every ` +
+            `resource.`,
+        );
+      }
     },
   };
 }
@@ -133,7 +141,7 @@ export const exemptedViolationsPolicy: StackValidationPolicy = {
   enforcementLevel: "advisory",
   validateStack: (_args, report) => {
     for (const v of takeExempted()) {
-      report(`[exempted from ${v.policy}] ${v.message} Justification: ${v.justification}`, v.urn);
+      report(`[${v.label}] ${v.message} Justification: ${v.justification}`, v.urn);
     }
   },
 };

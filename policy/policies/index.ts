@@ -4,6 +4,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { backupPolicies } from "./backup";
 import { encryptionPolicies } from "./encryption";
+import { hipaaPolicies } from "./hipaa";
 import {
   EXEMPTED_POLICY,
   EXEMPTIONS_POLICY,
@@ -32,6 +33,7 @@ const checks = [
   ...backupPolicies,
   ...secretPolicies,
   ...monitoringPolicies,
+  ...hipaaPolicies,
 ];
 
 /**

@@ -6,11 +6,13 @@
 //  - the first policy of the pack ("policy-exemptions") loads its config (the exemption list) into
 //    this registry before any other policy runs, for every resource and for the stack;
 //  - every other policy reports through exemptingReport(), which diverts a violation of an exempted
-//    resource into this registry instead of reporting it;
+//    resource into this registry instead of reporting it (and drops a violation that an accepted
+//    HIPAA deviation covers: compliance/deviations.json, see deviations.ts);
 //  - the last policy of the pack ("exempted-violations", advisory) reports what was diverted, each
 //    with its justification, and clears the registry.
 
 import type { ReportViolation } from "@pulumi/policy";
+import { findDeviation } from "./deviations";
 
 export interface Exemption {
   /** Name of the policy the resource is exempted from. */
@@ -23,6 +25,8 @@ export interface Exemption {
 
 export interface ExemptedViolation {
   policy: string;
+  /** How the report labels it: "exempted from <policy>", or "relaxed by the pack config of <policy>". */
+  label: string;
   urn: string;
   name: string;
   message: string;
@@ -61,6 +65,18 @@ export function findExemption(policy: string, urn: string, name: string): Exempt
   return state.exemptions.find((e) => e.policy === policy && exemptionMatches(e, urn, name));
 }
 
+/** The config's exemption of this resource from the policy, as the exempted report labels it. */
+function divertedBy(
+  policy: string,
+  urn: string,
+  name: string,
+): { label: string; justification: string } | undefined {
+  const exemption = findExemption(policy, urn, name);
+  return exemption
+    ? { label: `exempted from ${policy}`, justification: exemption.justification.trim() }
+    : undefined;
+}
+
 /**
  * Wraps a policy's reportViolation: a violation on an exempted resource is recorded for the
  * "exempted-violations" policy instead of being reported under the policy's own level.
@@ -72,20 +88,37 @@ export function exemptingReport(
 ): ReportViolation {
   return (message: string, urn?: string) => {
     const target = resolve(urn);
-    const exemption = target ? findExemption(policy, target.urn, target.name) : undefined;
-    if (!target || !exemption) {
+    // An accepted HIPAA deviation is not reported: npm run plan lists the deviations that apply
+    // to the stack, and docs/compliance.md every one, with its reason (one list, the file's).
+    if (target && findDeviation(policy, target.urn, target.name)) return;
+    const diverted = target ? divertedBy(policy, target.urn, target.name) : undefined;
+    if (!target || !diverted) {
       report(message, urn);
       return;
     }
     const key = `${policy}\u0000${target.urn}\u0000${message}`;
-    state.exempted.set(key, {
-      policy,
-      urn: target.urn,
-      name: target.name,
-      message,
-      justification: exemption.justification.trim(),
-    });
+    state.exempted.set(key, { policy, urn: target.urn, name: target.name, message, ...diverted });
   };
+}
+
+/**
+ * Records a check that the config turned off, with the config's justification: reported like an
+ * exempted violation (advisory), so a relaxed control stays visible with its reason.
+ */
+export function recordRelaxed(
+  policy: string,
+  target: { urn: string; name: string },
+  message: string,
+  justification: string,
+): void {
+  state.exempted.set(`${policy}\u0000${target.urn}\u0000${message}`, {
+    policy,
+    label: `relaxed by the pack config of ${policy}`,
+    urn: target.urn,
+    name: target.name,
+    message,
+    justification: justification.trim(),
+  });
 }
 
 /** The violations diverted since the last call, and clears them. */

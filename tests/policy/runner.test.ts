@@ -431,9 +431,14 @@ describe("policy runner: arguments mirror the engine's", () => {
     );
   });
 
-  it("runs the real pack through the same entry point", async () => {
+  it("runs the real pack through the same entry point, with the stack's config file", async () => {
     expect(PACK.policies).to.equal(policies);
     const block = await runPolicyPack(await standard());
-    expect(block).to.deep.equal({ pack: "openemr-aws-hipaa", passed: true, violations: [] });
+    expect(block).to.deep.equal({
+      pack: "openemr-aws-hipaa",
+      passed: true,
+      violations: [],
+      config: "policy/config.staging.json",
+    });
   });
 });

@@ -20,8 +20,11 @@ export const fargate = (): Promise<PlanFile> => planStack("prod");
 
 export const CMK_MANDATORY = cmkMandatoryConfig as Record<string, unknown>;
 
-/** Runs the real pack offline. */
-export function check(plan: PlanFile, config?: Record<string, unknown>): Promise<PolicyBlock> {
+/**
+ * Runs the real pack offline with `config`, by default none (each policy's schema defaults), not
+ * the stack's config file that runPolicyPack applies when it is given no config.
+ */
+export function check(plan: PlanFile, config: Record<string, unknown> = {}): Promise<PolicyBlock> {
   return runPolicyPack(plan, config);
 }
 

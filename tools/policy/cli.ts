@@ -85,11 +85,18 @@ function parseInline(value: string): unknown {
   }
 }
 
-export function formatBlock(block: PolicyBlock, plan: PlanFile): string {
+export function formatBlock(
+  block: PolicyBlock & { config?: string | null },
+  plan: PlanFile,
+): string {
   const lines: string[] = [];
   const { mandatory, advisory } = byLevel(block.violations);
+  const config =
+    block.config === undefined
+      ? ""
+      : `, config ${block.config ?? "none (each policy's schema defaults)"}`;
   lines.push(
-    `Policy pack ${block.pack} on stack ${plan.stack} (${plan.preset}), ${plan.resources.length} resources`,
+    `Policy pack ${block.pack} on stack ${plan.stack} (${plan.preset}), ${plan.resources.length} resources${config}`,
   );
   for (const v of [...mandatory, ...advisory]) {
     const resource = violationResourceName(v) || "(stack)";
@@ -114,8 +121,10 @@ export async function main(
   try {
     const args = parseArgs(argv);
     const plan = asPlan(readJson(args.plan, "plan file"), args.plan);
+    // Without --config, the config the workflows pass for the plan's stack (runPolicyPack).
     const config = args.config === undefined ? undefined : readConfig(args.config);
-    const block = await runPolicyPack(plan, config);
+    const inline = args.config !== undefined && /^\s*[[{]/.test(args.config);
+    const block = await runPolicyPack(plan, config, inline ? "inline JSON" : args.config);
     out.write(formatBlock(block, plan));
     return block.passed ? 0 : 1;
   } catch (e) {

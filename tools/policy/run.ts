@@ -14,6 +14,8 @@
 // engine calls them and they answer notApplicable(), which yields the same verdict.
 
 import Ajv, { type ValidateFunction } from "ajv";
+import * as fs from "fs";
+import * as path from "path";
 import type {
   EnforcementLevel,
   PolicyProviderResource,
@@ -382,12 +384,61 @@ class StackResource implements PolicyResource {
     isTypeOf(this.type, cls) ? this.props : undefined) as PolicyResource["asType"];
 }
 
-/** Runs every policy of the pack over the plan. `passed` is false iff a mandatory violation exists. */
+/** The repository's root: pack config files are named relative to it. */
+const ROOT = path.resolve(__dirname, "../..");
+
+/**
+ * The pack config file the workflows pass for a stack (.github/workflows/pr.yml and deploy.yml: the
+ * first of policy/config.<stack>.json and policy/config.json that exists), relative to the
+ * repository; undefined when there is none (each policy's schema defaults apply).
+ */
+export function stackConfigFile(stack: string, root: string = ROOT): string | undefined {
+  return [`policy/config.${stack}.json`, "policy/config.json"].find((f) =>
+    fs.existsSync(path.join(root, f)),
+  );
+}
+
+/** A pack config file's contents; PolicyConfigError when it is not a JSON object. */
+export function readPackConfig(file: string, root: string = ROOT): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(path.resolve(root, file), "utf8")) as unknown;
+  } catch (e) {
+    throw new PolicyConfigError(
+      `cannot read the policy pack config ${file}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new PolicyConfigError(`the policy pack config ${file} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The verdict, and the config it was reached with. */
+export interface StackPolicyBlock extends PolicyBlock {
+  /**
+   * The pack config file the verdict used (relative to the repository), "<given>" for a config the
+   * caller passed, or null for none (each policy's schema defaults).
+   */
+  config: string | null;
+}
+
+/**
+ * Runs every policy of the pack over the plan. `passed` is false iff a mandatory violation exists.
+ * Without `packConfig`, the pack gets the config file the workflows pass for the plan's stack
+ * (stackConfigFile), so the offline verdict is CI's.
+ */
 export async function runPolicyPack(
   plan: PlanFile,
   packConfig?: Record<string, unknown>,
-): Promise<PolicyBlock> {
-  return runPack(PACK, plan, packConfig);
+  configName?: string,
+): Promise<StackPolicyBlock> {
+  if (packConfig !== undefined) {
+    return { ...(await runPack(PACK, plan, packConfig)), config: configName ?? "<given>" };
+  }
+  const file = stackConfigFile(plan.stack);
+  const config = file === undefined ? undefined : readPackConfig(file);
+  return { ...(await runPack(PACK, plan, config)), config: file ?? null };
 }
 
 /** Runs the policies of `pack` over the plan, as the engine would. */

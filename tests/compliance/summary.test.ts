@@ -1,0 +1,51 @@
+// What `npm run plan` prints under the policy verdict: the deviations that apply to the stack.
+import { expect } from "chai";
+import {
+  complianceOf,
+  deviationsFor,
+  renderComplianceBlock,
+  renderDeviationLine,
+} from "../../tools/compliance/summary";
+import { loadDeviations } from "../../tools/compliance/deviations";
+import { T } from "../../tools/plan/tokens";
+import { mutate, setProp } from "../helpers/mutate";
+import { compliancePlan } from "./plans";
+
+describe("compliance summary of a plan", () => {
+  it("lists the deviations that apply to the stack, with the stack's resources", async () => {
+    const { plan } = await compliancePlan("standard");
+    const applied = deviationsFor(plan);
+    const multiAz = applied.find((d) => d.rule === "rds-multi-az-support");
+    expect(multiAz?.resources).to.deep.equal(["openemr-dev-db"]);
+    expect(renderDeviationLine(multiAz!)).to.equal(
+      "rds-multi-az-support (openemr-dev-db): Standard keeps its database in one availability zone by default to stay near $50 a month.",
+    );
+    expect(applied.map((d) => d.rule)).to.not.include("cloudwatch-log-group-encrypted");
+    expect(complianceOf(plan).unmet).to.deep.equal([]);
+  });
+
+  it("applies a deviation only to the presets it names", async () => {
+    const { plan } = await compliancePlan("express-plus");
+    expect(deviationsFor(plan).map((d) => d.rule)).to.not.include("cloudwatch-log-group-encrypted");
+    const express = (await compliancePlan("express")).plan;
+    expect(
+      deviationsFor(express).find((d) => d.rule === "cloudwatch-log-group-encrypted")?.resources,
+    ).to.have.length(6);
+  });
+
+  it("prints a finding no deviation covers as not met", async () => {
+    const { plan } = await compliancePlan("fargate");
+    const exposed = mutate(
+      plan,
+      setProp([T.rdsClusterInstance, "-db-writer"], "publiclyAccessible", true),
+    );
+    const block = renderComplianceBlock(exposed, loadDeviations());
+    expect(block).to.match(
+      /^HIPAA Security deviations \(compliance\/deviations\.json, docs\/compliance\.md\): \d+ accepted, 1 finding\(s\) without one\n/,
+    );
+    expect(block).to.contain(
+      "  rds-instance-public-access-check (openemr-dev-db-writer): publiclyAccessible: true — NOT MET and no deviation in compliance/deviations.json\n",
+    );
+    expect(renderComplianceBlock(plan, [])).to.contain("without one");
+  });
+});
