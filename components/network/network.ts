@@ -140,7 +140,10 @@ export class Network extends pulumi.ComponentResource {
               vpcId: this.vpcId,
               availabilityZone: zoneNames.apply((zones) => zones[az]),
               cidrBlock: planned.cidrBlock,
-              mapPublicIpOnLaunch: type === "Public",
+              // what needs an address asks for one (the instances' associatePublicIpAddress, the
+              // NAT gateways' and load balancers' own): nothing launched here gets one unasked
+              // (AWS Config subnet-auto-assign-public-ip-disabled)
+              mapPublicIpOnLaunch: false,
               assignIpv6AddressOnCreation: false,
               tags: { Name: planned.name, SubnetType: type },
             },

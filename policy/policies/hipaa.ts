@@ -141,7 +141,7 @@ export const vpcDefaultSecurityGroupClosed = stackPolicy({
   severity: "medium",
   validateStack: (args, report) => {
     const groups = ofTypes(args.resources, [T.securityGroupDefault]);
-    forEachChecked(ofTypes(args.resources, [T.vpc, T.awsxVpc]), (vpc) => {
+    forEachChecked(ofTypes(args.resources, [T.vpc]), (vpc) => {
       const what = named("VPC", vpc.name);
       const mine = groups.filter((g) => dependsVia(g, "vpcId", vpc));
       if (mine.length === 0) {

@@ -5,7 +5,15 @@ import { evaluateRule, findingsOf, PlanView, type Finding } from "../../tools/co
 import { hipaaRule } from "../../tools/compliance/hipaa-rules";
 import { T } from "../../tools/plan/tokens";
 import type { PlanFile } from "../../tools/plan/types";
-import { addResource, appendTo, dropResource, mutate, setProp, unsetProp } from "../helpers/mutate";
+import {
+  addResource,
+  appendTo,
+  copyResource,
+  dropResource,
+  mutate,
+  setProp,
+  unsetProp,
+} from "../helpers/mutate";
 import { ofType } from "../helpers/resources";
 import { compliancePlan } from "./plans";
 
@@ -56,25 +64,18 @@ describe("HIPAA Security rules evaluated on the plans", () => {
     expect(findings(staging, "ec2-instance-no-public-ip").map((f) => f.why)).to.deep.equal([
       "associatePublicIpAddress: true",
     ]);
+    // the plan's own subnet, made to hand out addresses (the instance depends on it already)
+    expect(findings(private_, "subnet-auto-assign-public-ip-disabled")).to.deep.equal([]);
     const inPublicSubnet = mutate(
       private_,
       unsetProp(web, "associatePublicIpAddress"),
-      addResource({
-        type: T.subnet,
-        name: "openemr-dev-net-public-0",
-        props: { mapPublicIpOnLaunch: true },
-      }),
-      (plan) => {
-        const instance = plan.resources.find((r) => r.type === T.ec2Instance)!;
-        const subnet = plan.resources.find((r) => r.type === T.subnet)!;
-        instance.propertyDependencies["subnetId"] = [subnet.urn];
-      },
+      setProp([T.subnet, "-net-vpc-public-1"], "mapPublicIpOnLaunch", true),
     );
     expect(findings(inPublicSubnet, "ec2-instance-no-public-ip").map((f) => f.why)).to.deep.equal([
-      "its subnet openemr-dev-net-public-0 assigns public addresses (mapPublicIpOnLaunch)",
+      "its subnet openemr-dev-net-vpc-public-1 assigns public addresses (mapPublicIpOnLaunch)",
     ]);
     expect(names(findings(inPublicSubnet, "subnet-auto-assign-public-ip-disabled"))).to.deep.equal([
-      "openemr-dev-net-public-0",
+      "openemr-dev-net-vpc-public-1",
     ]);
   });
 
@@ -142,14 +143,7 @@ describe("HIPAA Security rules evaluated on the plans", () => {
       appendTo([T.securityGroupDefault, "-default-sg"], "ingress", { protocol: "-1" }),
     );
     expect(findings(open, "vpc-default-security-group-closed")[0].why).to.match(/keeps rules$/);
-    const plainVpc = mutate(
-      fargate,
-      addResource({
-        type: T.vpc,
-        name: "openemr-dev-net-vpc2",
-        props: { cidrBlock: "10.30.0.0/16" },
-      }),
-    );
+    const plainVpc = mutate(fargate, copyResource([T.vpc, "-net-vpc"], "openemr-dev-net-vpc2"));
     expect(names(findings(plainVpc, "vpc-flow-logs-enabled"))).to.deep.equal([
       "openemr-dev-net-vpc2",
     ]);
@@ -158,28 +152,23 @@ describe("HIPAA Security rules evaluated on the plans", () => {
     ]);
   });
 
-  it("no-unrestricted-route-to-igw and internet-gateway-authorized-vpc-only light up with plain VPC resources", async () => {
+  it("no-unrestricted-route-to-igw and internet-gateway-authorized-vpc-only: the public subnets' routes and the gateway", async () => {
     const fargate = (await compliancePlan("fargate")).plan;
-    const withIgw = mutate(
+    expect(names(findings(fargate, "no-unrestricted-route-to-igw")).sort()).to.deep.equal([
+      "openemr-dev-net-vpc-public-1",
+      "openemr-dev-net-vpc-public-2",
+    ]);
+    // the private subnets' default routes go to the NAT gateway: not an internet-gateway route
+    expect(ofType(fargate, T.route).filter((r) => r.name.includes("-private-"))).to.have.length(2);
+    expect(names(findings(fargate, "internet-gateway-authorized-vpc-only"))).to.deep.equal([
+      "openemr-dev-net-vpc",
+    ]);
+    const narrowed = mutate(
       fargate,
-      addResource({
-        type: T.internetGateway,
-        name: "openemr-dev-net-igw",
-        props: { vpcId: "vpc-1" },
-      }),
-      addResource({
-        type: T.route,
-        name: "openemr-dev-net-public-default",
-        props: { destinationCidrBlock: "0.0.0.0/0", routeTableId: "rtb-1" },
-        deps: { gatewayId: [[T.internetGateway, "-net-igw"]] },
-      }),
+      setProp([T.route, "-net-vpc-public-1"], "destinationCidrBlock", "198.51.100.0/24"),
+      setProp([T.route, "-net-vpc-public-2"], "destinationCidrBlock", "198.51.100.0/24"),
     );
-    expect(names(findings(withIgw, "no-unrestricted-route-to-igw"))).to.deep.equal([
-      "openemr-dev-net-public-default",
-    ]);
-    expect(names(findings(withIgw, "internet-gateway-authorized-vpc-only"))).to.deep.equal([
-      "openemr-dev-net-igw",
-    ]);
+    expect(findings(narrowed, "no-unrestricted-route-to-igw")).to.deep.equal([]);
   });
 
   it("cloudwatch-alarm-action-check: an alarm without any action, or with actions disabled", async () => {

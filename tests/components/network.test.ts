@@ -88,7 +88,7 @@ describe("Network", () => {
       );
     });
 
-    it("lays out /24 public, /22 private and /24 isolated subnets over two zones, as awsx did", () => {
+    it("lays out /24 public, /22 private and /24 isolated subnets over two zones, as awsx did, none giving out addresses unasked", () => {
       const vpc = p.named("net-vpc", VPC);
       expect(vpc.props).to.deep.equal({
         cidrBlock: "10.20.0.0/16",
@@ -105,10 +105,10 @@ describe("Network", () => {
           r.props.mapPublicIpOnLaunch,
         ]);
       expect(subnets).to.have.deep.members([
-        ["net-vpc-public-1", "10.20.0.0/24", "us-east-1a", true],
+        ["net-vpc-public-1", "10.20.0.0/24", "us-east-1a", false],
         ["net-vpc-private-1", "10.20.4.0/22", "us-east-1a", false],
         ["net-vpc-isolated-1", "10.20.8.0/24", "us-east-1a", false],
-        ["net-vpc-public-2", "10.20.128.0/24", "us-east-1b", true],
+        ["net-vpc-public-2", "10.20.128.0/24", "us-east-1b", false],
         ["net-vpc-private-2", "10.20.132.0/22", "us-east-1b", false],
         ["net-vpc-isolated-2", "10.20.136.0/24", "us-east-1b", false],
       ]);

@@ -15,7 +15,7 @@ import { findingsOf } from "../../tools/compliance/evaluate";
 import { hipaaRule } from "../../tools/compliance/hipaa-rules";
 import { T } from "../../tools/plan/tokens";
 import type { PlanFile } from "../../tools/plan/types";
-import { addResource, copyResource, mutate, resource, setProp } from "../helpers/mutate";
+import { copyResource, mutate, resource, setProp } from "../helpers/mutate";
 import { compliancePlans } from "../compliance/plans";
 import { expectViolation, express, fargate, standard, violationsOf, check } from "./verdict";
 
@@ -183,11 +183,7 @@ describe("HIPAA Security policies", () => {
     });
     const plan = mutate(
       await express(),
-      addResource({
-        type: T.subnet,
-        name: "openemr-dev-net-public-9",
-        props: { mapPublicIpOnLaunch: true },
-      }),
+      setProp([T.subnet, "-net-vpc-public-1"], "mapPublicIpOnLaunch", true),
     );
     const block = await check(plan);
     expect(

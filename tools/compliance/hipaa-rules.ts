@@ -1463,7 +1463,7 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     cdkNag: "HIPAA.Security-VPCDefaultSecurityGroupClosed",
     controls: ["164.312(e)(1)"],
     finding: "The VPC's default security group allows inbound or outbound traffic.",
-    scope: resources(T.vpc, T.awsxVpc),
+    scope: resources(T.vpc),
   },
   {
     id: "vpc-flow-logs-enabled",
@@ -1471,7 +1471,7 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     cdkNag: "HIPAA.Security-VPCFlowLogsEnabled",
     controls: ["164.308(a)(3)(ii)(A)", "164.312(b)"],
     finding: "The VPC does not have an associated Flow Log.",
-    scope: resources(T.vpc, T.awsxVpc),
+    scope: resources(T.vpc),
   },
   {
     id: "vpc-sg-open-only-to-authorized-ports",

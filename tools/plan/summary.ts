@@ -1,5 +1,6 @@
 // The readable summary `npm run plan` prints. It hides nothing silently: whatever it leaves out
 // (cost lines, usage items, violations) it counts and points to in the plan JSON.
+import { renderComplianceBlock } from "../compliance/summary";
 import { byLevel, largestLines, money } from "./blocks";
 import { urnName } from "./plan-index";
 import type { CostBlock, PlanFile, PlanResource, PlanValue } from "./types";
@@ -147,6 +148,11 @@ export function renderSummary(plan: PlanFile): string {
         `  … ${plural(all.length - SHOWN_VIOLATIONS, "more violation")} in the plan JSON's policy.violations`,
       );
     }
+    if (plan.policy.config !== undefined) {
+      lines.push(`  config: ${plan.policy.config ?? "none (schema defaults)"}`);
+    }
+    const compliance = renderComplianceBlock(plan);
+    if (compliance !== "") lines.push(compliance.trimEnd());
   }
   if (plan.cost) lines.push("", ...costSummary(plan, plan.cost));
   return lines.join("\n");

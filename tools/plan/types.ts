@@ -44,6 +44,8 @@ export interface PolicyBlock {
   pack: string;
   passed: boolean;
   violations: PolicyViolation[];
+  /** The pack config file the verdict used (as CI picks it), "<given>" for an explicit one, or null. */
+  config?: string | null;
 }
 
 export interface CostLine {
