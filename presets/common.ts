@@ -4,6 +4,15 @@
 import { z } from "zod";
 import { domainProblem } from "../components/naming/domain-names";
 
+/** The namespace the program reads its settings from: `openemr:<key>`. */
+export const NAMESPACE = "openemr";
+
+/**
+ * The project's name (Pulumi.yaml), which is also the namespace `pulumi config set <key>` writes a
+ * key without one to: `openemr-aws:<key>`, which the program does not read.
+ */
+export const PROJECT = "openemr-aws";
+
 export const PRESETS = ["express", "express-plus", "standard", "fargate"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
@@ -30,12 +39,14 @@ export const commonSettingsSchema = z.strictObject({
     .array(z.string())
     .max(60, { message: "at most 60 CIDR blocks" })
     .default([])
-    .describe("IPv4/IPv6 CIDR blocks allowed to reach OpenEMR over HTTPS; empty means nobody."),
+    .describe(
+      "IPv4/IPv6 CIDR blocks allowed to reach OpenEMR over HTTPS: the clinic's public addresses, or its network behind a VPN into the VPC (no duplicates); empty means nobody.",
+    ),
   allowWorldIngress: z
     .boolean()
     .default(false)
     .describe(
-      "Explicit opt-in for 0.0.0.0/0, ::/0 or blocks broader than /8 (IPv4) or /16 (IPv6) in allowedCidrs.",
+      "Explicit opt-in for 0.0.0.0/0, ::/0 or blocks broader than /8 (IPv4) or /16 (IPv6) in allowedCidrs; refused when no block needs it.",
     ),
   architecture: z
     .enum(["arm64", "x86_64"])
@@ -65,12 +76,14 @@ export const commonSettingsSchema = z.strictObject({
     })
     .optional()
     .describe(
-      "ACM certificate for the load balancer (standard, fargate); alternative to domain + hostedZoneId.",
+      "ACM certificate for the load balancer (standard, fargate), in the stack's region; alternative to domain + hostedZoneId.",
     ),
   acmeEmail: z
     .email({ message: "must be an e-mail address" })
     .optional()
-    .describe("Contact e-mail for Let's Encrypt (express tiers with a domain)."),
+    .describe(
+      "Contact e-mail for Let's Encrypt (express tiers with domain and hostedZoneId; refused otherwise).",
+    ),
   alarmEmail: z
     .email({ message: "must be an e-mail address" })
     .optional()
@@ -144,11 +157,13 @@ export const commonSettingsSchema = z.strictObject({
     .regex(/^sha256:[0-9a-f]{64}$/, { message: "must be an image digest sha256:<64 hex>" })
     .optional()
     .describe("sha256 digest pinning the image (tag@digest); recommended in production."),
+  // no default in the schema: plain express creates no trail and refuses the key (config.ts
+  // resolves "create" for the other presets), and Pulumi.yaml's template must not write one
   auditTrail: z
     .enum(["create", "existing"])
-    .default("create")
+    .optional()
     .describe(
-      "express-plus, standard, fargate — create: a CloudTrail trail for this stack; existing: the account already has an organization trail. Plain express creates none.",
+      "express-plus, standard, fargate (default create) — create: a CloudTrail trail for this stack; existing: the account already has an organization trail. Plain express creates no trail and refuses the key.",
     ),
 });
 

@@ -36,6 +36,9 @@ export const firewallFields = {
   // 2,000,000,000 per evaluation window (RateBasedStatement.Limit).
   wafRateLimit: int(100, 2_000_000_000, "requests per 5 minutes")
     .default(3000)
-    .describe("WAF requests per IP per 5 minutes."),
-  wafMode: z.enum(["block", "count"]).default("block").describe("WAF rules block, or only count."),
+    .describe("WAF requests per IP per 5 minutes (standard: with a load balancer only)."),
+  wafMode: z
+    .enum(["block", "count"])
+    .default("block")
+    .describe("WAF rules block, or only count (standard: with a load balancer only)."),
 };

@@ -1,28 +1,29 @@
-// Every command of package.json answers --help (usage, exit 0) and refuses an unknown flag (exit 2).
+// Every command of package.json parses its arguments with tools/runtime/cli-args.ts: --help prints
+// the usage its table renders (exit 0), --flag=value works like --flag value, and an unknown flag
+// exits 2 with "<tool>: unknown argument ..." and the usage. The parser's own cases:
+// tests/cli-args.test.ts.
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { BENCH_CLI } from "../tools/bench/cli";
+import { COMPARE_CLI } from "../tools/compare/cli";
+import { COMPLIANCE_DOCS_CLI } from "../tools/compliance/cli";
+import { CONFIG_DOCS_CLI } from "../tools/config-docs/cli";
+import { DIFF_CLI } from "../tools/diff/cli";
+import { MONITORING_DOCS_CLI } from "../tools/monitoring-docs/cli";
+import { PLAN_CLI } from "../tools/pipeline/plan-cli";
+import { POLICY_CLI } from "../tools/policy/cli";
+import { RESTORE_DRILL_CLI } from "../tools/restore-drill/cli";
+import { type CliSpec, usageFailure, usageText } from "../tools/runtime/cli-args";
+import type { PlanFile } from "../tools/plan/types";
 import { ROOT } from "./helpers/plan";
 
 interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-function npmRun(script: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "-s", script, "--", ...args],
-      { cwd: ROOT, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
 }
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -33,23 +34,140 @@ const COMMANDS = Object.keys(pkg.scripts).filter(
   (s) => !["test", "typecheck", "lint", "format"].includes(s),
 );
 
+/** Runs a command as its package.json script does (`node -r ... <file>`), without npm around it. */
+function runScript(script: string, args: string[]): Promise<Run> {
+  const [node, ...nodeArgs] = pkg.scripts[script].split(" ");
+  expect(node, pkg.scripts[script]).to.equal("node");
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...nodeArgs, ...args],
+      { cwd: ROOT, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The jobs' results in order, at most `width` running at a time (each starts a Node process). */
+async function inTurn<T>(jobs: (() => Promise<T>)[], width = 4): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+  return results;
+}
+
+/** Each command's argument table, by its package.json script. */
+const SPECS: Record<string, CliSpec> = {
+  plan: PLAN_CLI,
+  policy: POLICY_CLI,
+  diff: DIFF_CLI,
+  compare: COMPARE_CLI,
+  bench: BENCH_CLI,
+  "restore-drill": RESTORE_DRILL_CLI,
+  "config-docs": CONFIG_DOCS_CLI,
+  "monitoring-docs": MONITORING_DOCS_CLI,
+  "compliance-docs": COMPLIANCE_DOCS_CLI,
+};
+
 describe("commands", () => {
   it("are the ones the architecture document lists", () => {
     const doc = fs.readFileSync(path.join(ROOT, "docs/architecture.md"), "utf8");
     for (const command of COMMANDS) expect(doc, command).to.contain(`npm run ${command}`);
   });
 
-  it("each answer --help with their usage and exit 0, and exit 2 on an unknown flag", async function () {
+  it("each declare their arguments in one table named after their script", () => {
+    expect(Object.keys(SPECS).sort()).to.deep.equal([...COMMANDS].sort());
+    for (const [script, spec] of Object.entries(SPECS)) {
+      expect(spec.tool, script).to.equal(script);
+      expect(usageText(spec), script).to.match(new RegExp(`^Usage: npm run ${script}\\b`));
+    }
+  });
+
+  it("each answer --help with their usage and exit 0, and refuse an unknown flag with exit 2", async function () {
+    this.timeout(180_000);
+    const cases = COMMANDS.flatMap((command) => [
+      { command, args: ["--help"], code: 0, stdout: usageText(SPECS[command]), stderr: "" },
+      {
+        command,
+        args: ["--no-such-flag"],
+        code: 2,
+        stdout: "",
+        stderr: usageFailure(SPECS[command], "unknown argument --no-such-flag"),
+      },
+    ]);
+    const runs = await inTurn(cases.map((c) => () => runScript(c.command, c.args)));
+    cases.forEach(({ command, args, ...expected }, i) => {
+      expect(runs[i], `npm run ${command} -- ${args.join(" ")}`).to.deep.equal(expected);
+    });
+  });
+});
+
+describe("commands take --flag=value as --flag value", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-args-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("plan: --stack=, --set= and --json= (one plan written as given)", async function () {
     this.timeout(120_000);
-    const runs = await Promise.all(
-      COMMANDS.flatMap((c) => [npmRun(c, ["--help"]), npmRun(c, ["--no-such-flag"])]),
-    );
-    COMMANDS.forEach((command, i) => {
-      const help = runs[2 * i];
-      const bad = runs[2 * i + 1];
-      expect(help.code, `${command} --help: ${help.stderr}`).to.equal(0);
-      expect(help.stdout, command).to.match(/usage:/i);
-      expect(bad.code, `${command} --no-such-flag`).to.equal(2);
+    const json = path.join(dir, "plan.json");
+    const run = await runScript("plan", [
+      "--stack=dev",
+      '--set=openemr:express={"instanceType":"t4g.medium"}',
+      `--json=${json}`,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const plan = JSON.parse(fs.readFileSync(json, "utf8")) as PlanFile;
+    expect(plan.stack).to.equal("dev");
+    const instance = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance");
+    expect(instance?.props.instanceType).to.equal("t4g.medium");
+
+    const policy = await runScript("policy", [`--plan=${json}`, '--config={"all":"loud"}']);
+    expect(policy.code).to.equal(2);
+    expect(policy.stderr).to.contain('"loud" is not a valid enforcement level');
+  });
+
+  it("plan, policy, compare and bench name the value they were given after =", async function () {
+    this.timeout(120_000);
+    const [plan, policy, compare, bench] = await Promise.all([
+      runScript("plan", ["--stack=nope"]),
+      runScript("policy", ["--plan=/nonexistent/plan.json"]),
+      // compare's --readme= is taken whole: the next argument is what it refuses
+      runScript("compare", [`--readme=${path.join(dir, "README.md")}`, "--no-such-flag"]),
+      runScript("bench", ["--runs=0"]),
+    ]);
+    expect(plan.code).to.equal(2);
+    expect(plan.stderr).to.match(/^plan: no stack file Pulumi\.nope\.yaml; stacks here: .*dev/);
+    expect(policy.code).to.equal(2);
+    expect(policy.stderr).to.contain('cannot read plan file "/nonexistent/plan.json": ENOENT');
+    expect(compare).to.deep.equal({
+      code: 2,
+      stdout: "",
+      stderr: usageFailure(COMPARE_CLI, "unknown argument --no-such-flag"),
+    });
+    expect(bench).to.deep.equal({
+      code: 2,
+      stdout: "",
+      stderr: usageFailure(BENCH_CLI, "--runs needs a whole number of at least 1, got 0"),
+    });
+  });
+
+  it("plan without --stack says it is required", async function () {
+    this.timeout(60_000);
+    expect(await runScript("plan", [])).to.deep.equal({
+      code: 2,
+      stdout: "",
+      stderr: usageFailure(PLAN_CLI, "--stack <name> is required"),
     });
   });
 });

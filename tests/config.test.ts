@@ -61,7 +61,9 @@ describe("config validation", () => {
 
   it("refuses unknown keys inside a preset's settings", () => {
     expect(problemsOf({ ...base, "openemr:express": '{"instanceTyp":"t4g.small"}' })).to.deep.equal(
-      ['openemr:express: unknown key "instanceTyp"'],
+      [
+        'openemr:express: unknown key "instanceTyp" (did you mean "instanceType"?); allowed keys: instanceType, rootVolumeGb, snapshotRetentionDays, swapGb, detailedMonitoring',
+      ],
     );
   });
 
@@ -156,7 +158,7 @@ describe("config validation", () => {
       "openemr:express.rootVolumeGb: got 100000; must be at most 1024 GiB",
     ]);
     expect(problemsOf({ ...base, "openemr:express": '{"rootVolumeGb":"big"}' })).to.deep.equal([
-      'openemr:express.rootVolumeGb: got "big"; must be a whole number of GiB',
+      'openemr:express.rootVolumeGb: expected a number, got the string "big" (must be a whole number of GiB)',
     ]);
   });
 

@@ -166,7 +166,12 @@ describe("config refuses settings the preset would ignore", () => {
       );
     }
     expect(
-      problemsOf({ "openemr:preset": "express", "openemr:acmeEmail": "it@clinic.example" }),
+      problemsOf({
+        "openemr:preset": "express",
+        "openemr:acmeEmail": "it@clinic.example",
+        "openemr:domain": "emr.example.org",
+        "openemr:hostedZoneId": "Z0123456789ABC",
+      }),
     ).to.deep.equal([]);
   });
 });

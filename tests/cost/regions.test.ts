@@ -28,7 +28,15 @@ function figures(value: unknown, path = ""): Map<string, number> {
 
 /** The same stack file planned in another region (cached per region). */
 const inRegion = (stack: string, region: string): Promise<PlanFile> =>
-  planStack(stack, { "aws:region": region });
+  planStack(stack, {
+    "aws:region": region,
+    // a load balancer takes a certificate of its own region only (config.ts checks it)
+    ...(stack === "prod"
+      ? {
+          "openemr:certificateArn": `arn:aws:acm:${region}:123456789012:certificate/00000000-0000-4000-8000-000000000000`,
+        }
+      : {}),
+  });
 
 /** A cost line's amount by the start of its item. */
 function lineAmount(plan: PlanFile, itemStart: string): number | undefined {

@@ -61,12 +61,12 @@ describe("npm run diff", () => {
     expect(run([])).to.deep.equal({
       code: 2,
       stdout: "",
-      stderr: `error: expected two plan files, got 0\n\n${USAGE}`,
+      stderr: `diff: missing arguments <base-plan.json> <head-plan.json>\n\n${USAGE}`,
     });
     expect(run(["a", "b", "--json"])).to.deep.equal({
       code: 2,
       stdout: "",
-      stderr: `error: unknown option --json\n\n${USAGE}`,
+      stderr: `diff: unknown argument --json\n\n${USAGE}`,
     });
     expect(run(["a", "b", "c"]).code).to.equal(2);
     expect(run(["--help"])).to.deep.equal({ code: 0, stdout: USAGE, stderr: "" });

@@ -138,11 +138,18 @@ describe("diffPlans on the test pairs", () => {
     );
   });
 
-  it("a volume whose kmsKeyId is wired from a renamed key may be replaced with it", () => {
+  it("a volume whose kmsKeyId is wired from a renamed key is replaced with it: the new key has a new ARN", () => {
     const d = diffOf(keyRenameCascadePair());
     expect(d.replaced.map((r) => [r.reason, r.after.name, r.certain])).to.deep.equal([
-      ["replace-on-change", "openemr-data", false],
+      ["replace-on-change", "openemr-data", true],
       ["urn-changed", "openemr-data-key", true],
+    ]);
+    expect(d.replaced[0]?.triggers).to.deep.equal([
+      {
+        name: "kmsKeyId",
+        certainty: "changed",
+        from: { name: "openemr-data-key", change: "replaced" },
+      },
     ]);
     expect(formatText(d)).to.equal(
       [
@@ -150,15 +157,16 @@ describe("diffPlans on the test pairs", () => {
         "region: us-east-1",
         "",
         "!! DATA LOSS: 2 stateful resources would be destroyed or replaced",
-        '!!   may be replaced aws:ebs/volume:Volume "openemr-data": may lose volume contents',
+        '!!   replaced aws:ebs/volume:Volume "openemr-data": loses volume contents',
         "!!       not protected: `pulumi up` deletes the old one",
         '!!   replaced aws:kms/key:Key "openemr-ebs": loses the key: everything encrypted with it becomes unreadable',
         "!!       not protected: `pulumi up` deletes the old one",
         "!!       deletion is scheduled 30 days out and can be cancelled until then",
+        "!!       encrypted with it: openemr-data",
         '!!       to keep it, give the new resource the option `aliases: ["urn:pulumi:dev::openemr-aws::openemr:tier:ExpressPlus$aws:kms/key:Key::openemr-ebs"]`',
         "",
         "Resources: 0 to add, 0 to remove, 0 to change, 2 to replace, 1 unchanged",
-        "  ± aws:ebs/volume:Volume  openemr-data  possible: depends on kmsKeyId (may change)",
+        "  ± aws:ebs/volume:Volume  openemr-data  replaced because kmsKeyId comes from openemr-data-key, which is replaced",
         "  ± aws:kms/key:Key  openemr-ebs → openemr-data-key  URN changed (renamed or re-parented without an alias)",
         "",
         "Policy: not evaluated → not evaluated",
@@ -184,7 +192,7 @@ describe("diffPlans on the test pairs", () => {
         "",
         "> [!CAUTION]",
         "> **DATA LOSS: 1 stateful resource would be destroyed or replaced**",
-        "> - **removed** `aws:rds/instance:Instance` `openemr-db`: loses database contents — protected: `pulumi up` refuses to delete it until protect is turned off; AWS deletion protection is on: the delete fails until it is turned off; a final snapshot is taken.",
+        "> - **removed** `aws:rds/instance:Instance` `openemr-db`: loses database contents (mysql) — protected: `pulumi up` refuses to delete it until protect is turned off; AWS deletion protection is on: the delete fails until it is turned off; a final snapshot is taken (openemr-db-final): the data can be restored from it; its automated backups are deleted with it (deleteAutomatedBackups).",
         "> - **removed** `aws:cloudwatch/logGroup:LogGroup` `openemr-db-audit`: keeps log events (audit trail) in AWS — retainOnDelete: it stays in AWS, dropped from the stack (orphaned).",
         "",
         "**Resources:** 0 to add, 2 to remove, 0 to change, 0 to replace, 1 unchanged",

@@ -163,7 +163,7 @@ describe("diffPlans rules", () => {
     ]);
   });
 
-  it("pairs renamed resources by type only, most alike first, and never pairs components", () => {
+  it("pairs renamed resources of one parent by their inputs, most alike first, and never pairs components", () => {
     const lg = (name: string, retentionInDays: number) =>
       resource({ type: "aws:cloudwatch/logGroup:LogGroup", name, props: { retentionInDays } });
     const fargate = component("openemr:tier:Fargate", "a");

@@ -252,3 +252,248 @@ export function removeProtectedDatabasePair(): Pair {
     head: plan([tier], { preset: "standard" }),
   };
 }
+
+/**
+ * The deploy.env lines of an OpenEMR host's user data (components/compute/user-data.ts renders
+ * them into its cloud-config): an express host keeps MariaDB and OpenEMR's sites/ on its root volume.
+ */
+export function hostUserData(env: Record<string, string>): string {
+  const lines = Object.entries(env).map(([k, v]) => `      ${k}='${v}'`);
+  return [
+    "#cloud-config",
+    "write_files:",
+    "  - path: /etc/openemr/deploy.env",
+    '    permissions: "0644"',
+    "    content: |",
+    ...lines,
+    "runcmd:",
+    "  - - /usr/local/sbin/openemr-bootstrap",
+    "",
+  ].join("\n");
+}
+
+export const EXPRESS_HOST_ENV: Record<string, string> = {
+  STACK: "dev",
+  MARIADB_IMAGE: "mariadb:11.4",
+  DATA_DIR: "/var/lib/openemr",
+  DATA_DEVICE: "",
+  BACKUP_MODE: "local",
+};
+
+/**
+ * A network of plain resources (VPC, subnet, route table and its association, internet gateway,
+ * security group and ingress rule) and an express host in it, with the VPC's CIDR as a parameter:
+ * the subnet's CIDR is carved from it, everything else is wired by ID.
+ */
+export function networkPlan(vpcCidr: string, subnetCidr: string): PlanFile {
+  const tier = component("openemr:tiers:Express", "openemr-dev");
+  const netIn = resource({
+    type: "openemr:network:Network",
+    name: "openemr-dev-net",
+    parent: tier,
+    custom: false,
+  });
+  const vpc = resource({
+    type: "aws:ec2/vpc:Vpc",
+    name: "openemr-dev-net-vpc",
+    parent: netIn,
+    props: { cidrBlock: vpcCidr, enableDnsHostnames: true, tags: { Name: "openemr-dev-net-vpc" } },
+  });
+  const subnet = resource({
+    type: "aws:ec2/subnet:Subnet",
+    name: "openemr-dev-net-public-1",
+    parent: netIn,
+    props: {
+      vpcId: "vpc-0a1b",
+      cidrBlock: subnetCidr,
+      availabilityZone: "us-east-1a",
+      mapPublicIpOnLaunch: false,
+    },
+    deps: { vpcId: [vpc] },
+  });
+  const igw = resource({
+    type: "aws:ec2/internetGateway:InternetGateway",
+    name: "openemr-dev-net-igw",
+    parent: netIn,
+    props: { vpcId: "vpc-0a1b" },
+    deps: { vpcId: [vpc] },
+  });
+  const routes = resource({
+    type: "aws:ec2/routeTable:RouteTable",
+    name: "openemr-dev-net-public-routes",
+    parent: netIn,
+    props: { vpcId: "vpc-0a1b", routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0c" }] },
+    deps: { vpcId: [vpc], routes: [igw] },
+  });
+  const association = resource({
+    type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    name: "openemr-dev-net-public-1-routes",
+    parent: netIn,
+    props: { subnetId: "subnet-0d", routeTableId: "rtb-0e" },
+    deps: { subnetId: [subnet], routeTableId: [routes] },
+  });
+  const hostIn = resource({
+    type: "openemr:compute:WebInstance",
+    name: "openemr-dev-web",
+    parent: tier,
+    custom: false,
+  });
+  const sg = resource({
+    type: "aws:ec2/securityGroup:SecurityGroup",
+    name: "openemr-dev-web-sg",
+    parent: hostIn,
+    props: { vpcId: "vpc-0a1b", description: "openemr-dev-web: HTTPS in" },
+    deps: { vpcId: [vpc] },
+  });
+  const https = resource({
+    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    name: "openemr-dev-web-https",
+    parent: hostIn,
+    props: { securityGroupId: "sg-0f", ipProtocol: "tcp", fromPort: 443, toPort: 443 },
+    deps: { securityGroupId: [sg] },
+  });
+  const web = resource({
+    type: "aws:ec2/instance:Instance",
+    name: "openemr-dev-web",
+    parent: hostIn,
+    ignoreChanges: ["ami"],
+    props: {
+      ami: AMI,
+      instanceType: "t4g.small",
+      subnetId: "subnet-0d",
+      vpcSecurityGroupIds: ["sg-0f"],
+      rootBlockDevice: {
+        encrypted: true,
+        volumeSize: 20,
+        volumeType: "gp3",
+        tags: { "openemr:snapshot": "openemr-dev" },
+      },
+      userData: hostUserData(EXPRESS_HOST_ENV),
+      userDataReplaceOnChange: false,
+    },
+    deps: { subnetId: [subnet], vpcSecurityGroupIds: [sg] },
+  });
+  const recover = resource({
+    type: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    name: "openemr-dev-web-auto-recover",
+    parent: hostIn,
+    props: { dimensions: { InstanceId: "i-0123" }, metricName: "StatusCheckFailed_System" },
+    deps: { dimensions: [web] },
+  });
+  const snapshots = resource({
+    type: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+    name: "openemr-dev-snapshots",
+    parent: tier,
+    props: { policyDetails: { targetTags: { "openemr:snapshot": "openemr-dev" } } },
+  });
+  return plan([
+    tier,
+    netIn,
+    vpc,
+    subnet,
+    igw,
+    routes,
+    association,
+    hostIn,
+    sg,
+    https,
+    web,
+    recover,
+    snapshots,
+  ]);
+}
+
+/** A new VPC CIDR: the VPC, its subnet and everything placed in them are replaced. */
+export function vpcCidrPair(): Pair {
+  return {
+    base: networkPlan("10.20.0.0/16", "10.20.1.0/24"),
+    head: networkPlan("10.42.0.0/16", "10.42.1.0/24"),
+  };
+}
+
+export interface MysqlSpec {
+  engineVersion: string;
+  /** The parameter and option groups' major (their names carry it, as components/database does). */
+  groupMajor: string;
+  allowMajorVersionUpgrade?: boolean;
+  applyImmediately?: boolean;
+  /** The parameter group's name; default from the major. */
+  parameterGroupName?: string;
+  parameterGroupDescription?: string;
+}
+
+/** An RDS for MySQL instance with its parameter and option groups, named by major. */
+export function mysqlPlan(spec: MysqlSpec): PlanFile {
+  const tier = component("openemr:tiers:Standard", "openemr");
+  const db = resource({
+    type: "openemr:database:MysqlInstance",
+    name: "openemr-db",
+    parent: tier,
+    custom: false,
+  });
+  const dashed = spec.groupMajor.replace(/\./g, "-");
+  const pgName = spec.parameterGroupName ?? `openemr-db-mysql${dashed}`;
+  const params = resource({
+    type: "aws:rds/parameterGroup:ParameterGroup",
+    name: "openemr-db-params",
+    parent: db,
+    props: {
+      name: pgName,
+      family: `mysql${spec.groupMajor}`,
+      description: spec.parameterGroupDescription ?? "openemr-db: TLS 1.2+ required",
+    },
+  });
+  const options = resource({
+    type: "aws:rds/optionGroup:OptionGroup",
+    name: "openemr-db-options",
+    parent: db,
+    props: {
+      name: `openemr-db-mysql${dashed}-audit`,
+      engineName: "mysql",
+      majorEngineVersion: spec.groupMajor,
+      optionGroupDescription: "openemr-db: MariaDB audit plugin",
+    },
+  });
+  const instance = resource({
+    type: "aws:rds/instance:Instance",
+    name: "openemr-db",
+    parent: db,
+    protect: true,
+    props: {
+      identifier: "openemr-db",
+      engine: "mysql",
+      engineVersion: spec.engineVersion,
+      allowMajorVersionUpgrade: spec.allowMajorVersionUpgrade ?? false,
+      applyImmediately: spec.applyImmediately ?? false,
+      instanceClass: "db.t4g.medium",
+      storageEncrypted: true,
+      parameterGroupName: pgName,
+      optionGroupName: `openemr-db-mysql${dashed}-audit`,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: "openemr-db-final",
+      deleteAutomatedBackups: false,
+    },
+    deps: { parameterGroupName: [params], optionGroupName: [options] },
+  });
+  return plan([tier, db, params, options, instance], { preset: "standard" });
+}
+
+/** An express host whose architecture setting changes: the instance type follows, the AMI is ignored. */
+export function architecturePair(before: string, after: string): Pair {
+  const host = (instanceType: string, ami: string) =>
+    resource({
+      type: "aws:ec2/instance:Instance",
+      name: "openemr-dev-web",
+      ignoreChanges: ["ami"],
+      props: {
+        ami,
+        instanceType,
+        userData: hostUserData(EXPRESS_HOST_ENV),
+        userDataReplaceOnChange: false,
+      },
+    });
+  return {
+    base: plan([host(before, "ami-0arm64")]),
+    head: plan([host(after, "ami-0x86")]),
+  };
+}

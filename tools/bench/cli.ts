@@ -1,10 +1,9 @@
-// npm run bench [-- --runs N] [--with-tests]: times the offline plan against the targets.
-// Targets: plan of the largest preset within 2 x (node loading @pulumi/aws); the presets compared
-// within 5 s; npm test within 45 s; the restore drill within 120 s. Printed as numbers; never
-// asserted in a test.
+// npm run bench [-- --runs N] [--with-tests]: times the offline plan against the targets (in
+// BENCH_CLI, also the usage text). Printed as numbers; never asserted in a test.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { argsOrExitCode, defineCli, usageFailure } from "../runtime/cli-args";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -33,35 +32,34 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const USAGE = "usage: npm run bench [-- --runs N] [--with-tests]";
+export const BENCH_CLI = defineCli({
+  tool: "bench",
+  summary: `Times the offline plan of every stack, the preset comparison and the restore drill (and
+npm test with --with-tests) against their targets, and prints the numbers.`,
+  flags: {
+    runs: { value: "N", help: "runs per timing; the median is printed (default 3)" },
+    "with-tests": { help: "also time npm test" },
+  },
+  notes: `Targets: the largest plan within 2 x (node loading @pulumi/aws); the presets compared
+within 5 s; npm test within 45 s; the restore drill within 120 s.`,
+});
 
 function parseArgs(argv: string[]): { runs: number; withTests: boolean } | number {
-  let runs = 3;
-  let withTests = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      console.log(USAGE);
-      return 0;
-    } else if (arg === "--with-tests") {
-      withTests = true;
-    } else if (arg === "--runs" || arg.startsWith("--runs=")) {
-      const value = arg.includes("=") ? arg.slice(7) : argv[++i];
-      runs = Number(value);
-      if (!Number.isInteger(runs) || runs < 1) {
-        console.error(`bench: --runs needs a whole number of at least 1, got ${value}\n${USAGE}`);
-        return 2;
-      }
-    } else {
-      console.error(`bench: unknown argument ${arg}\n${USAGE}`);
-      return 2;
-    }
+  const parsed = argsOrExitCode(BENCH_CLI, argv);
+  if (typeof parsed === "number") return parsed;
+  const value = parsed.flags.runs ?? "3";
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 1) {
+    process.stderr.write(
+      usageFailure(BENCH_CLI, `--runs needs a whole number of at least 1, got ${value}`),
+    );
+    return 2;
   }
-  return { runs, withTests };
+  return { runs, withTests: parsed.flags["with-tests"] };
 }
 
-function main(): number {
-  const args = parseArgs(process.argv.slice(2));
+function main(argv: string[]): number {
+  const args = parseArgs(argv);
   if (typeof args === "number") return args;
   const { runs } = args;
   const node = process.execPath;
@@ -118,4 +116,4 @@ function main(): number {
   return 0;
 }
 
-process.exit(main());
+if (require.main === module) process.exit(main(process.argv.slice(2)));

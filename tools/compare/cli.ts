@@ -1,46 +1,33 @@
-// npm run compare [-- --write-readme] [--readme <path>]
-//
-// Prints the preset comparison (one Markdown table and its notes). With --write-readme, rewrites
-// the README section between <!-- compare:start --> and <!-- compare:end --> (creating a minimal
-// README.md when the repository has none). Exit 1 when any plan has something the estimator could
-// not price (listed on stderr; the README is then left alone), 2 on bad arguments.
+// npm run compare [-- --write-readme] [--readme <path>]: the preset comparison; the arguments and
+// exit codes are in COMPARE_CLI (also the usage text).
 import * as path from "path";
+import { argsOrExitCode, defineCli } from "../runtime/cli-args";
 import { writeReadmeSection } from "./readme";
 import { planSource } from "./source";
 import { buildComparison, renderComparison, unpricedItems } from "./table";
 
-interface Args {
-  writeReadme: boolean;
-  readme: string;
-}
+export const COMPARE_CLI = defineCli({
+  tool: "compare",
+  summary: `Prints the presets side by side: one Markdown table (cost, controls, capacity) and its
+notes, from each preset's plan.`,
+  flags: {
+    "write-readme": {
+      help: `also rewrite the README's section between <!-- compare:start --> and
+<!-- compare:end --> (a minimal README.md is created when there is none)`,
+    },
+    readme: { value: "path", help: "the README --write-readme rewrites (default: README.md)" },
+  },
+  notes: `Exit codes: 0 the table is complete; 1 a plan has something the estimator could not price
+(listed on stderr; the README is then left alone); 2 bad arguments.`,
+});
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { writeReadme: false, readme: path.resolve(__dirname, "../../README.md") };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--write-readme") args.writeReadme = true;
-    else if (a === "--readme" && i + 1 < argv.length) args.readme = path.resolve(argv[++i]);
-    else
-      throw new Error(
-        `unknown argument ${a}; usage: npm run compare -- [--write-readme] [--readme <path>]`,
-      );
-  }
-  return args;
-}
-
-async function main(): Promise<number> {
-  let args: Args;
-  try {
-    const argv = process.argv.slice(2);
-    if (argv.includes("--help") || argv.includes("-h")) {
-      console.log("usage: npm run compare -- [--write-readme] [--readme <path>]");
-      return 0;
-    }
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
+async function main(argv: string[]): Promise<number> {
+  const parsed = argsOrExitCode(COMPARE_CLI, argv);
+  if (typeof parsed === "number") return parsed;
+  const args = {
+    writeReadme: parsed.flags["write-readme"],
+    readme: path.resolve(parsed.flags.readme ?? path.join(__dirname, "../../README.md")),
+  };
   const comparison = await buildComparison(planSource);
   const markdown = renderComparison(comparison);
   process.stdout.write(markdown);
@@ -59,12 +46,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`compare failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`compare failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

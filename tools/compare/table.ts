@@ -1,6 +1,7 @@
 // The preset comparison: one Markdown table, presets as columns, plus the reference-equivalent
 // Fargate configuration priced by the same estimator. Every column reads its plan: resources, the
 // cost block and the policy verdicts tools/pipeline recorded in it.
+import { renderDiagram } from "../diagram/render";
 import { PRICE_BASIS, enrichPlan } from "../pipeline/plan-stack";
 import { money, topLines } from "../plan/blocks";
 import { PlanIndex } from "../plan/plan-index";
@@ -115,5 +116,23 @@ export function renderComparison(c: Comparison): string {
     `² The reference README's ${money(REFERENCE.publishedMonthlyUsd)}/month counts Fargate for one task ($0.079/h) although its service keeps two running, and leaves out Aurora capacity, public IPv4 addresses and WAF rules.`,
     `Plans: ${c.source.description}.`,
   ];
-  return [header, rule, ...rows, "", ...notes.map((n) => `${n}\n`)].join("\n").trimEnd() + "\n";
+  const diagrams = c.columns
+    .filter((col) => col.key !== "reference-equivalent")
+    .map(
+      (col) =>
+        `<details><summary>${col.facts.title}: architecture</summary>\n\n\`\`\`mermaid\n${renderDiagram(col.plan).trimEnd()}\n\`\`\`\n\n</details>\n`,
+    );
+  return (
+    [
+      header,
+      rule,
+      ...rows,
+      "",
+      ...notes.map((n) => `${n}\n`),
+      "Each preset's architecture, drawn from the same plans: its components, network zones, every path a security-group rule opens (port, and TLS as the plan shows it) and what each key encrypts (`npm run plan -- --stack <name> --diagram` draws any stack).\n",
+      ...diagrams,
+    ]
+      .join("\n")
+      .trimEnd() + "\n"
+  );
 }

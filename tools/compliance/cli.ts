@@ -1,28 +1,31 @@
 // npm run compliance-docs [-- --write]: records the compliance plans (plans.ts), evaluates the
-// HIPAA Security rules on them and prints docs/compliance.md, or writes it with --write.
-// Exit 0; 1 when a plan fails; 2 on an unknown argument.
+// HIPAA Security rules on them and prints docs/compliance.md, or writes it (the arguments and exit
+// codes in COMPLIANCE_DOCS_CLI).
 import * as fs from "fs";
 import * as path from "path";
+import { argsOrExitCode, defineCli } from "../runtime/cli-args";
 import { loadDeviations } from "./deviations";
 import { recordCompliancePlans } from "./plans";
 import { renderComplianceDoc } from "./render";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = "docs/compliance.md";
-const USAGE = "usage: npm run compliance-docs [-- --write]";
+
+export const COMPLIANCE_DOCS_CLI = defineCli({
+  tool: "compliance-docs",
+  summary: `Plans every preset, evaluates AWS's HIPAA Security conformance-pack rules on them with the
+deviations of compliance/deviations.json, and prints ${DOC}.`,
+  flags: {
+    write: { help: `write it to ${DOC} instead` },
+  },
+  notes: "Exit codes: 0 done; 1 a plan failed; 2 bad arguments.",
+});
 
 async function main(argv: string[]): Promise<number> {
-  const unknown = argv.filter((a) => a !== "--write" && a !== "--help" && a !== "-h");
-  if (unknown.length > 0) {
-    console.error(`compliance-docs: unknown argument ${unknown[0]}\n${USAGE}`);
-    return 2;
-  }
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = argsOrExitCode(COMPLIANCE_DOCS_CLI, argv);
+  if (typeof parsed === "number") return parsed;
   const doc = renderComplianceDoc(await recordCompliancePlans(), loadDeviations());
-  if (!argv.includes("--write")) {
+  if (!parsed.flags.write) {
     process.stdout.write(doc);
     return 0;
   }
@@ -31,12 +34,14 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(`compliance-docs failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`compliance-docs failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}

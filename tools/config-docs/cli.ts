@@ -1,23 +1,26 @@
 // npm run config-docs [-- --write]: prints the configuration reference rendered from the settings
-// schemas, or writes it into README.md and Pulumi.yaml. Exit 0; 2 on an unknown flag.
+// schemas, or writes it into README.md and Pulumi.yaml (the arguments in CONFIG_DOCS_CLI).
 import * as fs from "fs";
 import * as path from "path";
+import { argsOrExitCode, defineCli } from "../runtime/cli-args";
 import { renderReadmeReference, withReadmeReference, withTemplateConfig } from "./render";
 
 const ROOT = path.resolve(__dirname, "../..");
-const USAGE = "usage: npm run config-docs [-- --write]";
+
+export const CONFIG_DOCS_CLI = defineCli({
+  tool: "config-docs",
+  summary: `Prints the configuration reference rendered from the settings schemas (presets/common.ts
+and one schema per preset).`,
+  flags: {
+    write: { help: "write it into README.md and Pulumi.yaml (template.config) instead" },
+  },
+  notes: "Exit codes: 0 done; 2 bad arguments.",
+});
 
 function main(argv: string[]): number {
-  const unknown = argv.filter((a) => a !== "--write" && a !== "--help" && a !== "-h");
-  if (unknown.length > 0) {
-    console.error(`config-docs: unknown argument ${unknown[0]}\n${USAGE}`);
-    return 2;
-  }
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!argv.includes("--write")) {
+  const parsed = argsOrExitCode(CONFIG_DOCS_CLI, argv);
+  if (typeof parsed === "number") return parsed;
+  if (!parsed.flags.write) {
     console.log(renderReadmeReference());
     return 0;
   }
@@ -32,4 +35,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exit(main(process.argv.slice(2)));
+if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -2,22 +2,40 @@
 // per preset): the README's tables and the keys Pulumi.yaml documents under template.config. The
 // schemas are the only place a setting is written down; these renderings are checked by a test.
 import { stringify } from "yaml";
-import type { z } from "zod";
+import { PRESET_SETTINGS_SCHEMAS } from "../../config";
 import { commonSettingDocs, settingDocs, type SettingDoc } from "../../presets/common";
-import { defaultInstanceType, expressSettingsSchema } from "../../presets/express";
-import { expressPlusSettingsSchema } from "../../presets/express-plus";
-import { fargateSettingsSchema } from "../../presets/fargate";
-import { standardSettingsSchema } from "../../presets/standard";
+import { defaultInstanceType } from "../../presets/express";
 
 export const README_START = "<!-- config-reference:start (npm run config-docs -- --write) -->";
 export const README_END = "<!-- config-reference:end -->";
 
-const PRESET_SCHEMAS: Record<string, z.ZodObject> = {
-  express: expressSettingsSchema,
-  "express-plus": expressPlusSettingsSchema,
-  standard: standardSettingsSchema,
-  fargate: fargateSettingsSchema,
-};
+/** How stack config reaches the program, and how `npm run plan -- --set` mirrors the CLI. */
+const CONFIG_RULES = [
+  "Each preset's settings live under one object key (`openemr:<preset>`), merged over these",
+  "defaults in code, so a stack sets only what differs:",
+  "`pulumi config set --path 'openemr:express.instanceType' t4g.micro`.",
+  "",
+  "Keys the program would not use are refused, in `pulumi up` and in the offline plan alike:",
+  "`openemr-aws:<key>` (what `pulumi config set <key>` writes without a namespace), `aws:` keys the",
+  "AWS provider does not have, an `aws:region` that is not a commercial or GovCloud region, and",
+  "settings the preset ignores (a certificate on the express tiers, `acmeEmail` without `domain`",
+  "and `hostedZoneId`, `auditTrail` on plain express, `wafMode` on standard without a load balancer).",
+  "",
+  "`npm run plan -- --set` applies overrides over the stack file in the two forms of",
+  "`pulumi config set` (a key without a namespace is `openemr:`):",
+  "",
+  "- `--set openemr:standard.multiAz=false`, `--set 'openemr:allowedCidrs[1]=198.51.100.0/24'`: the",
+  "  `--path` form (dotted keys, `[i]` list positions, `[n]` at a list's length appends) sets one",
+  "  member and keeps the rest of the file's object. As with `--path`, `true` and `false` become",
+  "  booleans and whole numbers numbers; anything else stays a string, so a fraction (Aurora's",
+  "  `0.5` ACU) goes into the stack file (`pulumi config set --path --type float`).",
+  "- `--set openemr:standard='{\"multiAz\":false}'`: without a path, the whole value, as",
+  "  `pulumi config set` without `--path` sets it. It replaces the file's object; the plan prints a",
+  "  note naming the keys that are no longer set.",
+  "- A `--set` wins over the file, encrypted (`secure:`) values included. The offline plan cannot",
+  "  decrypt those: it names each one the program reads (any `openemr:` value, `aws:region`) and",
+  "  asks for `--set <key>=<value>`; provider secrets such as `aws:secretKey` are not needed.",
+];
 
 function shown(doc: SettingDoc): string {
   if (doc.required) return "(required)";
@@ -39,11 +57,9 @@ export function renderReadmeReference(): string {
     "|---|---|---|",
     ...commonSettingDocs().map(row),
     "",
-    "Each preset's settings live under one object key (`openemr:<preset>`), merged over these",
-    "defaults in code, so a stack sets only what differs:",
-    "`pulumi config set --path 'openemr:express.instanceType' t4g.micro`.",
+    ...CONFIG_RULES,
   ];
-  for (const [preset, schema] of Object.entries(PRESET_SCHEMAS)) {
+  for (const [preset, schema] of Object.entries(PRESET_SETTINGS_SCHEMAS)) {
     lines.push(
       "",
       `#### \`openemr:${preset}\``,

@@ -1,26 +1,34 @@
-// npm run diff -- <base-plan.json> <head-plan.json> [--markdown]
-//
-// Exit codes (also in docs/ci.md):
-//   0  no data-losing change (other changes may be present)
-//   1  a stateful resource (database, volume, file system, bucket, key, vault, secret, log group)
-//      would be destroyed or replaced: its data would be lost
-//   2  bad arguments, or a plan file that cannot be read or is not a plan file
+// npm run diff -- <base-plan.json> <head-plan.json> [--markdown]: the arguments and exit codes
+// (also in docs/ci.md) are in DIFF_CLI, which prints them as the usage text.
 
 import { readFileSync } from "node:fs";
 import { PlanFileError, parsePlanFile } from "../plan/read";
-import { diffPlans, losesData } from "./diff";
+import { defineCli, readArgs, usageText } from "../runtime/cli-args";
+import { diffPlans, needsAttention } from "./diff";
 import { formatMarkdown, formatText } from "./format";
 
-export const USAGE = `usage: npm run diff -- <base-plan.json> <head-plan.json> [--markdown]
+export const DIFF_CLI = defineCli({
+  tool: "diff",
+  summary: `Compares two plan files written by \`npm run plan -- --stack <name> --json <file>\`: resources
+added, removed, changed and replaced (replacements followed through the resources that take a
+replaced resource's ID or name), what each delete or replacement loses, changes \`pulumi up\`
+cannot carry out, policy verdict and monthly cost before and after.`,
+  positionals: [
+    { name: "base-plan.json", help: "the plan before the change (the base branch)" },
+    { name: "head-plan.json", help: "the plan after it" },
+  ],
+  flags: {
+    markdown: { help: "print Markdown (for a pull-request comment) instead of text" },
+  },
+  notes: `Exit codes:
+  0  nothing needs a person's decision (changes, warnings and retained removals may be listed)
+  1  data loss (a stateful resource would be destroyed or replaced), or a change that cannot
+     work as planned (CANNOT APPLY: an architecture change under ignoreChanges, a database
+     downgrade, a parameter group of another family...)
+  2  bad arguments, or a plan file that cannot be read or is not a plan file`,
+});
 
-Compares two plan files written by \`npm run plan -- --stack <name> --json <file>\`: resources
-added, removed, changed and replaced, policy verdict and monthly cost before and after.
-
-  --markdown   print Markdown (for a pull-request comment) instead of text
-
-Exit codes: 0 no data-losing change; 1 a stateful resource would be destroyed or replaced
-(data loss); 2 bad arguments or an unreadable plan file.
-`;
+export const USAGE = usageText(DIFF_CLI);
 
 export interface RunResult {
   code: 0 | 1 | 2;
@@ -33,23 +41,10 @@ export type ReadFile = (path: string) => string;
 const readUtf8: ReadFile = (path) => readFileSync(path, "utf8");
 
 export function run(argv: string[], read: ReadFile = readUtf8): RunResult {
-  const files: string[] = [];
-  let markdown = false;
-  for (const arg of argv) {
-    if (arg === "--help" || arg === "-h") return { code: 0, stdout: USAGE, stderr: "" };
-    if (arg === "--markdown") markdown = true;
-    else if (arg.startsWith("-")) {
-      return { code: 2, stdout: "", stderr: `error: unknown option ${arg}\n\n${USAGE}` };
-    } else files.push(arg);
-  }
-  const [basePath, headPath] = files;
-  if (files.length !== 2 || basePath === undefined || headPath === undefined) {
-    return {
-      code: 2,
-      stdout: "",
-      stderr: `error: expected two plan files, got ${files.length}\n\n${USAGE}`,
-    };
-  }
+  const parsed = readArgs(DIFF_CLI, argv);
+  if ("exit" in parsed) return parsed.exit;
+  const [basePath, headPath] = parsed.args.positionals;
+  const { markdown } = parsed.args.flags;
 
   const load = (path: string) => {
     let content: string;
@@ -65,7 +60,7 @@ export function run(argv: string[], read: ReadFile = readUtf8): RunResult {
   try {
     const diff = diffPlans(load(basePath), load(headPath));
     return {
-      code: diff.dataLoss.some(losesData) ? 1 : 0,
+      code: needsAttention(diff) ? 1 : 0,
       stdout: markdown ? formatMarkdown(diff) : formatText(diff),
       stderr: "",
     };

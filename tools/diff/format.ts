@@ -5,6 +5,7 @@ import type { PolicyViolation } from "../plan/types";
 import {
   type CostDiff,
   type DataLossWarning,
+  type Finding,
   type InputChange,
   type OptionChange,
   type PlanDiff,
@@ -13,6 +14,7 @@ import {
   type ReplacedResource,
   losesData,
 } from "./diff";
+import { sourcePhrase, sourceVerb, type ChangeSource } from "./values";
 
 /** Rows of the resource table above this many are folded away in Markdown. */
 export const MARKDOWN_FOLD_ROWS = 25;
@@ -32,10 +34,19 @@ function signedMoney(n: number): string {
   return `${n < 0 ? "-" : "+"}${money(Math.abs(n))}`;
 }
 
+/**
+ * What is known of an input's new value, after its name: " (may change)", or for a value that
+ * comes from a replaced or new resource " (known after deploy: X is replaced)".
+ */
+function inputNote(i: InputChange): string {
+  if (i.from) {
+    return ` (${i.certainty === "changed" ? "known after deploy" : "may change"}: ${sourcePhrase(i.from)})`;
+  }
+  return i.certainty === "may-change" ? " (may change)" : "";
+}
+
 function inputList(inputs: InputChange[]): string {
-  return inputs
-    .map((i) => (i.certainty === "may-change" ? `${i.name} (may change)` : i.name))
-    .join(", ");
+  return inputs.map((i) => `${i.name}${inputNote(i)}`).join(", ");
 }
 
 function optionList(options: OptionChange[]): string {
@@ -60,14 +71,67 @@ function otherInputs(r: ReplacedResource): InputChange[] {
   return r.inputs.filter((i) => !r.triggers.some((t) => t.name === i.name));
 }
 
+/** How names and prose are written: plain for the terminal, code and escaped text for Markdown. */
+interface Words {
+  name: (s: string) => string;
+  text: (s: string) => string;
+}
+
+const PLAIN: Words = { name: (s) => s, text: (s) => s };
+
+/** "subnetId comes from openemr-dev-net-vpc, which is replaced". */
+function comesFrom(input: string, from: ChangeSource, w: Words): string {
+  return `${w.name(input)}${w.text(" comes from ")}${w.name(from.name)}${w.text(`, which ${sourceVerb(from)}`)}`;
+}
+
+/**
+ * Why a resource is replaced, in words: the inputs that force it, and for a propagated replacement
+ * the replaced or new resource each input comes from.
+ */
+function replaceReasons(r: ReplacedResource, w: Words): string[] {
+  if (r.reason === "urn-changed") {
+    const parts = [w.text("URN changed (renamed or re-parented without an alias)")];
+    if (r.triggers.length > 0) {
+      const names = r.triggers.map((t) => w.name(t.name)).join(", ");
+      parts.push(`${names}${w.text(" would force it even with one")}`);
+    }
+    return parts;
+  }
+  const parts: string[] = [];
+  const literal = r.triggers.filter((t) => !t.from);
+  if (literal.length > 0) {
+    const certain = literal.some((t) => t.certainty === "changed");
+    const list = literal
+      .map((t) => `${w.name(t.name)}${t.certainty === "may-change" ? w.text(" (may change)") : ""}`)
+      .join(", ");
+    parts.push(`${w.text(certain ? "forced by " : "possible: depends on ")}${list}`);
+  }
+  const wired = (certainty: InputChange["certainty"]) =>
+    r.triggers.flatMap((t) =>
+      t.from && t.certainty === certainty ? [comesFrom(t.name, t.from, w)] : [],
+    );
+  if (r.after.remote) {
+    parts.push(
+      w.text(
+        "a remote component: the resources it creates are not in the plan, and its IDs are new",
+      ),
+    );
+  }
+  const sure = wired("changed");
+  if (sure.length > 0) parts.push(`${w.text("replaced because ")}${sure.join(", and ")}`);
+  const maybe = wired("may-change");
+  if (maybe.length > 0) {
+    parts.push(
+      `${w.text("possibly replaced: ")}${maybe.join(", and ")}${w.text(" (the new value may equal the old)")}`,
+    );
+  }
+  return parts;
+}
+
 function replaceDetail(r: ReplacedResource): string {
   const also = otherInputs(r);
-  const tail = also.length > 0 ? `; also ${inputList(also)}` : "";
-  if (r.reason === "urn-changed") {
-    return `URN changed (renamed or re-parented without an alias)${tail}`;
-  }
-  const verb = r.certain ? "forced by" : "possible: depends on";
-  return `${verb} ${inputList(r.triggers)}${tail}`;
+  const tail = also.length > 0 ? [`also ${inputList(also)}`] : [];
+  return [...replaceReasons(r, PLAIN), ...tail].join("; ");
 }
 
 function replaceName(r: ReplacedResource): string {
@@ -116,6 +180,20 @@ function lossCountLine(d: PlanDiff): string {
   const n = d.dataLoss.filter(losesData).length;
   const noun = n === 1 ? "stateful resource" : "stateful resources";
   return `DATA LOSS: ${n} ${noun} would be destroyed or replaced`;
+}
+
+function errorsOf(d: PlanDiff): Finding[] {
+  return d.findings.filter((f) => f.level === "error");
+}
+
+function warningsOf(d: PlanDiff): Finding[] {
+  return d.findings.filter((f) => f.level === "warning");
+}
+
+function errorCountLine(n: number): string {
+  return n === 1
+    ? "CANNOT APPLY: 1 change would fail or break its resource"
+    : `CANNOT APPLY: ${n} changes would fail or break their resources`;
 }
 
 function policyState(p: PolicySummary | undefined): string {
@@ -196,6 +274,19 @@ export function formatText(d: PlanDiff): string {
     out.push("");
   }
 
+  const errors = errorsOf(d);
+  if (errors.length > 0) {
+    out.push(`!! ${errorCountLine(errors.length)}`);
+    for (const f of errors) out.push(`!!   ${f.type} "${f.name}": ${f.message}`);
+    out.push("");
+  }
+  const warnings = warningsOf(d);
+  if (warnings.length > 0) {
+    out.push("Warnings:");
+    for (const f of warnings) out.push(`  ! ${f.type} "${f.name}": ${f.message}`);
+    out.push("");
+  }
+
   out.push(`Resources: ${countsLine(d)}`);
   for (const r of d.added) out.push(`  + ${r.type}  ${r.name}`);
   for (const r of d.removed) {
@@ -244,11 +335,7 @@ function text(s: string, cell = false): string {
 
 /** Input names for a table cell. */
 function mdInputs(inputs: InputChange[]): string {
-  return inputs
-    .map((i) =>
-      i.certainty === "may-change" ? `${code(i.name, true)} (may change)` : code(i.name, true),
-    )
-    .join(", ");
+  return inputs.map((i) => `${code(i.name, true)}${text(inputNote(i), true)}`).join(", ");
 }
 
 function mdChange(inputs: InputChange[], options: OptionChange[]): string {
@@ -260,11 +347,9 @@ function mdChange(inputs: InputChange[], options: OptionChange[]): string {
 
 function mdReplace(r: ReplacedResource): string {
   const also = otherInputs(r);
-  const tail = also.length > 0 ? `; also ${mdInputs(also)}` : "";
-  if (r.reason === "urn-changed") {
-    return `URN changed (renamed or re-parented without an alias)${tail}`;
-  }
-  return `${r.certain ? "forced by" : "possible: depends on"} ${mdInputs(r.triggers)}${tail}`;
+  const tail = also.length > 0 ? [`also ${mdInputs(also)}`] : [];
+  const words: Words = { name: (n) => code(n, true), text: (t) => text(t, true) };
+  return [...replaceReasons(r, words), ...tail].join("; ");
 }
 
 function mdViolation(prefix: string, v: PolicyViolation): string {
@@ -301,6 +386,19 @@ export function formatMarkdown(d: PlanDiff): string {
       const sentence = details.join("; ");
       out.push(`> - **${what}** ${code(w.type)} ${code(w.name)}: ${text(loses)} — ${sentence}.`);
     }
+    out.push("");
+  }
+
+  const errors = errorsOf(d);
+  if (errors.length > 0) {
+    out.push("> [!CAUTION]", `> **${text(errorCountLine(errors.length))}**`);
+    for (const f of errors) out.push(`> - ${code(f.type)} ${code(f.name)}: ${text(f.message)}.`);
+    out.push("");
+  }
+  const warnings = warningsOf(d);
+  if (warnings.length > 0) {
+    out.push("> [!WARNING]", "> **Warnings**");
+    for (const f of warnings) out.push(`> - ${code(f.type)} ${code(f.name)}: ${text(f.message)}.`);
     out.push("");
   }
 

@@ -1,14 +1,23 @@
-// node -r ./tools/runtime/register.js tools/monitoring-docs/cli.ts [--write]: records the plans of
-// the tiers docs/monitoring.md describes and prints the document, or writes it with --write.
-// Exit 0; 1 when a plan fails; 2 on an unknown argument.
+// npm run monitoring-docs [-- --write]: records the plans of the tiers docs/monitoring.md describes
+// and prints the document, or writes it (the arguments and exit codes in MONITORING_DOCS_CLI).
 import * as fs from "fs";
 import * as path from "path";
 import { planStack } from "../pipeline/plan-stack";
+import { argsOrExitCode, defineCli } from "../runtime/cli-args";
 import { MONITORING_TIERS, renderMonitoringDoc, type TierPlan } from "./render";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = "docs/monitoring.md";
-const USAGE = "usage: node -r ./tools/runtime/register.js tools/monitoring-docs/cli.ts [--write]";
+
+export const MONITORING_DOCS_CLI = defineCli({
+  tool: "monitoring-docs",
+  summary: `Records the plans of the tiers ${DOC} describes and prints the document: every alarm of
+every tier, its threshold and the first thing to do when it fires.`,
+  flags: {
+    write: { help: `write it to ${DOC} instead` },
+  },
+  notes: "Exit codes: 0 done; 1 a plan failed; 2 bad arguments.",
+});
 
 /** The plans of MONITORING_TIERS, recorded one after another as `npm run plan` records them. */
 export async function recordTierPlans(): Promise<TierPlan[]> {
@@ -22,17 +31,10 @@ export async function recordTierPlans(): Promise<TierPlan[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const unknown = argv.filter((a) => a !== "--write" && a !== "--help" && a !== "-h");
-  if (unknown.length > 0) {
-    console.error(`monitoring-docs: unknown argument ${unknown[0]}\n${USAGE}`);
-    return 2;
-  }
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = argsOrExitCode(MONITORING_DOCS_CLI, argv);
+  if (typeof parsed === "number") return parsed;
   const doc = renderMonitoringDoc(await recordTierPlans());
-  if (!argv.includes("--write")) {
+  if (!parsed.flags.write) {
     process.stdout.write(doc);
     return 0;
   }
@@ -41,12 +43,14 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(`monitoring-docs failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`monitoring-docs failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,56 +1,46 @@
-// npm run plan -- --stack <name> [--set key=value ...] [--json <file>]
-// Exit 0: no mandatory policy violation; 1: a mandatory violation; 2: bad arguments or config, or a
-// name, identifier or description AWS would refuse (tools/aws-rules); 3: a generated secret would
-// have reached the plan in clear text (a bug; nothing is written).
+// npm run plan -- --stack <name> [--set key=value ...] [--json <file>] [--diagram [file]]: the
+// arguments and exit codes are in PLAN_CLI (also the usage text). Names AWS would refuse:
+// tools/aws-rules.
 import * as fs from "fs";
 import { ConfigError } from "../../config";
 import { AwsRuleError } from "../aws-rules/check";
+import { renderDiagram } from "../diagram/render";
 import { SecretLeakError, type StackPlan, planStack } from "./plan-stack";
 import { StackFileError } from "../plan/stack";
+import { argsOrExitCode, defineCli, usageText } from "../runtime/cli-args";
 
-class UsageError extends Error {}
+export const PLAN_CLI = defineCli({
+  tool: "plan",
+  summary: `Runs the program of a stack offline (in-process, against Pulumi's mock engine) and
+prints its resources by component, counts by type, stack outputs, policy verdict and monthly cost.`,
+  flags: {
+    stack: { value: "name", required: true, help: "the stack file Pulumi.<name>.yaml" },
+    set: {
+      value: "key=value",
+      repeatable: true,
+      help: "override a config key of the stack file; a key without a namespace is openemr:'s",
+    },
+    json: { value: "file", help: "also write the plan file (docs/architecture.md)" },
+    diagram: {
+      value: "file",
+      optionalValue: true,
+      help: "the stack's architecture diagram (Mermaid): written to the file, or printed instead of the summary when no file (or -) is given",
+    },
+  },
+  notes: `Exit codes: 0 no mandatory policy violation; 1 a mandatory violation; 2 bad arguments or
+config, or a name, identifier or description AWS would refuse; 3 a generated secret would have
+reached the plan in clear text (a bug; nothing is written).`,
+});
 
-function parseArgs(argv: string[]): { stack: string; sets: string[]; json?: string } {
-  const sets: string[] = [];
-  let stack: string | undefined;
-  let json: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === "--stack") stack = next();
-    else if (arg === "--set") sets.push(next());
-    else if (arg === "--json") json = next();
-    else throw new UsageError(`unknown argument ${arg}`);
-  }
-  if (!stack) throw new UsageError("--stack <name> is required");
-  return { stack, sets, json };
-}
+const USAGE = usageText(PLAN_CLI).trimEnd();
 
-const USAGE = "usage: npm run plan -- --stack <name> [--set key=value ...] [--json <file>]";
-
-async function main(): Promise<number> {
-  let args: ReturnType<typeof parseArgs>;
-  try {
-    const argv = process.argv.slice(2);
-    if (argv.includes("--help") || argv.includes("-h")) {
-      console.log(USAGE);
-      return 0;
-    }
-    args = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`plan: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+async function main(argv: string[]): Promise<number> {
+  const parsed = argsOrExitCode(PLAN_CLI, argv);
+  if (typeof parsed === "number") return parsed;
+  const args = parsed.flags;
   let result: StackPlan;
   try {
-    result = await planStack(args.stack, args.sets);
+    result = await planStack(args.stack, args.set);
   } catch (err) {
     if (err instanceof StackFileError) {
       console.error(`plan: ${err.message}\n${USAGE}`);
@@ -71,14 +61,21 @@ async function main(): Promise<number> {
     throw err;
   }
   if (args.json) fs.writeFileSync(args.json, result.json + "\n");
-  console.log(result.summary);
+  if (args.diagram === true || args.diagram === "-") {
+    process.stdout.write(renderDiagram(result.plan));
+  } else {
+    if (args.diagram) fs.writeFileSync(args.diagram, renderDiagram(result.plan));
+    console.log(result.summary);
+  }
   return result.plan.policy && !result.plan.policy.passed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`plan: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(2);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`plan: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(2);
+    },
+  );
+}

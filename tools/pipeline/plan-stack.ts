@@ -3,12 +3,19 @@
 // (tools/cost) and the leak check. `npm run plan`, `npm run compare` and the tests all come through
 // here; it is the one place that composes the plan model with the tools that judge and price it.
 import * as path from "path";
-import { parseConfig } from "../../config";
+import { ConfigError, parseConfig, type OpenEmrConfig } from "../../config";
 import { AwsRuleError, checkAwsRules } from "../aws-rules/check";
 import { estimateCost } from "../cost/estimate";
 import { PRICES } from "../cost/prices";
 import { runProgram } from "../plan/run";
-import { DEFAULT_REGION, PROJECT, applyOverrides, readStackConfig } from "../plan/stack";
+import {
+  DEFAULT_REGION,
+  PROJECT,
+  applyOverrides,
+  programConfig,
+  readStackConfig,
+  type EncryptedSetting,
+} from "../plan/stack";
 import { renderSummary } from "../plan/summary";
 import type { PlanFile } from "../plan/types";
 import { runPolicyPack } from "../policy/run";
@@ -30,10 +37,38 @@ export class SecretLeakError extends Error {}
 
 export interface StackPlan {
   plan: PlanFile;
-  /** The readable summary `npm run plan` prints. */
+  /** What the --set overrides did that could be missed (a stack file's object replaced whole). */
+  notes: string[];
+  /** The readable summary `npm run plan` prints, the notes first. */
   summary: string;
   /** The plan file's text. */
   json: string;
+}
+
+/** A problem names this key (the key itself, or a member of it). */
+function concerns(problem: string, key: string): boolean {
+  return problem.startsWith(key) && /^[:.[ ]/.test(problem.slice(key.length));
+}
+
+/**
+ * The config checked as `pulumi up` would check it. Secure values the plan cannot decrypt are
+ * reported with every problem of the rest; problems of the keys that hold them are left out, since
+ * they are about the placeholder, not the value.
+ */
+function validate(
+  values: Record<string, string>,
+  encrypted: EncryptedSetting[],
+  stack: string,
+): OpenEmrConfig {
+  if (encrypted.length === 0) return parseConfig(values, { stack });
+  const problems = encrypted.map((e) => e.problem);
+  try {
+    parseConfig(values, { stack });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems.filter((p) => !encrypted.some((e) => concerns(p, e.key))));
+  }
+  throw new ConfigError(problems);
 }
 
 /**
@@ -47,13 +82,15 @@ export async function planStack(
   root: string = ROOT,
   stackName: string = stack,
 ): Promise<StackPlan> {
-  const config = applyOverrides(readStackConfig(stack, root), sets);
-  const preset = parseConfig(config, { stack: stackName }).preset;
+  const stackConfig = applyOverrides(readStackConfig(stack, root), sets);
+  const { values: config, encrypted } = programConfig(stackConfig);
+  const preset = validate(config, encrypted, stackName).preset;
   const region = config["aws:region"] ?? DEFAULT_REGION;
   const run = await runProgram({ project: PROJECT, stack: stackName, region, preset, config });
   const plan = await enrichPlan(run.plan);
   const json = JSON.stringify(plan, null, 2);
-  const summary = renderSummary(plan);
+  const { notes } = stackConfig;
+  const summary = [...notes.map((n) => `note: ${n}`), renderSummary(plan)].join("\n");
   const leaked = run.secretsProduced.filter((s) => json.includes(s) || summary.includes(s));
   if (leaked.length > 0) {
     throw new SecretLeakError(
@@ -62,5 +99,5 @@ export async function planStack(
   }
   const violations = checkAwsRules(plan);
   if (violations.length > 0) throw new AwsRuleError(stackName, violations, plan);
-  return { plan, summary, json };
+  return { plan, notes, summary, json };
 }

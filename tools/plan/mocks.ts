@@ -17,7 +17,7 @@ const SUBNET_ID_TIER: Record<string, string> = { public: "pub", private: "prv", 
  * so plans from before and after it was built from @pulumi/aws resources compare as AWS would
  * see them: the same subnets.
  */
-function networkId(type: string, name: string): string | undefined {
+export function networkId(type: string, name: string): string | undefined {
   const subnet = type === T.subnet ? SUBNET_NAME.exec(name) : null;
   if (subnet)
     return `subnet-${SUBNET_ID_TIER[subnet[2]]}${Number(subnet[3]) - 1}-${hash(subnet[1])}`;

@@ -1,47 +1,38 @@
-// npm run policy -- --plan <file> [--config <file or inline JSON>]
-// Runs the policy pack over a plan file and prints its violations.
-// Exit codes: 0 no mandatory violation, 1 mandatory violation, 2 bad arguments or unreadable input.
+// npm run policy -- --plan <file> [--config <file or inline JSON>]: the arguments and exit codes
+// are in POLICY_CLI (also the usage text).
 
 import { readFileSync } from "node:fs";
 import { byLevel } from "../plan/blocks";
 import { coercePlan } from "../plan/read";
 import type { PlanFile, PolicyBlock } from "../plan/types";
+import { argsOrExitCode, defineCli, usageText } from "../runtime/cli-args";
 import { PolicyConfigError, runPolicyPack, violationResourceName } from "./run";
 
-const USAGE =
-  "usage: npm run policy -- --plan <plan.json> [--config <policy-config.json | '{...}'>]";
+export const POLICY_CLI = defineCli({
+  tool: "policy",
+  summary: "Runs the policy pack over a plan file and prints its violations.",
+  flags: {
+    plan: {
+      value: "plan.json",
+      required: true,
+      help: "a plan file, as npm run plan -- --json writes it",
+    },
+    config: {
+      value: "file | '{...}'",
+      help: `the pack's configuration: a JSON file (policy/config.prod.json) or inline JSON such as
+'{"all":"advisory"}'`,
+    },
+  },
+  notes: `Exit codes: 0 no mandatory violation; 1 a mandatory violation; 2 bad arguments or
+unreadable input.`,
+});
+
+const USAGE = usageText(POLICY_CLI).trimEnd();
 
 class UsageError extends Error {}
 
 interface Writer {
   write(text: string): unknown;
-}
-
-function parseArgs(argv: string[]): { plan: string; config?: string } {
-  const out: { plan?: string; config?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=")
-        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-        : [arg, undefined];
-    if (flag !== "--plan" && flag !== "--config") {
-      throw new UsageError(`unknown argument "${arg}"`);
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === "") {
-      throw new UsageError(`${flag} needs a value`);
-    }
-    if (flag === "--plan") {
-      out.plan = value;
-    } else {
-      out.config = value;
-    }
-  }
-  if (out.plan === undefined) {
-    throw new UsageError("--plan is required");
-  }
-  return { plan: out.plan, config: out.config };
 }
 
 function readJson(path: string, what: string): unknown {
@@ -114,12 +105,10 @@ export async function main(
   out: Writer = process.stdout,
   err: Writer = process.stderr,
 ): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    out.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = argsOrExitCode(POLICY_CLI, argv, out, err);
+  if (typeof parsed === "number") return parsed;
   try {
-    const args = parseArgs(argv);
+    const args = parsed.flags;
     const plan = asPlan(readJson(args.plan, "plan file"), args.plan);
     // Without --config, the config the workflows pass for the plan's stack (runPolicyPack).
     const config = args.config === undefined ? undefined : readConfig(args.config);

@@ -1,0 +1,344 @@
+// Changes the plan shows as fine that `pulumi up` cannot carry out, or that do not do what they
+// look like: an input held back by ignoreChanges while another one moves away from it, user data a
+// running host never reads again, database versions RDS refuses, groups that do not fit the
+// engine, subnet groups asked to move to another VPC.
+
+import type { PlanIndex } from "../plan/plan-index";
+import { T } from "../plan/tokens";
+import type { PlanResource } from "../plan/types";
+import { str } from "../plan/values";
+import { compareVersions, familyOf, majorOf } from "./engine-versions";
+import { architectureOf } from "./instance-types";
+import type { Matched, Source } from "./propagation";
+import { ignores, sourcePhrase, type LeafChange } from "./values";
+
+export interface Finding {
+  /** error: `pulumi up` fails or leaves the resource broken; warning: it works, with a catch. */
+  level: "error" | "warning";
+  urn: string;
+  type: string;
+  name: string;
+  message: string;
+}
+
+export interface FindingContext {
+  matched: Matched[];
+  /** Matched resources that are replaced, with the inputs that force it. */
+  replaced: ReadonlyMap<Matched, LeafChange[]>;
+  /** Head resources that are new, replaced or changing remote components, by head URN. */
+  sources: ReadonlyMap<string, Source>;
+  head: PlanIndex;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs held back while another changes: (type, held input, changing input, check)
+
+interface HeldInputRule {
+  type: string;
+  /** What keeps the deployed resource from following the plan, in words; undefined when nothing does. */
+  held: (head: PlanResource) => string | undefined;
+  /** The input whose planned change does not work while the held one stays as deployed. */
+  changing: string;
+  level: Finding["level"];
+  /** The consequence, or undefined when the change works. */
+  check: (base: PlanResource, head: PlanResource, replaced: boolean) => string | undefined;
+}
+
+const heldByIgnoreChanges =
+  (input: string) =>
+  (r: PlanResource): string | undefined =>
+    ignores(r.opts.ignoreChanges, input) ? `${input} is in ignoreChanges` : undefined;
+
+/** Two known, different string values. */
+function changedString(base: PlanResource, head: PlanResource, input: string) {
+  const a = str(base.props[input]);
+  const b = str(head.props[input]);
+  return a !== undefined && b !== undefined && a !== b ? { before: a, after: b } : undefined;
+}
+
+export const HELD_INPUT_RULES: readonly HeldInputRule[] = [
+  {
+    // The engine substitutes an ignored input's deployed value before it diffs, for an update
+    // and for a replacement alike: the instance keeps the AMI it runs.
+    type: T.ec2Instance,
+    held: heldByIgnoreChanges("ami"),
+    changing: "instanceType",
+    level: "error",
+    check: (base, head) => {
+      const c = changedString(base, head, "instanceType");
+      if (!c) return undefined;
+      const from = architectureOf(c.before);
+      const to = architectureOf(c.after);
+      if (!from || !to || from === to) return undefined;
+      return `instanceType ${c.before} → ${c.after} moves it from ${from} to ${to} while ami is in ignoreChanges: the instance keeps its ${from} AMI; an ${to} instance type cannot boot it: replace the instance (with ami out of ignoreChanges for that update; the data on its root volume is lost) or keep the architecture`;
+    },
+  },
+  {
+    type: T.ec2Instance,
+    held: heldByIgnoreChanges("userData"),
+    changing: "userData",
+    level: "warning",
+    check: (base, head) =>
+      changedString(base, head, "userData")
+        ? "userData changes but is in ignoreChanges: the running host never sees the new user data"
+        : undefined,
+  },
+  {
+    // cloud-init runs write_files and runcmd once per instance: a stop and start does not rerun them
+    type: T.ec2Instance,
+    held: (r) =>
+      !ignores(r.opts.ignoreChanges, "userData") && r.props.userDataReplaceOnChange !== true
+        ? "userDataReplaceOnChange is false"
+        : undefined,
+    changing: "userData",
+    level: "warning",
+    check: (base, head, replaced) =>
+      !replaced && changedString(base, head, "userData")
+        ? "userData changes with userDataReplaceOnChange false: the instance is stopped and started to take it, and cloud-init runs user data on an instance's first boot only: the running host never sees the new user data (apply the change on the host, or replace the instance)"
+        : undefined,
+  },
+];
+
+function finding(r: PlanResource, level: Finding["level"], message: string): Finding {
+  return { level, urn: r.urn, type: r.type, name: r.name, message };
+}
+
+function heldInputFindings(m: Matched, replaced: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const rule of HELD_INPUT_RULES) {
+    if (rule.type !== m.head.type || rule.held(m.head) === undefined) continue;
+    const message = rule.check(m.base, m.head, replaced);
+    if (message) out.push(finding(m.head, rule.level, message));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases: versions, parameter and option groups
+
+interface DatabaseShape {
+  /** The input naming its parameter group, and that group's type. */
+  parameterGroup: { input: string; type: string };
+  optionGroup?: { input: string; type: string };
+}
+
+const DATABASES: Readonly<Record<string, DatabaseShape>> = {
+  [T.rdsInstance]: {
+    parameterGroup: { input: "parameterGroupName", type: T.rdsParameterGroup },
+    optionGroup: { input: "optionGroupName", type: T.rdsOptionGroup },
+  },
+  [T.rdsCluster]: {
+    parameterGroup: { input: "dbClusterParameterGroupName", type: T.rdsClusterParameterGroup },
+  },
+};
+
+/** The engine version a database runs after the update: an ignored change leaves the deployed one. */
+function runningVersion(m: Matched): { version: string; ignored: boolean } | undefined {
+  const ignored = ignores(m.head.opts.ignoreChanges, "engineVersion");
+  const version = str((ignored ? m.base : m.head).props.engineVersion);
+  return version === undefined ? undefined : { version, ignored };
+}
+
+function versionFindings(m: Matched, engine: string): Finding[] {
+  if (ignores(m.head.opts.ignoreChanges, "engineVersion")) return [];
+  const c = changedString(m.base, m.head, "engineVersion");
+  if (!c) return [];
+  const order = compareVersions(c.after, c.before);
+  if (order === 0) return [];
+  const major = majorOf(engine, c.before) !== majorOf(engine, c.after);
+  const what = `engineVersion ${c.before} → ${c.after}`;
+  if (order < 0) {
+    return [
+      finding(
+        m.head,
+        "error",
+        major
+          ? `${what} is a major downgrade: RDS cannot downgrade a database in place and refuses the change; restore a snapshot into a new ${engine} ${c.after} database instead`
+          : `${what} is a downgrade: RDS refuses to downgrade a database in place`,
+      ),
+    ];
+  }
+  if (!major) return [];
+  if (m.head.props.allowMajorVersionUpgrade !== true) {
+    return [
+      finding(
+        m.head,
+        "error",
+        `${what} is a major upgrade: RDS refuses it unless allowMajorVersionUpgrade is true`,
+      ),
+    ];
+  }
+  return [
+    finding(
+      m.head,
+      "warning",
+      `${what} is a major upgrade in place: the database is unavailable while it upgrades, and it cannot be undone (RDS refuses downgrades): take a snapshot first`,
+    ),
+  ];
+}
+
+/** How an input of a database changes: literally, or because the group it names is replaced or new. */
+function groupChange(m: Matched, input: string): string | undefined {
+  const leaf = m.leaves.find((l) => l.path[0] === input);
+  if (!leaf) return undefined;
+  if (leaf.from) return sourcePhrase(leaf.from);
+  const c = changedString(m.base, m.head, input);
+  return c ? `${c.before} → ${c.after}` : undefined;
+}
+
+function groupFindings(m: Matched, shape: DatabaseShape, head: PlanIndex): Finding[] {
+  const out: Finding[] = [];
+  const engine = str(m.head.props.engine);
+  const running = runningVersion(m);
+  const runs = running
+    ? `${engine ?? ""} ${running.version}${running.ignored ? " (its engineVersion change is in ignoreChanges)" : ""}`
+    : undefined;
+
+  const pgInput = shape.parameterGroup.input;
+  const pgChange = groupChange(m, pgInput);
+  const pg = head.refs(m.head, pgInput, shape.parameterGroup.type)[0];
+  const family = pg ? str(pg.props.family) : undefined;
+  const wanted = engine && running ? familyOf(engine, running.version) : undefined;
+  const versionMoved = changedString(m.base, m.head, "engineVersion") !== undefined;
+  if (pg && family && wanted && family !== wanted && (pgChange || versionMoved)) {
+    out.push(
+      finding(
+        m.head,
+        "error",
+        `${pgInput} names ${pg.name} (family ${family}) but the database runs ${runs ?? "another version"}: RDS refuses a parameter group of another family (${wanted})`,
+      ),
+    );
+  } else if (pgChange) {
+    out.push(
+      finding(
+        m.head,
+        "warning",
+        `${pgInput} changes (${pgChange}): the database takes the new group at once, but its static parameters apply only after a reboot (pending-reboot until then)`,
+      ),
+    );
+  }
+
+  if (shape.optionGroup) {
+    const ogInput = shape.optionGroup.input;
+    const ogChange = groupChange(m, ogInput);
+    const og = head.refs(m.head, ogInput, shape.optionGroup.type)[0];
+    const ogMajor = og ? str(og.props.majorEngineVersion) : undefined;
+    const major = engine && running ? majorOf(engine, running.version) : undefined;
+    if (og && ogMajor && major && ogMajor !== major && (ogChange || versionMoved)) {
+      out.push(
+        finding(
+          m.head,
+          "error",
+          `${ogInput} names ${og.name} (for ${engine ?? ""} ${ogMajor}) but the database runs ${runs ?? "another version"}: RDS refuses an option group of another major`,
+        ),
+      );
+    } else if (ogChange && m.head.props.applyImmediately !== true) {
+      out.push(
+        finding(
+          m.head,
+          "warning",
+          `${ogInput} changes (${ogChange}) with applyImmediately false: RDS moves the database to the new option group in its next maintenance window, and deleting the old group fails while the database still uses it`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function databaseFindings(m: Matched, head: PlanIndex): Finding[] {
+  const shape = DATABASES[m.head.type];
+  const engine = str(m.head.props.engine);
+  if (!shape || !engine) return [];
+  return [...versionFindings(m, engine), ...groupFindings(m, shape, head)];
+}
+
+/**
+ * A group replaced under the name it has: the AWS provider replaces an explicitly named resource
+ * delete-before-create (pulumi-terraform#465, so the two never clash on the name), and RDS refuses
+ * to delete a parameter or option group while a database is a member of it.
+ */
+function sameNameGroupFindings(ctx: FindingContext): Finding[] {
+  const replacedUrns = new Set([...ctx.replaced.keys()].map((m) => m.head.urn));
+  const out: Finding[] = [];
+  for (const [m] of ctx.replaced) {
+    const name = str(m.head.props.name);
+    if (!name || name !== str(m.base.props.name)) continue;
+    const users: string[] = [];
+    for (const [dbType, shape] of Object.entries(DATABASES)) {
+      for (const g of [shape.parameterGroup, shape.optionGroup]) {
+        if (!g || g.type !== m.head.type) continue;
+        for (const db of ctx.head.referrers(m.head, dbType, g.input)) {
+          if (!replacedUrns.has(db.urn)) users.push(db.name);
+        }
+      }
+    }
+    if (users.length === 0) continue;
+    out.push(
+      finding(
+        m.head,
+        "error",
+        `replaced under the same name ${name}: an explicitly named resource is deleted before its replacement is created, and RDS refuses to delete a group that ${[...new Set(users)].sort().join(", ")} still uses; give the new group another name (the family in the name lets both exist)`,
+      ),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subnet groups moving to another VPC
+
+const VPC_TYPES: ReadonlySet<string> = new Set([T.vpc]);
+
+/** Head URNs of new or replaced VPCs, and of subnets that are new or replaced in one. */
+function movedNetwork(ctx: FindingContext): Set<string> {
+  const moved = new Set<string>();
+  for (const [urn, s] of ctx.sources) {
+    if (VPC_TYPES.has(s.type) && s.change !== "changed") moved.add(urn);
+  }
+  for (const [urn, s] of ctx.sources) {
+    if (s.type !== T.subnet || s.change === "changed") continue;
+    const subnet = ctx.head.get(urn);
+    const vpcs = subnet?.propertyDependencies.vpcId ?? [];
+    if (vpcs.some((v) => moved.has(v))) moved.add(urn);
+  }
+  return moved;
+}
+
+function subnetGroupFindings(ctx: FindingContext): Finding[] {
+  const moved = movedNetwork(ctx);
+  if (moved.size === 0) return [];
+  const out: Finding[] = [];
+  for (const m of ctx.matched) {
+    if (m.head.type !== T.rdsSubnetGroup || ctx.replaced.has(m)) continue;
+    const from = (m.head.propertyDependencies.subnetIds ?? []).filter((u) => moved.has(u));
+    if (from.length === 0) continue;
+    const names = [...new Set(from.map((u) => ctx.head.get(u)?.name ?? u))].sort().join(", ");
+    out.push(
+      finding(
+        m.head,
+        "error",
+        `subnetIds move to subnets in a new VPC (from ${names}): RDS does not move a DB subnet group to another VPC in place; move the database to a new subnet group in the new VPC, or restore it there from a snapshot`,
+      ),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function findFindings(ctx: FindingContext): Finding[] {
+  const out: Finding[] = [];
+  for (const m of ctx.matched) {
+    const replaced = ctx.replaced.has(m);
+    out.push(...heldInputFindings(m, replaced));
+    if (!replaced) out.push(...databaseFindings(m, ctx.head));
+  }
+  out.push(...sameNameGroupFindings(ctx), ...subnetGroupFindings(ctx));
+  return out.sort(
+    (x, y) =>
+      Number(x.level === "warning") - Number(y.level === "warning") ||
+      (x.type < y.type ? -1 : x.type > y.type ? 1 : 0) ||
+      (x.name < y.name ? -1 : x.name > y.name ? 1 : 0) ||
+      (x.message < y.message ? -1 : x.message > y.message ? 1 : 0),
+  );
+}
