@@ -327,7 +327,11 @@ export class AuditTrail extends pulumi.ComponentResource {
         purpose: "audit-trail",
         // the bucket keeps trail files at least as long as the log groups keep events
         expireAfterDays: args.retentionDays + 1,
-        noncurrentExpireAfterDays: 30,
+        noncurrentExpireAfterDays: args.retentionDays + 1,
+        // nobody (the deploy role, a stolen admin session) deletes or overwrites a trail file
+        // before the retention ends; a protected stack's lock (COMPLIANCE) binds the root user too.
+        // CloudTrail's own log file validation signs what it wrote; the lock keeps it there.
+        objectLock: { mode: args.protect ? "COMPLIANCE" : "GOVERNANCE", days: args.retentionDays },
         protect: args.protect,
         extraStatements: (bucketArn) =>
           pulumi.all([identity.accountId, region, partition]).apply(([account, r, p]) => {

@@ -132,6 +132,26 @@ describe("audit trail bucket policy", () => {
         expect(forCloudTrail[1].Resource).to.match(new RegExp(`/AWSLogs/${ACCOUNT}/\\*$`));
         expect(trail.opts.dependsOn).to.include(policies[0].urn);
       });
+
+      it("locks every trail file for the log retention (COMPLIANCE: the stack protects its data), and keeps versions as long", () => {
+        const group = one(plan, "aws:cloudwatch/logGroup:LogGroup", "-audit-events");
+        const days = prop<number>(group, "retentionInDays");
+        const lock = one(
+          plan,
+          "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+          "-audit-logs-object-lock",
+        );
+        expect(prop(lock, "rule")).to.deep.equal({
+          defaultRetention: { mode: "COMPLIANCE", days },
+        });
+        const lifecycle = one(
+          plan,
+          "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+          "-audit-logs-lifecycle",
+        );
+        const rules = JSON.stringify(prop(lifecycle, "rules"));
+        expect(rules).to.contain(`"noncurrentDays":${days + 1}`);
+      });
     });
   }
 });

@@ -305,7 +305,11 @@ describe("docs/security.md against the plans", function () {
       [{ "openemr:preset": "express-plus" }, "GOVERNANCE"],
     ] as const) {
       const plan = planOf("dev", sets);
-      const lock = one(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+      const lock = one(
+        plan,
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "-backups-object-lock",
+      );
       expect(prop(lock, "rule.defaultRetention.mode")).to.equal(mode);
       const days = prop<number>(lock, "rule.defaultRetention.days");
       const lifecycle = ofType(

@@ -145,7 +145,11 @@ describe("express-plus tier (dev stack, protected)", function () {
 
   it("locks every backup for its retention: the host can add backups, nobody can delete one early", () => {
     const bucket = ofType(plan, "aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-backups"))!;
-    const lock = one(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    const lock = one(
+      plan,
+      "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+      "-backups-object-lock",
+    );
     expect(dependencyOf(plan, lock, "bucket").map((r) => r.urn)).to.deep.equal([bucket.urn]);
     expect(prop(lock, "objectLockEnabled")).to.equal("Enabled");
     // protected stack: COMPLIANCE, which not even the account's root user can shorten
