@@ -2,6 +2,10 @@
 // config types, the keys documented in Pulumi.yaml and the README's configuration table all come
 // from here (`npm run config-docs -- --write`; a test fails when they are stale).
 import { z } from "zod";
+import {
+  MAINTENANCE_WINDOW_HOURS,
+  maintenanceWindowProblem,
+} from "../components/maintenance/schedule";
 import { domainProblem } from "../components/naming/domain-names";
 
 /** The namespace the program reads its settings from: `openemr:<key>`. */
@@ -30,6 +34,15 @@ export const CLOUDWATCH_RETENTION_DAYS = [
  * re-pushed for patch releases, so production stacks should also pin openemrImageDigest.
  */
 export const OPENEMR_PRODUCTION_VERSION = "8.0.0";
+
+/**
+ * Early Sunday for US clinics (04:00 EDT, 01:00 PDT), after the nightly jobs: RDS backups
+ * 03:00-04:00, AWS Backup and the host's own backup 05:00, DLM snapshots and RDS maintenance
+ * 06:00-07:00 (UTC).
+ */
+export const DEFAULT_MAINTENANCE_WINDOW = "cron(0 8 ? * SUN *)";
+/** A week: long enough for a broken update to be withdrawn, short for a security fix. */
+export const DEFAULT_PATCH_APPROVAL_DELAY_DAYS = 7;
 
 export const commonSettingsSchema = z.strictObject({
   preset: z
@@ -164,6 +177,26 @@ export const commonSettingsSchema = z.strictObject({
     .optional()
     .describe(
       "express-plus, standard, fargate (default create) — create: a CloudTrail trail for this stack; existing: the account already has an organization trail. Plain express creates no trail and refuses the key.",
+    ),
+  maintenanceWindow: z
+    .string()
+    .superRefine((expression, ctx) => {
+      const problem = maintenanceWindowProblem(expression);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .default(DEFAULT_MAINTENANCE_WINDOW)
+    .describe(
+      `EC2 tiers: when Patch Manager installs the approved operating-system updates and reboots if needed, a Systems Manager maintenance-window cron expression in UTC (six fields); the window lasts ${MAINTENANCE_WINDOW_HOURS.duration} hours.`,
+    ),
+  // Patch Manager PatchRule ApproveAfterDays: 0 to 360 (SSM API Reference, PatchRule)
+  patchApprovalDelayDays: z
+    .number({ error: "must be a whole number of days" })
+    .int({ message: "must be a whole number of days" })
+    .min(0, { message: "must be at least 0 days" })
+    .max(360, { message: "must be at most 360 days (Patch Manager's ApproveAfterDays)" })
+    .default(DEFAULT_PATCH_APPROVAL_DELAY_DAYS)
+    .describe(
+      "EC2 tiers: days after its release before Patch Manager installs an Amazon Linux 2023 security or bug-fix update.",
     ),
 });
 

@@ -3,6 +3,12 @@ import * as aws from "@pulumi/aws";
 import type { Monitoring } from "../alarms/monitoring";
 import { SessionLogging, startSessionCommand } from "../admin/session-logging";
 import { retainedLogGroups } from "../logs/log-group";
+import { HostPatching, PATCH_GROUP_TAG } from "../maintenance/patching";
+import { HostUpgrade, preUpgradeSnapshotStatements } from "../maintenance/upgrade";
+import {
+  DEFAULT_MAINTENANCE_WINDOW,
+  DEFAULT_PATCH_APPROVAL_DELAY_DAYS,
+} from "../../presets/common";
 import { passwordParameters } from "../secrets/generated-password";
 import { openemrHostStartScript } from "../service/openemr-container";
 import type { TierCommonArgs, TierOutputs } from "../tiers/types";
@@ -53,10 +59,27 @@ export interface OpenEmrHostArgs extends Pick<
   policyStatements?: pulumi.Input<aws.iam.PolicyStatement[]>;
   /** The stack's alarms: the host adds its own (instance status). */
   monitoring: Monitoring;
+  /** openemr:maintenanceWindow (the host's weekly patch run); default the setting's default. */
+  maintenanceWindow?: string;
+  /** openemr:patchApprovalDelayDays; default the setting's default. */
+  patchApprovalDelayDays?: number;
+  /**
+   * An RDS database (standard): an upgrade first snapshots it, and the host may snapshot this
+   * instance only (preUpgradeSnapshotStatements). Without it the upgrade backs up with the host's
+   * own openemr-backup.
+   */
+  preUpgradeSnapshot?: {
+    dbInstanceArn: pulumi.Input<string>;
+    dbInstanceIdentifier: pulumi.Input<string>;
+  };
 }
 
 export interface OpenEmrHost {
   instance: WebInstance;
+  /** The association that moves the host to the stack's image, and its document. */
+  upgrade: HostUpgrade;
+  /** The host's patch baseline and weekly maintenance window. */
+  patching: HostPatching;
   /** SSM parameter names of the generated passwords, by key (dbUser, admin, and the extra ones). */
   passwords: Record<string, string>;
   logGroups: Record<string, aws.cloudwatch.LogGroup>;
@@ -73,7 +96,9 @@ const upperSnake = (key: string): string =>
 /**
  * One OpenEMR host as every EC2 tier runs it: its generated passwords in SSM, its log groups, the
  * user data (deploy.env, the boot scripts, the container start script), the instance with a role
- * that reads only this stack's parameters, and the instance's status alarm.
+ * that reads only this stack's parameters, the instance's status alarm, and its day-2 care: the
+ * OpenEMR upgrade association (maintenance/upgrade.ts) and the weekly OS patching
+ * (maintenance/patching.ts).
  *
  * A sub-assembly, not a component: its resources are the tier's children, so adopting it moved no
  * resource (same names, same parents, no aliases needed).
@@ -121,14 +146,24 @@ export function openemrHost(
 
   const arn = (service: string, resource: pulumi.Input<string>) =>
     pulumi.interpolate`arn:${partition}:${service}:${args.region}:${identity.accountId}:${resource}`;
+  const snapshot = args.preUpgradeSnapshot;
+  const upgradeStatements: pulumi.Input<aws.iam.PolicyStatement[]> = snapshot
+    ? pulumi
+        .all([
+          snapshot.dbInstanceArn,
+          arn("rds", pulumi.interpolate`snapshot:${snapshot.dbInstanceIdentifier}`),
+        ])
+        .apply(([dbArn, snapshotPrefix]) => preUpgradeSnapshotStatements(dbArn, snapshotPrefix))
+    : [];
   const statements = pulumi
     .all([
       arn("ssm", `parameter${args.parameterPrefix}/*`),
       pulumi.all(Object.values(logGroups).map((group) => group.arn)),
       adminShell.instanceStatements,
       args.policyStatements ?? [],
+      upgradeStatements,
     ])
-    .apply(([paramArn, ownGroups, session, own]): aws.iam.PolicyStatement[] => [
+    .apply(([paramArn, ownGroups, session, own, upgrade]): aws.iam.PolicyStatement[] => [
       { Sid: "ReadOwnParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: paramArn },
       {
         Sid: "ReportHealth",
@@ -148,6 +183,7 @@ export function openemrHost(
       },
       ...session,
       ...own,
+      ...upgrade,
     ]);
 
   const logNames = pulumi.all(
@@ -191,6 +227,9 @@ export function openemrHost(
       ),
     );
 
+  // the patch group selects the host's baseline; WebInstance takes no tags of its own, so the
+  // tag is added to its instance here
+  const patchGroup = name;
   const instance = new WebInstance(
     `${name}-web`,
     {
@@ -201,7 +240,11 @@ export function openemrHost(
       policyStatements: statements,
       protect: args.protect,
     },
-    { ...opts, dependsOn: Object.values(logGroups) },
+    {
+      ...opts,
+      dependsOn: Object.values(logGroups),
+      transformations: [instanceTags({ [PATCH_GROUP_TAG]: patchGroup })],
+    },
   );
 
   args.monitoring.alarm("web-status-failed", "the web server fails its instance status check", {
@@ -218,8 +261,33 @@ export function openemrHost(
   hostAlarms(args, instance.instance.id);
 
   const instanceId = instance.instance.id;
+  const upgrade = new HostUpgrade(
+    `${name}-upgrade`,
+    {
+      instanceId,
+      image: args.openemrImage,
+      stack: args.stack,
+      systemLogGroup: `${args.logGroupPrefix}/system`,
+      monitoring: args.monitoring,
+    },
+    opts,
+  );
+  const patching = new HostPatching(
+    `${name}-patching`,
+    {
+      instanceId,
+      patchGroup,
+      schedule: args.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
+      approvalDelayDays: args.patchApprovalDelayDays ?? DEFAULT_PATCH_APPROVAL_DELAY_DAYS,
+      logGroupName: logGroups.system.name,
+      monitoring: args.monitoring,
+    },
+    opts,
+  );
   return {
     instance,
+    upgrade,
+    patching,
     passwords,
     logGroups,
     access: {
@@ -229,6 +297,14 @@ export function openemrHost(
       adminShellCommand: startSessionCommand(args.region, instanceId, adminShell.documentName),
     },
   };
+}
+
+/** Adds `tags` to the EC2 instance among the resources the option is given to (and their children). */
+function instanceTags(tags: Record<string, string>): pulumi.ResourceTransformation {
+  return ({ type, props, opts }) =>
+    type === "aws:ec2/instance:Instance"
+      ? { props: { ...props, tags: { ...(props.tags as Record<string, string>), ...tags } }, opts }
+      : undefined;
 }
 
 /**

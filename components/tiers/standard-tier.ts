@@ -121,6 +121,8 @@ export class StandardTier extends pulumi.ComponentResource {
         // local backup, restore and certificate scripts are not installed
         backupMode: "aws-backup",
         scripts: ["bootstrap.sh"],
+        // an OpenEMR upgrade migrates the database: it snapshots it first
+        preUpgradeSnapshot: { dbInstanceArn: db.arn, dbInstanceIdentifier: db.instance.identifier },
         tlsDatabase: true,
         siteAddress: useLoadBalancer ? args.domain : undefined,
         env: {

@@ -126,6 +126,11 @@ describe("cost estimate", () => {
         ["Custom metric OpenEMR/OpenEMRAnswers (published every hour: $0.30/month)", 0.3],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
         [
+          "Custom metric OpenEMR/UpgradeSucceeded (published in 31 of 730 hours × $0.30/month)",
+          0.01,
+        ],
+        ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
+        [
           "Custom metric OpenEMR/BackupSucceeded (published in 31 of 730 hours × $0.30/month)",
           0.01,
         ],
@@ -143,7 +148,7 @@ describe("cost estimate", () => {
         ["Custom metric OpenEMR/disk_used_percent (published every hour: $0.30/month)", 0.3],
         ["CloudWatch standard alarm (1 metric × $0.10/month)", 0.1],
       ]);
-      expect(cost.monthlyUsd).to.equal(20.64);
+      expect(cost.monthlyUsd).to.equal(20.75);
       expect(cost.currency).to.equal("USD");
     });
 

@@ -56,4 +56,20 @@ describe("npm run diff on the dev stack's plans", function () {
     ]);
     expect(needsAttention(d)).to.equal(true);
   });
+
+  it("an OpenEMR version change on an EC2 tier is the upgrade association's parameter; a lower one cannot apply", async () => {
+    const at = (version: string) => planStack("dev", { "openemr:openemrVersion": version });
+    const down = diffPlans(dev, await at("7.0.3"));
+    expect(down.changed.map((c) => c.type).sort()).to.deep.equal([T.ec2Instance, T.ssmAssociation]);
+    expect(down.findings.filter((f) => f.level === "error").map((f) => f.type)).to.deep.equal([
+      T.ssmAssociation,
+    ]);
+    expect(down.findings[0].message).to.contain("openemr/openemr:7.0.3 is a downgrade");
+    expect(needsAttention(down)).to.equal(true);
+    const up = diffPlans(await at("7.0.3"), dev);
+    expect(up.findings.filter((f) => f.level === "error")).to.deep.equal([]);
+    expect(up.findings.map((f) => f.message).join("\n")).to.contain("an OpenEMR upgrade");
+    expect(up.dataLoss).to.deep.equal([]);
+    expect(needsAttention(up)).to.equal(false);
+  });
 });

@@ -100,7 +100,7 @@ describe("express tier (dev stack)", function () {
       "/openemr/dev/database",
       "/openemr/dev/system",
     ]);
-    const doc = one(plan, "aws:ssm/document:Document");
+    const doc = one(plan, "aws:ssm/document:Document", "-admin-shell");
     expect(prop(doc, "documentType")).to.equal("Session");
     expect(plan.outputs.adminShellCommand).to.match(
       /^aws ssm start-session --region us-east-1 --target i-\S+ --document-name openemr-dev-admin-shell$/,
@@ -162,7 +162,7 @@ describe("express tier (dev stack)", function () {
     // this stack's policy only, by its ARN
     expect(pattern.resources).to.have.length(1);
     expect(dependencyOf(plan, rule, "eventPattern").map((r) => r.urn)).to.deep.equal([policy.urn]);
-    const target = one(plan, "aws:cloudwatch/eventTarget:EventTarget");
+    const target = one(plan, "aws:cloudwatch/eventTarget:EventTarget", "-snapshots-failed-target");
     const topic = one(plan, "aws:sns/topic:Topic");
     expect(dependencyOf(plan, target, "arn").map((r) => r.urn)).to.deep.equal([topic.urn]);
     const topicPolicy = JSON.parse(

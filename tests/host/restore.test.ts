@@ -6,50 +6,26 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { parse } from "yaml";
-import { renderUserData } from "../../components/compute/user-data";
+import { Clinic } from "../../tools/restore-drill/clinic";
+import { FakeHost, SCRIPTS_DIR, type StackSettings } from "../../tools/restore-drill/host";
+import { installScripts } from "../../tools/restore-drill/installed";
+import { mariadbBinaries, MariaDbServer } from "../../tools/restore-drill/server";
 import {
   accounts,
+  appView,
   canLogIn,
-  canRead,
+  installStack,
+  sqlconf,
+  stackAServer,
+  stackSettings,
+} from "../../tools/restore-drill/stack";
+import {
   compareDatabases,
   type DatabaseState,
   databaseState,
-  expectedSqlconf,
-  installDatabaseB,
-  installFilesB,
-  type S3Drill,
-  s3Drill,
-  seedDatabaseA,
-  sqlconf,
-  stackSettings,
-  summary,
-} from "../../tools/restore-drill/drill";
-import { FakeHost, ROOT, SCRIPTS_DIR, type StackSettings } from "../../tools/restore-drill/host";
-import { mariadbBinaries, MariaDbServer } from "../../tools/restore-drill/server";
+} from "../../tools/restore-drill/state";
 
 const SQLCONF = "default/sqlconf.php";
-const TS_REGISTER = path.join(ROOT, "tools/runtime/register.js");
-
-function gunzip(file: string): string {
-  return zlib.gunzipSync(fs.readFileSync(file)).toString("utf8");
-}
-
-/** A write_files entry's content as cloud-init decodes it. */
-function decoded(file: { content: string; encoding?: string }): Buffer {
-  switch (file.encoding ?? "text/plain") {
-    case "gz+b64":
-    case "gzip+base64":
-      return zlib.gunzipSync(Buffer.from(file.content, "base64"));
-    case "b64":
-    case "base64":
-      return Buffer.from(file.content, "base64");
-    case "text/plain":
-      return Buffer.from(file.content, "utf8");
-    default:
-      throw new Error(`write_files encoding ${file.encoding} not handled here`);
-  }
-}
 
 /** The usage text as restore.sh's usage() holds it. */
 function usageText(): string {
@@ -66,13 +42,7 @@ describe("host scripts: openemr-restore as cloud-init installs it", () => {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-usage-"));
     // the user data of an express stack, written out as cloud-init's write_files would
-    const doc = parse(renderUserData({ STACK: "usage", REGION: "us-east-1" }, ["restore.sh"])) as {
-      write_files: { path: string; permissions: string; content: string; encoding?: string }[];
-    };
-    const file = doc.write_files.find((f) => f.path === "/usr/local/sbin/openemr-restore");
-    if (!file) throw new Error("user data does not install openemr-restore");
-    installed = path.join(dir, "openemr-restore");
-    fs.writeFileSync(installed, decoded(file), { mode: parseInt(file.permissions, 8) });
+    installed = path.join(installScripts(dir, ["restore.sh"]), "restore.sh");
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -115,30 +85,33 @@ describe("host scripts: the harness", () => {
   it("has fake commands that pass shellcheck", () => {
     const dir = path.join(__dirname, "../../tools/restore-drill/fake");
     const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
-    expect(files).to.have.length(3);
+    expect(files.map((f) => path.basename(f)).sort()).to.deep.equal([
+      "aws.sh",
+      "date.sh",
+      "docker.sh",
+      "systemctl.sh",
+    ]);
     const r = spawnSync("shellcheck", ["--severity=style", ...files], { encoding: "utf8" });
     expect(r.error, "shellcheck must be installed (Debian package shellcheck)").to.equal(undefined);
     expect(r.stdout).to.equal("");
   });
 
-  it("npm run restore-drill: --help prints the usage, an unknown flag exits 2", () => {
-    const cli = (arg: string) =>
-      spawnSync(
-        process.execPath,
-        ["-r", TS_REGISTER, path.join(ROOT, "tools/restore-drill/cli.ts"), arg],
-        {
-          encoding: "utf8",
-        },
+  it("shows the scripts the drill's clock (a date they name themselves stays theirs), or the real one", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-date-"));
+    try {
+      const host = new FakeHost(dir);
+      const probe = path.join(dir, "probe.sh");
+      fs.writeFileSync(probe, "date -u +%G-W%V; date -u +%Y%m%dT%H%M%SZ; date -d @0 -u +%F\n");
+      host.now = "2026-03-09T05:00:00Z";
+      expect(host.run(probe).stdout).to.equal("2026-W11\n20260309T050000Z\n1970-01-01\n");
+      host.now = undefined;
+      const [week] = host.run(probe).stdout.split("\n");
+      expect(week).to.equal(
+        spawnSync("date", ["-u", "+%G-W%V"], { encoding: "utf8" }).stdout.trim(),
       );
-    const help = cli("--help");
-    expect(help.status).to.equal(0);
-    expect(help.stdout).to.match(/^Usage: npm run restore-drill/);
-    expect(help.stdout).to.contain(
-      "restore drill: restored N tables, M rows, K files; mismatches X",
-    );
-    const bad = cli("--nope");
-    expect(bad.status).to.equal(2);
-    expect(bad.stderr).to.contain("unknown argument --nope");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails with what to install when MariaDB is missing", () => {
@@ -168,194 +141,110 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Stack A on the host, its practice seeded (the drill's, day one). */
+  function stackA(mode: "s3" | "local"): StackSettings {
+    const a = stackSettings("stack-a", mode);
+    host.wipe();
+    host.configure(a);
+    stackAServer(server, a);
+    new Clinic(server, host).seed("2026-03-02", a.userPassword);
+    return a;
+  }
+
   /** A new stack B on the host: fresh instance, its installer's database and site. */
   function newStackB(mode: "s3" | "local", userPassword?: string): StackSettings {
     const b = stackSettings("stack-b", mode);
     if (userPassword) b.userPassword = userPassword;
     host.wipe();
     host.configure(b);
-    installDatabaseB(server, b);
-    installFilesB(host, b);
+    installStack(server, host, b);
     return b;
   }
 
   const readSqlconf = (): string =>
     fs.readFileSync(path.join(host.volume("openemr-sites"), SQLCONF), "utf8");
 
-  describe("express-plus: S3 sets restored into a new stack with --from-bucket", () => {
-    let drill: S3Drill;
-    before(async () => {
-      drill = await s3Drill(server, host);
+  describe("express-plus: what the drill does not reach", () => {
+    let a: StackSettings;
+
+    before(() => {
+      a = stackA("s3");
+      host.now = "2026-03-02T05:00:00Z";
+      const r = host.run("backup.sh");
+      expect(r.status, host.log("openemr-backup.log")).to.equal(0);
     });
 
-    it("finds nothing amiss (the drill's own comparison)", () => {
-      expect(drill.mismatches).to.deep.equal([]);
-      expect(summary(drill)).to.equal(
-        "restore drill: restored 5 tables, 157 rows, 9 files; mismatches 0",
+    after(() => {
+      host.now = undefined;
+    });
+
+    it("refuses a configured site without --force, touching nothing", () => {
+      newStackB("s3");
+      const before = databaseState(server);
+      const r = host.run("restore.sh", ["2026-W10", "20260302T050000Z", "--from-bucket", a.bucket]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.equal(
+        "a configured OpenEMR site is here: restore into a new stack, or pass --force\n",
       );
-    });
-
-    it("backed up a full set, then an incremental set, of the openemr database alone", () => {
-      expect(drill.runs.full.status).to.equal(0);
-      expect(drill.runs.incremental.status).to.equal(0);
-      expect(drill.stamps).to.have.length(2);
-      const [first, second] = drill.stamps.map((stamp) =>
-        fs
-          .readdirSync(path.join(host.bucketDir(drill.a.bucket), "openemr", drill.week, stamp))
-          .sort(),
-      );
-      expect(first).to.deep.equal(["database.sql.gz", "files-full.tar.gz"]);
-      // a new ISO week between the two runs starts a new chain
-      expect(second[0]).to.equal("database.sql.gz");
-      expect(second[1]).to.match(/^files-(incremental|full)\.tar\.gz$/);
-      const dump = gunzip(
-        path.join(
-          host.bucketDir(drill.a.bucket),
-          "openemr",
-          drill.week,
-          drill.stamps[1],
-          "database.sql.gz",
-        ),
-      );
-      // tables and routines, then the views' final structure: both times openemr alone
-      expect(new Set(dump.match(/^-- Current Database: .*$/gm))).to.deep.equal(
-        new Set(["-- Current Database: `openemr`"]),
-      );
-      expect(dump).to.contain("CREATE TABLE `patient_data`");
-      expect(dump).to.match(/CREATE DEFINER=`openemr`@`%` PROCEDURE `patient_count`/);
-      expect(dump).to.match(/TRIGGER documents_log AFTER INSERT/);
-      expect(dump).to.match(/EVENT `purge_log`/);
-      expect(dump).not.to.contain("global_priv");
-    });
-
-    it("lists A's sets with --list --from-bucket", () => {
-      expect(drill.runs.list.status).to.equal(0);
-      const keys = drill.runs.list.stdout.split("\n").filter(Boolean);
-      expect(keys).to.have.length(4);
-      for (const key of keys)
-        expect(key).to.match(/^openemr\/\d{4}-W\d\d\/\d{8}T\d{6}Z\/[a-z-]+\.(sql|tar)\.gz$/);
-    });
-
-    it("restores every table, row and database object of A", () => {
-      expect(drill.runs.restore.status, drill.runs.restore.stderr).to.equal(0);
-      const now = databaseState(server);
-      expect(compareDatabases(drill.databaseA, now)).to.deep.equal([]);
-      expect(now.tables.get("patient_data")?.rows).to.equal(150);
-      expect(now.tables.has("installer_only"), "B's own table is gone").to.equal(false);
-      expect([...now.objects.keys()].sort()).to.deep.equal([
-        "event purge_log",
-        "routine patient_count",
-        "trigger documents_log",
-        "view patient_names",
-      ]);
-    });
-
-    it("restores every file of A's last set, and only those", () => {
-      const now = host.files();
-      const want = new Map(drill.filesA);
-      const conf = `openemr-sites/${SQLCONF}`;
-      expect(now.get(conf)).to.match(/^file /);
-      now.delete(conf);
-      want.delete(conf);
-      expect(now).to.deep.equal(want);
-      expect([...now.keys()]).to.include("openemr-sites/default/documents/3/new-upload.pdf");
-      expect([...now.keys()]).not.to.include("openemr-sites/default/documents/1/scratch.tmp");
-      expect([...now.keys()]).not.to.include(
-        "openemr-sites/default/documents/logs_and_misc/installer.log",
-      );
-    });
-
-    it("keeps B's credentials: root and openemr with B's passwords, sqlconf.php with B's", () => {
-      server.mustSql("FLUSH PRIVILEGES");
-      const b = drill.b;
-      const check = canRead(server, { user: "openemr", password: b.userPassword });
-      expect(check.ok, check.detail).to.equal(true);
-      expect(canLogIn(server, { user: "root", password: b.rootPassword })).to.equal(true);
-      expect(canLogIn(server, { user: "root", password: drill.a.rootPassword })).to.equal(false);
-      expect(canLogIn(server, { user: "openemr", password: drill.a.userPassword })).to.equal(false);
-      expect(readSqlconf()).to.equal(expectedSqlconf(drill.sqlconfA, b.userPassword));
-      expect(readSqlconf()).to.contain(`$pass\t= '${b.userPassword}';`);
-    });
-
-    it("stops OpenEMR for the restore and starts it again", () => {
-      expect(drill.beforeRestoreCalls).to.deep.equal([]);
-      expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
-    });
-
-    it("lets B back up afterwards, to its own bucket with its own key", () => {
-      expect(drill.runs.after.status).to.equal(0);
-      expect(host.metric("BackupSucceeded")).to.deep.equal([1]);
-      const uploads = host
-        .calls("aws")
-        .filter((c) => c.startsWith("s3 cp") && c.includes("s3://stack-b"));
-      expect(uploads).to.have.length(2);
-      for (const u of uploads) {
-        expect(u).to.contain(
-          "--sse aws:kms --sse-kms-key-id arn:aws:kms:us-east-1:111122223333:key/stack-b",
-        );
-      }
-      const sets = fs.readdirSync(path.join(host.bucketDir(drill.b.bucket), "openemr"));
-      expect(sets).to.have.length(1);
-    });
-
-    it("lists B's own bucket without --from-bucket", () => {
-      const r = host.run("restore.sh", ["--list"]);
-      expect(r.status).to.equal(0);
-      const keys = r.stdout.split("\n").filter(Boolean);
-      expect(keys).to.have.length(2);
-      expect(keys.every((k) => k.endsWith(".gz"))).to.equal(true);
-    });
-
-    it("would notice a changed BLOB byte, a lost row and a changed file (the comparison can fail)", () => {
-      const conf = `openemr-sites/${SQLCONF}`;
-      const files = (): Map<string, string> => {
-        const m = host.files();
-        m.delete(conf);
-        return m;
-      };
-      const want = new Map(drill.filesA);
-      want.delete(conf);
-      expect(files()).to.deep.equal(want);
-      fs.appendFileSync(path.join(host.volume("openemr-sites"), "default/images/logo.png"), "x");
-      expect(files()).not.to.deep.equal(want);
-      server.mustSql(
-        "UPDATE openemr.patient_data SET photo = CONCAT(SUBSTR(photo, 1, 7), CHAR(255 - ASCII(SUBSTR(photo, 8, 1))), SUBSTR(photo, 9)) WHERE id = 9",
-      );
-      server.mustSql("DELETE FROM openemr.log");
-      const diff = compareDatabases(drill.databaseA, databaseState(server));
-      expect(diff.some((d) => d.startsWith("table patient_data: checksum"))).to.equal(true);
-      expect(diff.some((d) => d.startsWith("table patient_data: content"))).to.equal(true);
-      expect(diff.some((d) => d.startsWith("table log: rows 0"))).to.equal(true);
+      expect(databaseState(server)).to.deep.equal(before);
+      expect(host.calls("systemctl")).to.deep.equal([]);
+      expect(host.calls("aws")).to.deep.equal([]);
     });
 
     it("fails clearly for a week that has no sets, before touching anything", () => {
-      host.clearCalls();
+      newStackB("s3");
       const r = host.run("restore.sh", [
         "1999-W01",
         "19990101T000000Z",
         "--from-bucket",
-        drill.a.bucket,
+        a.bucket,
         "--force",
       ]);
       expect(r.status).to.equal(1);
       expect(r.stderr).to.contain("cannot list s3://stack-a-backups/openemr/1999-W01/");
       expect(host.calls("systemctl")).to.deep.equal([]);
     });
+
+    it("fails clearly for a stamp the week does not have, before touching anything", () => {
+      newStackB("s3");
+      const r = host.run("restore.sh", [
+        "2026-W10",
+        "20260302T040000Z",
+        "--from-bucket",
+        a.bucket,
+        "--force",
+      ]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.equal("no backup set 2026-W10/20260302T040000Z\n");
+      expect(host.calls("systemctl")).to.deep.equal([]);
+    });
+
+    it("lists the stack's own bucket without --from-bucket", () => {
+      const b = newStackB("s3");
+      host.now = "2026-03-03T05:00:00Z";
+      expect(host.run("backup.sh").status, host.log("openemr-backup.log")).to.equal(0);
+      const r = host.run("restore.sh", ["--list"]);
+      expect(r.status).to.equal(0);
+      expect(r.stdout).to.equal(
+        "openemr/2026-W10/20260303T050000Z/database.sql.gz\nopenemr/2026-W10/20260303T050000Z/files-full.tar.gz\n",
+      );
+      expect(host.calls("aws").filter((c) => c.startsWith("s3 ls"))).to.deep.equal([
+        `s3 ls --region us-east-1 --recursive s3://${b.bucket}/openemr/`,
+      ]);
+    });
   });
 
   describe("express: local dumps", () => {
     let a: StackSettings;
     let databaseA: DatabaseState;
+    let viewA: string;
     let newDump: string;
     let oldDump: string;
     /** the new stack of the --local tests */
     let b: StackSettings;
 
     before(() => {
-      a = stackSettings("stack-a", "local");
-      host.wipe();
-      host.configure(a);
-      seedDatabaseA(server, a);
+      a = stackA("local");
       const r = host.run("backup.sh");
       expect(r.status, host.log("openemr-backup.log")).to.equal(0);
       expect(host.metric("BackupSucceeded")).to.deep.equal([1]);
@@ -381,14 +270,21 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
         ),
       );
       databaseA = databaseState(server);
-      expect(databaseA.tables.get("patient_data")?.rows).to.equal(150);
+      expect(databaseA.tables.get("patient_data")?.rows).to.equal(3200);
+      const view = appView(server, { user: "openemr", password: a.userPassword }, [
+        ...databaseA.tables.keys(),
+      ]);
+      expect(view.ok, view.output).to.equal(true);
+      viewA = view.output;
     });
 
     function expectRestoredWithCredentialsOf(stack: StackSettings): void {
       server.mustSql("FLUSH PRIVILEGES");
       expect(compareDatabases(databaseA, databaseState(server))).to.deep.equal([]);
-      const check = canRead(server, { user: "openemr", password: stack.userPassword });
-      expect(check.ok, check.detail).to.equal(true);
+      const view = appView(server, { user: "openemr", password: stack.userPassword }, [
+        ...databaseA.tables.keys(),
+      ]);
+      expect(view.output).to.equal(viewA);
       expect(canLogIn(server, { user: "root", password: stack.rootPassword })).to.equal(true);
       expect(canLogIn(server, { user: "root", password: a.rootPassword })).to.equal(false);
       expect(canLogIn(server, { user: "openemr", password: a.userPassword })).to.equal(false);

@@ -47,6 +47,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   [T.secretPolicy]: "resource policies are free",
   [T.ssmAssociation]: "State Manager associations are free",
   [T.ssmDocument]: "Systems Manager documents of your own are free",
+  [T.ssmPatchBaseline]: "Patch Manager is free on EC2 instances",
+  [T.ssmPatchGroup]: "Patch Manager is free on EC2 instances",
+  [T.ssmMaintenanceWindow]: "maintenance windows are free (Run Command on EC2 is free)",
+  [T.ssmMaintenanceWindowTarget]: "maintenance windows are free",
+  [T.ssmMaintenanceWindowTask]: "maintenance windows are free (Run Command on EC2 is free)",
   [T.resolverFirewallRuleGroup]:
     "DNS Firewall rule groups are free (queries are priced on the association)",
   [T.resolverFirewallRule]: "DNS Firewall rules are free (domains and queries are priced)",

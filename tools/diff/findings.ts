@@ -5,9 +5,10 @@
 
 import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
-import type { PlanResource } from "../plan/types";
+import type { PlanResource, PlanValue } from "../plan/types";
 import { str } from "../plan/values";
 import { compareVersions, familyOf, majorOf } from "./engine-versions";
+import { imageChange } from "../../components/maintenance/upgrade";
 import { architectureOf } from "./instance-types";
 import type { Matched, Source } from "./propagation";
 import { ignores, sourcePhrase, type LeafChange } from "./values";
@@ -98,6 +99,69 @@ export const HELD_INPUT_RULES: readonly HeldInputRule[] = [
         : undefined,
   },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// OpenEMR's image: the upgrade association (EC2 tiers) and the task definition's containers (fargate)
+
+/** The OpenEMR images a resource runs, by where they are set. */
+function openemrImages(r: PlanResource): Map<string, string> {
+  const images = new Map<string, string>();
+  if (r.type === T.ssmAssociation) {
+    const image = str((r.props.parameters as Record<string, PlanValue> | undefined)?.image);
+    if (image) images.set("parameters.image", image);
+  }
+  if (r.type === T.ecsTaskDefinition) {
+    const text = str(r.props.containerDefinitions);
+    let containers: unknown = undefined;
+    try {
+      containers = text ? JSON.parse(text) : undefined;
+    } catch {
+      containers = undefined;
+    }
+    for (const c of Array.isArray(containers) ? (containers as Record<string, unknown>[]) : []) {
+      if (
+        typeof c.image === "string" &&
+        typeof c.name === "string" &&
+        c.image.startsWith("openemr/")
+      ) {
+        images.set(`container ${c.name}`, c.image);
+      }
+    }
+  }
+  return images;
+}
+
+/**
+ * A lower OpenEMR version cannot run on the database a higher one has upgraded (OpenEMR has no
+ * downgrade path; upgrade.sh refuses it on the host): an error. A higher one is the upgrade path.
+ */
+function imageFindings(m: Matched): Finding[] {
+  const before = openemrImages(m.base);
+  const out: Finding[] = [];
+  for (const [where, after] of openemrImages(m.head)) {
+    const was = before.get(where);
+    if (was === undefined || was === after) continue;
+    const change = imageChange(was, after);
+    if (change === "downgrade") {
+      out.push(
+        finding(
+          m.head,
+          "error",
+          `${where} ${was} → ${after} is a downgrade: OpenEMR upgrades its database and files when a newer image starts and has no way back; ${m.head.type === T.ssmAssociation ? "the host's upgrade refuses it" : "new tasks would start the older image on the upgraded database"}. Restore a backup taken before the upgrade instead (docs/upgrade.md)`,
+        ),
+      );
+    } else if (change === "upgrade" || change === "digest") {
+      out.push(
+        finding(
+          m.head,
+          "warning",
+          `${where} ${was} → ${after}: an OpenEMR ${change === "upgrade" ? "upgrade" : "image digest change"}; a backup is taken first and the previous image comes back if the new one does not answer (docs/upgrade.md)`,
+        ),
+      );
+    }
+  }
+  return out;
+}
 
 function finding(r: PlanResource, level: Finding["level"], message: string): Finding {
   return { level, urn: r.urn, type: r.type, name: r.name, message };
@@ -330,7 +394,7 @@ export function findFindings(ctx: FindingContext): Finding[] {
   const out: Finding[] = [];
   for (const m of ctx.matched) {
     const replaced = ctx.replaced.has(m);
-    out.push(...heldInputFindings(m, replaced));
+    out.push(...heldInputFindings(m, replaced), ...imageFindings(m));
     if (!replaced) out.push(...databaseFindings(m, ctx.head));
   }
   out.push(...sameNameGroupFindings(ctx), ...subnetGroupFindings(ctx));

@@ -68,6 +68,11 @@ function hash(text: string): string {
   return h.toString(16).padStart(8, "0");
 }
 
+/** A Systems Manager id: `mw-` or `pb-` and 17 hex digits (MaintenanceWindowId, BaselineId). */
+function ssmId(prefix: "mw" | "pb", name: string): string {
+  return `${prefix}-${(hash(name) + hash(`${name}.1`) + hash(`${name}.2`)).slice(0, 17)}`;
+}
+
 export interface PlanMocksOptions {
   region: string;
   /** Secret values the mocks produced (e.g. generated passwords), so tests can check for leaks. */
@@ -232,6 +237,12 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
         case T.ssmParameter:
           state.name = inputs.name ?? args.name;
           break;
+        case T.ssmMaintenanceWindow:
+          state.id = ssmId("mw", args.name);
+          return { id: state.id as string, state };
+        case T.ssmPatchBaseline:
+          state.id = ssmId("pb", args.name);
+          return { id: state.id as string, state };
         case T.secret:
           state.name = inputs.name ?? args.name;
           state.arn = `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${state.name as string}-AbCdEf`;

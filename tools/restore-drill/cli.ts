@@ -1,24 +1,39 @@
-// npm run restore-drill [-- --keep]: backs up a stack with the real backup.sh, restores it into a
-// new stack with the real restore.sh against a private MariaDB server, and compares (the arguments
-// and exit codes in RESTORE_DRILL_CLI, also the usage text).
+// npm run restore-drill [-- --point <n>] [--keep]: the express-plus backup and restore scripts run
+// for real against private MariaDB servers (tools/restore-drill/drill.ts); the arguments and exit
+// codes in RESTORE_DRILL_CLI, also the usage text.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { argsOrExitCode, defineCli } from "../runtime/cli-args";
-import { type DrillResult, s3Drill, summary } from "./drill";
-import { FakeHost } from "./host";
-import { MariaDbServer } from "./server";
+import { argsOrExitCode, defineCli, usageFailure } from "../runtime/cli-args";
+import { DAYS } from "./backups";
+import {
+  DEFAULT_POINT,
+  type DrillResult,
+  LATEST_POINT,
+  parsePoint,
+  runDrill,
+  summary,
+} from "./drill";
 
 export const RESTORE_DRILL_CLI = defineCli({
   tool: "restore-drill",
-  summary: `Backs up stack A with components/compute/scripts/backup.sh (S3 mode: full, then
-incremental), restores the last set into a new stack B with restore.sh --from-bucket, against a
-private MariaDB server (Debian packages mariadb-server and mariadb-client), and compares tables,
-rows and files.`,
+  summary: `Runs components/compute/scripts/backup.sh and restore.sh, the files the user data installs, against
+private MariaDB servers (Debian packages mariadb-server and mariadb-client), with docker, aws,
+systemctl and date stood in for. Stack A's synthetic practice is backed up ${DAYS.length} times (${DAYS[0]} to
+${DAYS[DAYS.length - 1]}, two ISO weeks: a full archive, then incrementals, with rows and files changed in
+between); point <n> is restored into stack B, a new server with nothing in it, and point
+${LATEST_POINT}, the latest, into stack C, a new stack as its installer leaves it, each with its own
+passwords; every table, row, routine and file is compared with stack A's at that point.`,
   flags: {
+    point: {
+      value: "n",
+      help: `the point restored into stack B: 1 to ${LATEST_POINT - 1} (default ${DEFAULT_POINT})`,
+    },
     keep: { help: "keep the temporary directory (printed) for inspection" },
   },
-  notes: `The last line is: restore drill: restored N tables, M rows, K files; mismatches X
+  notes: `One line per step; the last but one gives the elapsed time, the last is:
+restore drill: restored N tables, M rows, K files; mismatches X
+(N, M and K summed over both restores.)
 Exit status: 0 when nothing differs, 1 on a difference or failure, 2 on a bad argument.`,
 });
 
@@ -26,21 +41,26 @@ async function main(argv: string[]): Promise<number> {
   const parsed = argsOrExitCode(RESTORE_DRILL_CLI, argv);
   if (typeof parsed === "number") return parsed;
   const { keep } = parsed.flags;
+  const point = parsed.flags.point === undefined ? DEFAULT_POINT : parsePoint(parsed.flags.point);
+  if (typeof point === "string") {
+    process.stderr.write(usageFailure(RESTORE_DRILL_CLI, point));
+    return 2;
+  }
+  const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-drill-"));
-  let server: MariaDbServer | undefined;
   let result: DrillResult = { tables: 0, rows: 0, files: 0, mismatches: [] };
   try {
-    server = await MariaDbServer.start();
-    result = await s3Drill(server, new FakeHost(path.join(dir, "host"), server));
+    result = await runDrill({ dir, point, log: (line) => console.log(line) });
   } catch (err) {
     // counted as a mismatch, so that the last line still tells
-    result.mismatches.push(`drill failed: ${err instanceof Error ? err.message : String(err)}`);
+    const failure = `drill failed: ${err instanceof Error ? err.message : String(err)}`;
+    console.log(`  mismatch: ${failure}`);
+    result.mismatches.push(failure);
   } finally {
-    await server?.stop();
     if (keep) console.error(`restore-drill: kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
-  for (const m of result.mismatches) console.log(`mismatch: ${m}`);
+  console.log(`elapsed ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(summary(result));
   return result.mismatches.length === 0 ? 0 : 1;
 }

@@ -1,8 +1,10 @@
 // A stand-in for the express instance, in a temporary directory: deploy.env and the secrets (the
 // scripts read them from OPENEMR_ETC), the data directory, one directory per Docker volume, a local
-// directory for S3, and fake docker, systemctl and aws commands first on PATH that record their
-// calls. `docker exec openemr-db sh -c ...` runs the command on this machine against the private
-// MariaDB server, with MARIADB_ROOT_PASSWORD from db.env as the container would have it.
+// directory for S3, fake docker, systemctl and aws commands first on PATH that record their calls,
+// and a fake date that gives the drill's day. `docker exec openemr-db sh -c ...` runs the command on this machine against the
+// private MariaDB server attached, with MARIADB_ROOT_PASSWORD from db.env as the container would
+// have it. A new instance is the same directory wiped: every instance mounts its volumes at the same
+// paths (Docker's /var/lib/docker/volumes/<name>/_data), which the archives record.
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -45,11 +47,13 @@ export class FakeHost {
   readonly bin: string;
   /** Where run() finds the scripts: components/compute/scripts unless a drill swaps them. */
   scriptsDir = SCRIPTS_DIR;
+  /** The clock the scripts see (fake date's FAKE_NOW, anything `date -d` reads); unset: the real one. */
+  now?: string;
   private settings?: StackSettings;
 
   constructor(
     readonly dir: string,
-    private readonly server?: MariaDbServer,
+    server?: MariaDbServer,
   ) {
     this.etc = path.join(dir, "etc");
     this.logDir = path.join(dir, "log");
@@ -57,29 +61,32 @@ export class FakeHost {
     this.bin = path.join(dir, "bin");
     fs.mkdirSync(dir, { recursive: true });
     this.writeCommands();
+    if (server) this.attach(server);
     this.wipe();
   }
 
   private writeCommands(): void {
     fs.mkdirSync(this.bin, { recursive: true });
-    for (const name of ["docker", "systemctl", "aws"]) {
+    for (const name of ["docker", "systemctl", "aws", "date"]) {
       fs.copyFileSync(path.join(FAKE_DIR, `${name}.sh`), path.join(this.bin, name));
       fs.chmodSync(path.join(this.bin, name), 0o755);
     }
-    if (this.server) {
-      // what `mariadb` and `mariadb-dump` are inside the database container
-      const dbBin = path.join(this.dir, "db-bin");
-      fs.mkdirSync(dbBin, { recursive: true });
-      for (const [name, real] of [
-        ["mariadb", this.server.bin.client],
-        ["mariadb-dump", this.server.bin.dump],
-      ]) {
-        fs.writeFileSync(
-          path.join(dbBin, name),
-          `#!/bin/sh\nexec ${sh(real)} --no-defaults --socket=${sh(this.server.socket)} "$@"\n`,
-          { mode: 0o755 },
-        );
-      }
+  }
+
+  /** The database server the openemr-db container runs from now on (a new instance's, say). */
+  attach(server: MariaDbServer): void {
+    // what `mariadb` and `mariadb-dump` are inside the database container
+    const dbBin = path.join(this.dir, "db-bin");
+    fs.mkdirSync(dbBin, { recursive: true });
+    for (const [name, real] of [
+      ["mariadb", server.bin.client],
+      ["mariadb-dump", server.bin.dump],
+    ]) {
+      fs.writeFileSync(
+        path.join(dbBin, name),
+        `#!/bin/sh\nexec ${sh(real)} --no-defaults --socket=${sh(server.socket)} "$@"\n`,
+        { mode: 0o755 },
+      );
     }
   }
 
@@ -156,6 +163,7 @@ export class FakeHost {
         OPENEMR_ETC: this.etc,
         OPENEMR_LOG_DIR: this.logDir,
         FAKE_HOST: this.dir,
+        ...(this.now === undefined ? {} : { FAKE_NOW: this.now }),
         ...extraEnv,
       },
     });

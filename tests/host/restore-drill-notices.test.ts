@@ -1,0 +1,85 @@
+// The restore drill can fail: a corrupted row or file in a restored stack, a restore.sh that applies
+// a later archive, a backup.sh that leaves the routines out. Each shows as exactly its mismatches.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { type DrillReport, runDrill, summary } from "../../tools/restore-drill/drill";
+import { SCRIPTS_DIR } from "../../tools/restore-drill/host";
+
+describe("restore drill: notices what differs", function () {
+  this.timeout(240000);
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "restore-drill-notices-"));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reports one flipped BLOB byte in stack B and one changed file in stack C, and nothing else", async () => {
+    let blob = "";
+    const report = await runDrill({
+      dir,
+      afterRestore: ({ stack, server, host }) => {
+        if (stack.stack === "stack-b") {
+          blob = server.mustSql("SELECT MIN(id) FROM openemr.documents WHERE type = 'blob'").trim();
+          server.mustSql(
+            `UPDATE openemr.documents SET document_data = CONCAT(SUBSTR(document_data, 1, 99), CHAR(255 - ASCII(SUBSTR(document_data, 100, 1))), SUBSTR(document_data, 101)) WHERE id = ${blob}`,
+          );
+        } else {
+          fs.appendFileSync(
+            path.join(host.volume("openemr-sites"), "default/images/logo.png"),
+            "x",
+          );
+        }
+      },
+    });
+    expect(blob).to.match(/^\d+$/);
+    expect(report.mismatches).to.have.length(2);
+    expect(report.mismatches[0]).to.match(
+      new RegExp(
+        `^stack-b \\(point 3\\): table documents: 1 row differs \\(id ${blob}\\); CHECKSUM TABLE \\d+, want \\d+$`,
+      ),
+    );
+    expect(report.mismatches[1]).to.match(
+      /^stack-c \(point 6\): file openemr-sites\/default\/images\/logo\.png: file 644 [0-9a-f]{64}, want file 644 [0-9a-f]{64}$/,
+    );
+    expect(summary(report)).to.match(/; mismatches 2$/);
+  });
+
+  it("reports a restore.sh that applies a later archive and a backup.sh that leaves the routines out", async () => {
+    const scripts = path.join(dir, "scripts");
+    fs.mkdirSync(scripts);
+    const mutate = (file: string, line: string): void => {
+      const text = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+      const broken = text.replace(line, "");
+      expect(broken, `${file} no longer has ${line}`).not.to.equal(text);
+      fs.writeFileSync(path.join(scripts, file), broken);
+    };
+    mutate("restore.sh", '    [[ "${set_stamp}" > "${stamp}" ]] && continue\n');
+    mutate("backup.sh", "--routines ");
+    const report: DrillReport = await runDrill({ dir, scriptsDir: scripts });
+
+    const [b, c] = report.restores.map((r) => r.mismatches);
+    const routines = (stack: string) => [
+      `${stack}: procedure patient_count: missing`,
+      `${stack}: function patient_age: missing`,
+    ];
+    // point 3 got Thursday's archive too: its files, not its tables (the dump is Wednesday's)
+    expect(b).to.include.members(routines("stack-b (point 3)"));
+    expect(b).to.include(
+      "stack-b (point 3): restore.sh applied 20260302T050000Z full, 20260303T050000Z incremental, 20260304T050000Z incremental, 20260305T050000Z incremental, want 20260302T050000Z full, 20260303T050000Z incremental, 20260304T050000Z incremental",
+    );
+    expect(b.filter((m) => m.startsWith("stack-b (point 3): file "))).to.have.length.above(5);
+    expect(b.filter((m) => m.includes(": table "))).to.deep.equal([]);
+    expect(b).to.include(
+      "stack-b (point 3): openemr with the new password reads nothing: ERROR 1305 (42000) at line 11: PROCEDURE openemr.patient_count does not exist",
+    );
+    // the latest point has no later archive to take: only the routines are missing
+    expect(c).to.deep.equal([
+      ...routines("stack-c (point 6)"),
+      "stack-c (point 6): openemr with the new password reads nothing: ERROR 1305 (42000) at line 11: PROCEDURE openemr.patient_count does not exist",
+    ]);
+    expect(report.mismatches).to.have.length(b.length + c.length);
+  });
+});
