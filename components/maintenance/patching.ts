@@ -10,13 +10,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { Monitoring } from "../alarms/monitoring";
-import { nameWithin } from "../naming/aws-names";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { MAINTENANCE_WINDOW_HOURS } from "./schedule";
 
 /** The instance tag Patch Manager reads the patch group from (Patch Manager, "Patch groups"). */
 export const PATCH_GROUP_TAG = "Patch Group";
-/** EventBridge PutRule `Name`: at most 64 characters (the provider autonames `<name>-<7>`). */
-const EVENT_RULE_NAME_MAX = 64;
 /** Seconds Run Command waits for the host to start AWS-RunPatchBaseline before giving up. */
 const DELIVERY_TIMEOUT_SECONDS = 600;
 
@@ -174,7 +172,7 @@ export class HostPatching extends pulumi.ComponentResource {
     this.failedRule = new aws.cloudwatch.EventRule(
       `${name}-failed`,
       {
-        name: nameWithin(`${name}-failed`, EVENT_RULE_NAME_MAX),
+        name: nameWithin(`${name}-failed`, NAME_LIMITS.eventRule),
         description: `${args.patchGroup}: the weekly patch run failed or timed out; read its AWS-RunPatchBaseline output in the host's system log group and the node's patch compliance in Systems Manager`,
         eventPattern: this.window.id.apply((id) => JSON.stringify(patchRunFailedPattern(id))),
       },

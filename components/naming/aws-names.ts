@@ -28,6 +28,8 @@ export const NAME_LIMITS = {
   rdsIdentifier: 63,
   /** IAM CreateRole `RoleName`: at most 64 (the provider's autoname limit too). */
   iamRole: 64,
+  /** EventBridge PutRule `Name`: at most 64 (the provider's autoname limit too). */
+  eventRule: 64,
 } as const;
 
 const HASH_LENGTH = 7;

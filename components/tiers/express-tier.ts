@@ -8,6 +8,7 @@ import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
+import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { SecureBucket } from "../storage/secure-bucket";
 import { alarmOutputs, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
@@ -320,6 +321,7 @@ function snapshotPolicyFailedRule(
   const rule = new aws.cloudwatch.EventRule(
     `${name}-snapshots-failed`,
     {
+      name: nameWithin(`${name}-snapshots-failed`, NAME_LIMITS.eventRule),
       description: `${name}: the snapshot policy went into error; read its status message in the EC2 console (Lifecycle Manager)`,
       eventPattern: policyArn.apply((arn) =>
         JSON.stringify({
