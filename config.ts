@@ -383,6 +383,8 @@ interface Fit {
   common: CommonValues;
   /** The preset's object as given (before its schema's defaults). */
   presetInput: unknown;
+  /** The common settings as given: which ones the stack sets (before the schemas' defaults). */
+  given: (key: string) => boolean;
   /** aws:region, when it is set and valid. */
   region: string | undefined;
   problems: string[];
@@ -489,6 +491,16 @@ function vpcFit({ preset, common, problems }: Fit): void {
   });
 }
 
+/** Patch Manager patches the EC2 tiers' hosts; fargate's tasks run AWS-patched infrastructure. */
+function patchingFit({ preset, given, problems }: Fit): void {
+  if (preset !== "fargate") return;
+  for (const key of ["maintenanceWindow", "patchApprovalDelayDays"].filter(given)) {
+    problems.push(
+      `${ns}:${key}: preset fargate has no host to patch (Fargate patches the infrastructure its tasks run on; a new OpenEMR image rolls out through the service's deployment), so the setting would do nothing. Remove it`,
+    );
+  }
+}
+
 /** Settings the preset would silently ignore, or that cannot work with it, are refused. */
 const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   certificateFit,
@@ -497,6 +509,7 @@ const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   auditTrailFit,
   loadBalancerFit,
   vpcFit,
+  patchingFit,
 ];
 
 /**
@@ -540,6 +553,7 @@ export function parseConfig(
       expressTier: isExpressTier(preset),
       common,
       presetInput: input[preset],
+      given: (key) => input[key] !== undefined,
       region,
       problems,
     };

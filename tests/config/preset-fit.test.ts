@@ -21,6 +21,25 @@ function problemsOf(raw: Record<string, string>): string[] {
 }
 
 describe("config refuses what the preset would ignore", () => {
+  describe("maintenanceWindow and patchApprovalDelayDays", () => {
+    it("are refused on fargate, which has no host to patch, and accepted on the EC2 tiers", () => {
+      const patching = {
+        "openemr:maintenanceWindow": "cron(0 9 ? * SAT *)",
+        "openemr:patchApprovalDelayDays": "3",
+      };
+      expect(problemsOf({ ...LOAD_BALANCED.fargate, ...patching })).to.deep.equal(
+        ["maintenanceWindow", "patchApprovalDelayDays"].map(
+          (key) =>
+            `openemr:${key}: preset fargate has no host to patch (Fargate patches the infrastructure its tasks run on; a new OpenEMR image rolls out through the service's deployment), so the setting would do nothing. Remove it`,
+        ),
+      );
+      expect(problemsOf(LOAD_BALANCED.fargate)).to.deep.equal([]);
+      for (const preset of ["express", "express-plus", "standard"]) {
+        expect(problemsOf({ "openemr:preset": preset, ...patching }), preset).to.deep.equal([]);
+      }
+    });
+  });
+
   describe("acmeEmail", () => {
     it("is refused on the express tiers without the domain and zone it is for", () => {
       for (const preset of ["express", "express-plus"]) {
