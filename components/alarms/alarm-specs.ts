@@ -261,6 +261,29 @@ function arnSuffix(pattern: RegExp, example: string) {
   };
 }
 
+/**
+ * A host job that reports `OpenEMR/<metricName>` = 1 or 0 per stack (backup.sh, upgrade.sh): in
+ * alarm on a 0 within a day. `missing`: what no report means (no backup is a failure; no upgrade
+ * is none to report). A day's period keeps the custom metric's cost to the days it is reported.
+ */
+export function dailySuccessSpec(
+  metricName: string,
+  stack: string,
+  missing: "breaching" | "notBreaching",
+): MetricAlarmSpec {
+  return {
+    namespace: "OpenEMR",
+    metricName,
+    dimensions: { Stack: stack },
+    statistic: "Minimum",
+    period: 86400,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "LessThanThreshold",
+    treatMissingData: missing,
+  };
+}
+
 export interface LoadBalancerAlarmsArgs {
   /** aws.lb.LoadBalancer `arnSuffix`: `app/<name>/<id>`. */
   loadBalancerArnSuffix: pulumi.Input<string>;

@@ -6,6 +6,7 @@
 // (SSM API Reference, UpdateAssociation, ApplyOnlyAtCronInterval). The association's command
 // document installs and runs components/compute/scripts/upgrade.sh (backup, new image, answer
 // check, rollback), which reports OpenEMR/UpgradeSucceeded; the `upgrade-failed` alarm watches it.
+import { dailySuccessSpec } from "../alarms/alarm-specs";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { documentNameProblem } from "../admin/session-logging";
@@ -214,19 +215,7 @@ export class HostUpgrade extends pulumi.ComponentResource {
     this.alarm = args.monitoring.alarm(
       "upgrade-failed",
       `an OpenEMR upgrade was refused, failed or rolled back, so the host does not run the stack's image: read the openemr-upgrade lines in ${args.systemLogGroup}, fix the cause, then rerun it with aws ssm start-associations-once (docs/upgrade.md)`,
-      {
-        namespace: "OpenEMR",
-        metricName: "UpgradeSucceeded",
-        dimensions: { Stack: args.stack },
-        statistic: "Minimum",
-        // upgrades are rare: a day's period keeps the metric's cost to the days it is reported
-        period: 86400,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        // no report is no upgrade
-        treatMissingData: "notBreaching",
-      },
+      dailySuccessSpec("UpgradeSucceeded", args.stack, "notBreaching"),
     );
     this.registerOutputs({ documentName: this.document.name });
   }

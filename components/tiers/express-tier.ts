@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
+import { dailySuccessSpec } from "../alarms/alarm-specs";
 import { backupArrivalAlarm } from "../alarms/backup-arrival";
 import type { Monitoring } from "../alarms/monitoring";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
@@ -174,17 +175,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
     alarms.alarm(
       "backup-failed",
       `the daily OpenEMR backup failed or did not run: read the openemr-backup lines in ${args.logGroupPrefix}/system, then run sudo openemr-backup in a shell (adminShellCommand)`,
-      {
-        namespace: "OpenEMR",
-        metricName: "BackupSucceeded",
-        dimensions: { Stack: args.stack },
-        statistic: "Minimum",
-        period: 86400,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        treatMissingData: "breaching",
-      },
+      dailySuccessSpec("BackupSucceeded", args.stack, "breaching"),
     );
     if (args.domain && args.hostedZoneId) {
       new aws.route53.Record(

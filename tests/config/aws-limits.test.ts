@@ -1,23 +1,14 @@
 // Settings and stack names AWS (or OpenEMR) would refuse at `pulumi up` are refused up front,
 // naming the key, the value and what is allowed. Each rule cites its source where it is encoded.
 import { expect } from "chai";
-import { ConfigError, OPENEMR_PRODUCTION_VERSION, parseConfig } from "../../config";
+import { OPENEMR_PRODUCTION_VERSION, parseConfig } from "../../config";
 import { FARGATE_TASK_SIZES } from "../../presets/fargate";
 import { STACK_NAME_MAX, fitName, stackNameProblem } from "../../components/naming/aws-names";
+import { problemsOf } from "../helpers/config";
 
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000";
 const standard = { "openemr:preset": "standard" };
 const fargate = { "openemr:preset": "fargate", "openemr:certificateArn": CERT };
-
-function problemsOf(raw: Record<string, string>, stack?: string): string[] {
-  try {
-    parseConfig(raw, { stack });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe("config refuses what AWS would refuse", () => {
   describe("stack names", () => {

@@ -1,17 +1,7 @@
 // What the problems say: all of them at once, type errors as type errors, JSON errors with their
 // position.
 import { expect } from "chai";
-import { ConfigError, parseConfig } from "../../config";
-
-function problemsOf(raw: Record<string, string>, stack?: string): string[] {
-  try {
-    parseConfig(raw, { stack });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { problemsOf } from "../helpers/config";
 
 describe("config problems", () => {
   describe("all at once", () => {

@@ -5,21 +5,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { Region } from "@pulumi/aws/types/enums";
-import { ConfigError, PROJECT, parseConfig } from "../../config";
+import { PROJECT } from "../../config";
 import { AWS_PROVIDER_KEYS, AWS_REGIONS } from "../../presets/aws";
 import { ROOT } from "../helpers/plan";
+import { problemsOf } from "../helpers/config";
 
 const base = { "openemr:preset": "express", "aws:region": "us-east-1" };
-
-function problemsOf(raw: Record<string, string>): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe("config namespaces", () => {
   it("names the project after Pulumi.yaml, whose namespace a plain `pulumi config set` writes", () => {

@@ -1,7 +1,8 @@
 // A setting the selected preset would accept and then ignore is refused with why and what to do;
 // one that has an effect there is accepted.
 import { expect } from "chai";
-import { ConfigError, parseConfig, type OpenEmrConfig } from "../../config";
+import { parseConfig, type OpenEmrConfig } from "../../config";
+import { problemsOf } from "../helpers/config";
 
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000";
 const ZONE = { "openemr:domain": "emr.example.org", "openemr:hostedZoneId": "Z0123456789ABC" };
@@ -9,16 +10,6 @@ const LOAD_BALANCED: Record<string, Record<string, string>> = {
   standard: { "openemr:preset": "standard" },
   fargate: { "openemr:preset": "fargate", "openemr:certificateArn": CERT },
 };
-
-function problemsOf(raw: Record<string, string>): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe("config refuses what the preset would ignore", () => {
   describe("maintenanceWindow and patchApprovalDelayDays", () => {
