@@ -11,7 +11,13 @@ import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { SecureBucket } from "../storage/secure-bucket";
-import { alarmOutputs, tierAuditTrail, tierMonitoring, tierNetwork } from "./tier-parts";
+import {
+  alarmOutputs,
+  runOnInstanceCommand,
+  tierAuditTrail,
+  tierMonitoring,
+  tierNetwork,
+} from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
 /** MariaDB LTS (supported to 2029); OpenEMR's own compose files run MariaDB 11.x. */
@@ -215,11 +221,44 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
         : pulumi.output(
             "EBS snapshots (Data Lifecycle Manager) and /var/lib/openemr/backups on the instance",
           ),
+      ...restoreOutputs(args.region, this.instance.instance.id, this.backupBucket?.bucketName),
+      listSnapshotsCommand: pulumi.interpolate`aws ec2 describe-snapshots --region ${args.region} --owner-ids self --filters Name=tag:aws:dlm:lifecycle-policy-id,Values=${snapshots.policy.id} --query 'sort_by(Snapshots,&StartTime)[].[StartTime,SnapshotId,VolumeId,VolumeSize]' --output table`,
       logGroups: Object.values(host.logGroups).map((g) => g.name),
       ...alarmOutputs(args, alarms),
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/**
+ * Express lists and loads the dumps on its own instance; Express Plus lists its bucket's weekly
+ * sets and restores them into a new stack's instance (README "Backups and restore").
+ */
+function restoreOutputs(
+  region: string,
+  instanceId: pulumi.Output<string>,
+  bucketName: pulumi.Output<string> | undefined,
+): Pick<TierOutputs, "listBackupsCommand" | "restoreCommand"> {
+  if (!bucketName) {
+    return {
+      listBackupsCommand: runOnInstanceCommand(region, instanceId, "openemr-restore --list"),
+      restoreCommand: runOnInstanceCommand(
+        region,
+        instanceId,
+        "openemr-restore --local /var/lib/openemr/backups/<dump> --force",
+      ),
+    };
+  }
+  return {
+    listBackupsCommand: pulumi.interpolate`aws s3 ls s3://${bucketName}/openemr/ --recursive --region ${region}`,
+    restoreCommand: bucketName.apply((bucket) =>
+      runOnInstanceCommand(
+        region,
+        "<new-stack-instance-id>",
+        `openemr-restore <week> <stamp> --from-bucket ${bucket} --force`,
+      ),
+    ),
+  };
 }
 
 /** The single-instance host's own needs: its key, its backup bucket, its certificate's DNS. */

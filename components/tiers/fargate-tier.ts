@@ -15,6 +15,7 @@ import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { Network } from "../network/network";
 import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
@@ -31,6 +32,7 @@ import { WebFirewall } from "../waf/web-firewall";
 import {
   alarmOutputs,
   backupJobsFailedAlarm,
+  listRecoveryPointsCommand,
   tierAuditTrail,
   tierMonitoring,
   tierNetwork,
@@ -303,6 +305,14 @@ export class FargateTier extends pulumi.ComponentResource {
         : undefined,
       databaseEndpoint: this.database.endpoint,
       backupLocation: backup.vault.arn,
+      listBackupsCommand: listRecoveryPointsCommand(regionName, backup.vault.name),
+      restoreCommand: clusterRestoreCommand(regionName, this.database),
+      restoreFilesCommand: fileSystemRestoreCommand(
+        regionName,
+        backup.vault.name,
+        sites.fileSystem,
+        dataKey.arn,
+      ),
       logGroups: [
         this.service.logGroup,
         ...(this.service.execLogGroup ? [this.service.execLogGroup] : []),
@@ -316,6 +326,38 @@ export class FargateTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/**
+ * The cluster restored beside the live one to a point in time, in its subnets, security groups,
+ * parameter group and capacity, then given its writer (docs/fargate.md "Backups and restore").
+ */
+function clusterRestoreCommand(region: string, database: AuroraServerless): pulumi.Output<string> {
+  const { cluster, writer } = database;
+  const target = fitName(`${database.clusterIdentifier}-restore`, NAME_LIMITS.rdsIdentifier);
+  const writerId = fitName(`${target}-1`, NAME_LIMITS.rdsIdentifier);
+  const groups = cluster.vpcSecurityGroupIds.apply((ids) => ids.join(" "));
+  const capacity = cluster.serverlessv2ScalingConfiguration.apply((c) =>
+    c
+      ? ` --serverless-v2-scaling-configuration MinCapacity=${c.minCapacity},MaxCapacity=${c.maxCapacity}`
+      : "",
+  );
+  return pulumi.interpolate`aws rds restore-db-cluster-to-point-in-time --region ${region} --source-db-cluster-identifier ${cluster.clusterIdentifier} --db-cluster-identifier ${target} --restore-to-time <YYYY-MM-DDTHH:MM:SSZ> --db-subnet-group-name ${cluster.dbSubnetGroupName} --vpc-security-group-ids ${groups} --db-cluster-parameter-group-name ${cluster.dbClusterParameterGroupName}${capacity} && aws rds create-db-instance --region ${region} --db-cluster-identifier ${target} --db-instance-identifier ${writerId} --db-instance-class ${writer.instanceClass} --engine ${cluster.engine}`;
+}
+
+/**
+ * An AWS Backup restore of a file system's recovery point into the same file system (it lands in
+ * `aws-backup-restore_<time>` at the root), with the role that made the recovery point, which holds
+ * the plan's restore permissions.
+ */
+function fileSystemRestoreCommand(
+  region: string,
+  vaultName: pulumi.Output<string>,
+  fileSystem: aws.efs.FileSystem,
+  kmsKeyArn: pulumi.Output<string>,
+): pulumi.Output<string> {
+  const point = "<recovery-point-arn>";
+  return pulumi.interpolate`aws backup start-restore-job --region ${region} --resource-type EFS --recovery-point-arn ${point} --iam-role-arn "$(aws backup describe-recovery-point --region ${region} --backup-vault-name ${vaultName} --recovery-point-arn ${point} --query IamRoleArn --output text)" --metadata file-system-id=${fileSystem.id},newFileSystem=false,Encrypted=true,KmsKeyId=${kmsKeyArn},PerformanceMode=${fileSystem.performanceMode}`;
 }
 
 /** One key per kind of data, each usable only by the services that need it. */

@@ -17,6 +17,7 @@ import { WebFirewall } from "../waf/web-firewall";
 import {
   alarmOutputs,
   backupJobsFailedAlarm,
+  listRecoveryPointsCommand,
   tierAuditTrail,
   tierMonitoring,
   tierNetwork,
@@ -275,6 +276,8 @@ export class StandardTier extends pulumi.ComponentResource {
       ...host.access,
       databaseEndpoint: db.address,
       backupLocation: pulumi.interpolate`AWS Backup vault ${this.backup.vault.name}`,
+      listBackupsCommand: listRecoveryPointsCommand(args.region, this.backup.vault.name),
+      restoreCommand: pointInTimeRestoreCommand(args.region, db),
       logGroups: [
         ...Object.values(host.logGroups),
         ...db.logGroups,
@@ -285,4 +288,15 @@ export class StandardTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }
+}
+
+/**
+ * The database restored beside the live one to a point in time, in its subnets, security groups,
+ * parameter and option groups (docs/standard.md "Backups and restore").
+ */
+function pointInTimeRestoreCommand(region: string, db: MysqlInstance): pulumi.Output<string> {
+  const source = db.instance.identifier;
+  const target = source.apply((id) => fitName(`${id}-restore`, NAME_LIMITS.rdsIdentifier));
+  const groups = db.instance.vpcSecurityGroupIds.apply((ids) => ids.join(" "));
+  return pulumi.interpolate`aws rds restore-db-instance-to-point-in-time --region ${region} --source-db-instance-identifier ${source} --target-db-instance-identifier ${target} --restore-time <YYYY-MM-DDTHH:MM:SSZ> --db-subnet-group-name ${db.instance.dbSubnetGroupName} --vpc-security-group-ids ${groups} --db-parameter-group-name ${db.parameterGroup.name} --option-group-name ${db.optionGroup.name} --no-publicly-accessible`;
 }

@@ -95,6 +95,28 @@ export function backupJobsFailedAlarm(
 }
 
 /**
+ * Runs `script` as root on the instance through SSM Run Command (recorded by CloudTrail), waits for
+ * it and prints its status and output; a script that outlasts the waiter (about 100 s) shows
+ * InProgress, and the get-command-invocation half can be run again.
+ */
+export function runOnInstanceCommand(
+  region: string,
+  instanceId: pulumi.Input<string>,
+  script: string,
+): pulumi.Output<string> {
+  const target = pulumi.interpolate`--region ${region} --instance-id ${instanceId}`;
+  return pulumi.interpolate`id=$(aws ssm send-command --region ${region} --instance-ids ${instanceId} --document-name AWS-RunShellScript --parameters 'commands=["${script}"]' --query Command.CommandId --output text) && aws ssm wait command-executed ${target} --command-id "$id"; aws ssm get-command-invocation ${target} --command-id "$id" --query '[Status,StandardOutputContent,StandardErrorContent]' --output text`;
+}
+
+/** The exact command that lists an AWS Backup vault's recovery points, oldest first. */
+export function listRecoveryPointsCommand(
+  region: string,
+  vaultName: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.interpolate`aws backup list-recovery-points-by-backup-vault --region ${region} --backup-vault-name ${vaultName} --query 'sort_by(RecoveryPoints,&CreationDate)[].[CreationDate,ResourceType,Status,RecoveryPointArn]' --output table`;
+}
+
+/**
  * The stack's alarm topic (`<name>-alarms`, the alarm e-mail subscribed) and its monthly budget,
  * which notifies the same topic and e-mail: every tier has both.
  */

@@ -30,6 +30,20 @@ export interface TierOutputs {
   adminShellCommand?: pulumi.Output<string>;
   databaseEndpoint?: pulumi.Output<string>;
   backupLocation?: pulumi.Output<string>;
+  /**
+   * The exact command that lists what can be restored: the on-instance dumps (express), the backup
+   * bucket's weekly sets (express-plus), the AWS Backup vault's recovery points (standard, fargate).
+   */
+  listBackupsCommand: pulumi.Output<string>;
+  /** The exact command that lists the instance's daily EBS snapshots (the single-instance tiers). */
+  listSnapshotsCommand?: pulumi.Output<string>;
+  /**
+   * The exact command that starts a restore of the database; `<...>` marks what only the operator
+   * knows (a dump, a week and stamp, a point in time, a new stack's instance).
+   */
+  restoreCommand: pulumi.Output<string>;
+  /** The exact command that restores the OpenEMR sites file system from a recovery point (fargate). */
+  restoreFilesCommand?: pulumi.Output<string>;
   logGroups: pulumi.Output<string>[];
   /** The stack's alarm topic: every alarm and the budget notify it. */
   alarmTopicArn: pulumi.Output<string>;
