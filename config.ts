@@ -7,7 +7,7 @@ import { z } from "zod";
 import { stackNameProblem } from "./components/naming/aws-names";
 import { supportsPerformanceInsights } from "./components/database/mysql-versions";
 import { parseCidr } from "./components/network/cidr";
-import { awsSettingProblem } from "./presets/aws";
+import { AWS_REGIONS, awsSettingProblem } from "./presets/aws";
 import { closest } from "./presets/closest";
 import {
   CLOUDWATCH_RETENTION_DAYS,
@@ -501,6 +501,27 @@ function patchingFit({ preset, given, problems }: Fit): void {
   }
 }
 
+/** The copy region is a real region other than the stack's; plain express has no backup to copy. */
+function backupCopyRegionFit({ preset, common, region, problems }: Fit): void {
+  common.when(["backupCopyRegion"], ({ backupCopyRegion }) => {
+    if (backupCopyRegion === "") return;
+    if (preset === "express") {
+      problems.push(
+        `${ns}:backupCopyRegion: got ${show(backupCopyRegion)}; preset express keeps its backups on the instance and its snapshots, with nothing off the instance to copy. Remove it, or use preset express-plus (its backup bucket is replicated)`,
+      );
+    } else if (!(AWS_REGIONS as readonly string[]).includes(backupCopyRegion)) {
+      const near = closest(backupCopyRegion, AWS_REGIONS);
+      problems.push(
+        `${ns}:backupCopyRegion: got ${show(backupCopyRegion)}; not an AWS region${near ? ` (did you mean ${near}?)` : ""}. Allowed: empty (no copy) or one of ${AWS_REGIONS.filter((r) => r !== region).join(", ")}`,
+      );
+    } else if (backupCopyRegion === region) {
+      problems.push(
+        `${ns}:backupCopyRegion: got ${show(backupCopyRegion)}, which is aws:region; a copy in the stack's own region does not survive losing it. Set another region, or empty for no copy`,
+      );
+    }
+  });
+}
+
 /** Settings the preset would silently ignore, or that cannot work with it, are refused. */
 const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   certificateFit,
@@ -510,6 +531,7 @@ const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   loadBalancerFit,
   vpcFit,
   patchingFit,
+  backupCopyRegionFit,
 ];
 
 /**

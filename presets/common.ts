@@ -198,6 +198,13 @@ export const commonSettingsSchema = z.strictObject({
     .describe(
       "EC2 tiers: days after its release before Patch Manager installs an Amazon Linux 2023 security or bug-fix update.",
     ),
+  // a region of presets/aws.ts's AWS_REGIONS other than aws:region: config.ts checks both
+  backupCopyRegion: z
+    .string()
+    .default("")
+    .describe(
+      "express-plus, standard, fargate: a second AWS region that keeps a copy of every backup (AWS Backup copies, or replication of the backup bucket), under a key created there; empty: no copy. Plain express refuses it.",
+    ),
 });
 
 export type CommonSettings = z.output<typeof commonSettingsSchema>;

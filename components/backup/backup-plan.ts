@@ -44,6 +44,12 @@ export interface BackupPlanArgs {
    * default 14. Between 3 and 36,500.
    */
   vaultLockGraceDays?: number;
+  /**
+   * A second region every rule copies its recovery points to (`openemr:backupCopyRegion`): its
+   * provider and the customer-managed key there. The copy vault gets the same access policy and
+   * Vault Lock as the vault.
+   */
+  copyTo?: { provider: aws.Provider; kmsKeyArn: pulumi.Input<string> };
 }
 
 /** The Vault Lock settings a plan's retention gives (pure, for the component and its tests). */
@@ -127,6 +133,74 @@ export function vaultAccessPolicy(account: string, partition: string): aws.iam.P
   };
 }
 
+interface LockedVaultArgs {
+  kmsKeyArn: pulumi.Input<string>;
+  protect: boolean;
+  lock: VaultLockSettings;
+  account: pulumi.Input<string>;
+  partition: pulumi.Input<string>;
+}
+
+/**
+ * A vault under a customer-managed key, its access policy (no deleting or shortening recovery
+ * points but by the root) and, when protected, a Vault Lock in compliance mode. The vault of a plan
+ * and its copy vault in another region (with that region's provider in `opts`) are both this.
+ */
+function lockedVault(
+  name: string,
+  args: LockedVaultArgs,
+  opts: pulumi.CustomResourceOptions,
+): {
+  vault: aws.backup.Vault;
+  policy: aws.backup.VaultPolicy;
+  lock: aws.backup.VaultLockConfiguration | undefined;
+} {
+  const vault = new aws.backup.Vault(
+    name,
+    {
+      name: fitName(name, NAME_LIMITS.backup),
+      kmsKeyArn: args.kmsKeyArn,
+      forceDestroy: !args.protect,
+    },
+    { ...opts, protect: args.protect },
+  );
+
+  // On every stack: `pulumi destroy` deletes this policy before the vault (it depends on the
+  // vault's name), so a throwaway vault's forceDestroy can still delete its recovery points.
+  const policy = new aws.backup.VaultPolicy(
+    `${name}-policy`,
+    {
+      backupVaultName: vault.name,
+      policy: pulumi
+        .all([args.account, args.partition])
+        .apply(([account, p]) => JSON.stringify(vaultAccessPolicy(account, p))),
+    },
+    opts,
+  );
+
+  // Compliance mode (changeableForDays set; without it the lock is governance mode and any
+  // principal with backup:DeleteBackupVaultLockConfiguration can remove it, per the provider's
+  // VaultLockConfiguration docs). Until the lock date the lock can be changed or deleted; from
+  // then on nobody can, the root included, and the vault cannot be deleted while it holds
+  // recovery points. Every argument is ForceNew in the provider, and AWS refuses to delete the
+  // lock after its lock date: `protect` makes Pulumi refuse a replacement (a retention change that
+  // moves the window) up front instead of failing half-way. Only on protected stacks, so a
+  // throwaway stack stays destroyable.
+  const lock = args.protect
+    ? new aws.backup.VaultLockConfiguration(
+        `${name}-lock`,
+        {
+          backupVaultName: vault.name,
+          changeableForDays: args.lock.changeableForDays,
+          minRetentionDays: args.lock.minRetentionDays,
+          maxRetentionDays: args.lock.maxRetentionDays,
+        },
+        { ...opts, protect: true },
+      )
+    : undefined;
+  return { vault, policy, lock };
+}
+
 /**
  * AWS Backup: a KMS-encrypted vault and a daily / weekly / monthly plan over the given resources,
  * with a service role that can back up and restore them. The vault refuses to delete recovery
@@ -139,6 +213,8 @@ export class BackupPlan extends pulumi.ComponentResource {
   public readonly vaultPolicy: aws.backup.VaultPolicy;
   /** Only on protected stacks. */
   public readonly vaultLock: aws.backup.VaultLockConfiguration | undefined;
+  /** The vault in the copy region every rule copies into, when `copyTo` is given. */
+  public readonly copyVault: aws.backup.Vault | undefined;
 
   constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:backup:BackupPlan", name, {}, opts);
@@ -149,51 +225,27 @@ export class BackupPlan extends pulumi.ComponentResource {
       args.vaultLockGraceDays,
     );
     const identity = aws.getCallerIdentityOutput({}, child);
+    const account = identity.accountId;
     const partition = aws.getPartitionOutput({}, child).partition;
 
-    this.vault = new aws.backup.Vault(
+    const vault = lockedVault(
       `${name}-vault`,
-      {
-        name: fitName(`${name}-vault`, NAME_LIMITS.backup),
-        kmsKeyArn: args.kmsKeyArn,
-        forceDestroy: !args.protect,
-      },
-      { ...child, protect: args.protect },
-    );
-
-    // On every stack: `pulumi destroy` deletes this policy before the vault (it depends on the
-    // vault's name), so a throwaway vault's forceDestroy can still delete its recovery points.
-    this.vaultPolicy = new aws.backup.VaultPolicy(
-      `${name}-vault-policy`,
-      {
-        backupVaultName: this.vault.name,
-        policy: pulumi
-          .all([identity.accountId, partition])
-          .apply(([account, p]) => JSON.stringify(vaultAccessPolicy(account, p))),
-      },
+      { kmsKeyArn: args.kmsKeyArn, protect: args.protect, lock, account, partition },
       child,
     );
+    this.vault = vault.vault;
+    this.vaultPolicy = vault.policy;
+    this.vaultLock = vault.lock;
 
-    // Compliance mode (changeableForDays set; without it the lock is governance mode and any
-    // principal with backup:DeleteBackupVaultLockConfiguration can remove it, per the provider's
-    // VaultLockConfiguration docs). Until the lock date the lock can be changed or deleted; from
-    // then on nobody can, the root included, and the vault cannot be deleted while it holds
-    // recovery points. Every argument is ForceNew in the provider, and AWS refuses to delete the
-    // lock after its lock date: `protect` makes Pulumi refuse a replacement (a retention change that
-    // moves the window) up front instead of failing half-way. Only on protected stacks, so a
-    // throwaway stack stays destroyable.
-    this.vaultLock = args.protect
-      ? new aws.backup.VaultLockConfiguration(
-          `${name}-vault-lock`,
-          {
-            backupVaultName: this.vault.name,
-            changeableForDays: lock.changeableForDays,
-            minRetentionDays: lock.minRetentionDays,
-            maxRetentionDays: lock.maxRetentionDays,
-          },
-          { ...child, protect: true },
-        )
+    // the copies: a vault of the same kind in the copy region, under that region's key
+    this.copyVault = args.copyTo
+      ? lockedVault(
+          `${name}-copy-vault`,
+          { kmsKeyArn: args.copyTo.kmsKeyArn, protect: args.protect, lock, account, partition },
+          { ...child, provider: args.copyTo.provider },
+        ).vault
       : undefined;
+    const copyVaultArn = this.copyVault?.arn;
 
     const rule = (
       ruleName: string,
@@ -208,6 +260,10 @@ export class BackupPlan extends pulumi.ComponentResource {
       completionWindow: 360,
       lifecycle: { deleteAfter },
       recoveryPointTags: { "openemr:backup": ruleName },
+      // the copy is kept as long as the recovery point it copies
+      ...(copyVaultArn
+        ? { copyActions: [{ destinationVaultArn: copyVaultArn, lifecycle: { deleteAfter } }] }
+        : {}),
     });
     this.plan = new aws.backup.Plan(
       `${name}-plan`,

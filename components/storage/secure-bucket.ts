@@ -80,6 +80,8 @@ export class SecureBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
   public readonly policy: aws.s3.BucketPolicy;
+  /** What replication and Object Lock wait for: S3 needs versioning on first. */
+  public readonly versioning: aws.s3.BucketVersioning;
 
   constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:storage:SecureBucket", name, {}, opts);
@@ -117,7 +119,7 @@ export class SecureBucket extends pulumi.ComponentResource {
       },
       child,
     );
-    const versioning = new aws.s3.BucketVersioning(
+    this.versioning = new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
       child,
@@ -140,7 +142,7 @@ export class SecureBucket extends pulumi.ComponentResource {
           objectLockEnabled: "Enabled",
           rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
         },
-        { ...child, dependsOn: [versioning] },
+        { ...child, dependsOn: [this.versioning] },
       );
     }
     const publicAccess = new aws.s3.BucketPublicAccessBlock(

@@ -5,6 +5,7 @@ import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { dailySuccessSpec } from "../alarms/alarm-specs";
 import { backupArrivalAlarm } from "../alarms/backup-arrival";
 import type { Monitoring } from "../alarms/monitoring";
+import { BucketCopy } from "../backup/copy-region";
 import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
@@ -15,6 +16,7 @@ import {
   alarmOutputs,
   runOnInstanceCommand,
   tierAuditTrail,
+  tierCopyRegion,
   tierMonitoring,
   tierNetwork,
 } from "./tier-parts";
@@ -83,6 +85,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       // Object Lock: nobody (the host included) overwrites or deletes a backup before it is
       // `backupRetentionDays` old; a protected stack's lock (COMPLIANCE) binds the root user too
       const days = args.plus.backupRetentionDays;
+      const objectLock = { mode: protect ? "COMPLIANCE" : "GOVERNANCE", days } as const;
       this.backupBucket = new SecureBucket(
         `${name}-backups`,
         {
@@ -90,12 +93,29 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
           purpose: "backups",
           expireAfterDays: days,
           noncurrentExpireAfterDays: days,
-          objectLock: { mode: protect ? "COMPLIANCE" : "GOVERNANCE", days },
+          objectLock,
           protect,
           forceDestroy: !protect,
         },
         child,
       );
+      // the copy region's bucket takes S3's replicas of the backups, written under its own key
+      const copyRegion = tierCopyRegion(name, args, ["s3"], child);
+      if (copyRegion) {
+        new BucketCopy(
+          `${name}-backup-copies`,
+          {
+            source: this.backupBucket,
+            sourceKeyArn: kmsKeyArn!,
+            sourceRegion: args.region,
+            copy: copyRegion,
+            expireAfterDays: days,
+            objectLock,
+            protect,
+          },
+          child,
+        );
+      }
       backupArrivalAlarm(
         name,
         {

@@ -34,6 +34,7 @@ import {
   backupJobsFailedAlarm,
   listRecoveryPointsCommand,
   tierAuditTrail,
+  tierCopyRegion,
   tierMonitoring,
   tierNetwork,
 } from "./tier-parts";
@@ -255,9 +256,14 @@ export class FargateTier extends pulumi.ComponentResource {
       child,
     );
 
+    // AWS Backup copies RDS snapshots through RDS, EBS snapshots through EC2 and the rest itself
+    const copyRegion = tierCopyRegion(name, args, ["backup", "rds", "efs"], child);
     const backup = new BackupPlan(
       `${name}-backup`,
       {
+        ...(copyRegion
+          ? { copyTo: { provider: copyRegion.provider, kmsKeyArn: copyRegion.key.arn } }
+          : {}),
         kmsKeyArn: dataKey.arn,
         resourceArns: [this.database.cluster.arn, sites.arn, tls.arn],
         dailyRetentionDays: args.dailyBackupRetentionDays,

@@ -19,6 +19,7 @@ import {
   backupJobsFailedAlarm,
   listRecoveryPointsCommand,
   tierAuditTrail,
+  tierCopyRegion,
   tierMonitoring,
   tierNetwork,
 } from "./tier-parts";
@@ -242,9 +243,14 @@ export class StandardTier extends pulumi.ComponentResource {
       );
     }
 
+    // AWS Backup copies RDS snapshots through RDS, EBS snapshots through EC2 and the rest itself
+    const copyRegion = tierCopyRegion(name, args, ["backup", "rds", "ec2"], child);
     this.backup = new BackupPlan(
       `${name}-backup`,
       {
+        ...(copyRegion
+          ? { copyTo: { provider: copyRegion.provider, kmsKeyArn: copyRegion.key.arn } }
+          : {}),
         kmsKeyArn,
         resourceArns: [db.arn, this.instance.dataVolume!.arn],
         dailyRetentionDays: args.dailyBackupRetentionDays,

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { monthlyBudget } from "../alarms/budget";
 import { type Monitoring, monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
+import { CopyRegion } from "../backup/copy-region";
+import type { KeyUser } from "../keys/encryption-key";
 import { Network, type NetworkArgs } from "../network/network";
 import type { TierCommonArgs } from "./types";
 
@@ -67,6 +69,24 @@ export function tierAuditTrail(
       monitoring: alarms,
       protect: args.protectData,
     },
+    opts,
+  );
+}
+
+/**
+ * The stack's copy region (`<name>-copy`: its provider and key) when `openemr:backupCopyRegion` is
+ * set; `users` are the services that write the copies there.
+ */
+export function tierCopyRegion(
+  name: string,
+  args: TierCommonArgs,
+  users: KeyUser[],
+  opts: pulumi.ComponentResourceOptions,
+): CopyRegion | undefined {
+  if (args.backupCopyRegion === "") return undefined;
+  return new CopyRegion(
+    `${name}-copy`,
+    { region: args.backupCopyRegion, users, protect: args.protectData },
     opts,
   );
 }

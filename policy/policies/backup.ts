@@ -1,9 +1,10 @@
 // Backups and protection against data loss: RDS backup retention and deletion protection, AWS Backup
-// plan retention, S3 versioning.
+// plan retention, encrypted copies in another region, S3 versioning.
 
 import type { PlanArgs } from "@pulumi/aws/backup/plan";
 import type { ClusterArgs as RdsClusterArgs } from "@pulumi/aws/rds/cluster";
 import type { InstanceArgs as RdsInstanceArgs } from "@pulumi/aws/rds/instance";
+import type { BucketReplicationConfigArgs } from "@pulumi/aws/s3/bucketReplicationConfig";
 import type { BucketVersioningArgs } from "@pulumi/aws/s3/bucketVersioning";
 import {
   BUCKET_TYPES,
@@ -17,6 +18,8 @@ import {
   isSet,
   named,
   ofTypes,
+  peek,
+  peekString,
   propsOf,
   resourcePolicy,
   stackPolicy,
@@ -244,6 +247,88 @@ export const backupPlanRetention = resourcePolicy({
   ],
 });
 
+const BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
+
+/** A KMS key reference that names an AWS managed key (alias/aws/<service>) rather than one of the account's. */
+function awsManagedKey(keyRef: unknown): boolean {
+  return typeof keyRef === "string" && keyRef.includes("alias/aws/");
+}
+
+export const backupCopiesEncrypted = stackPolicy({
+  name: "backup-copies-encrypted",
+  description:
+    "Every AWS Backup copy action goes to a vault of the stack encrypted with a customer-managed " +
+    "key, and every enabled S3 replication rule replicates SSE-KMS objects and re-encrypts the " +
+    "replicas with a KMS key (replicaKmsKeyId).",
+  severity: "high",
+  validateStack: (args, report) => {
+    const vaults = ofTypes(args.resources, [T.backupVault]);
+    forEachChecked(ofTypes(args.resources, [T.backupPlan]), (plan) => {
+      const what = named("Backup plan", plan.name);
+      forEachChecked(arrayOf(propsOf<PlanArgs>(plan).rules), (rule) => {
+        const ruleName = label(rule, "ruleName");
+        forEachChecked(arrayOf(rule.copyActions), (copy) => {
+          const arn = String(copy.destinationVaultArn);
+          // backup vault ARNs end in backup-vault:<name> (the plan's mocks write vault/<name>)
+          const vaultName = arn.split(/[:/]/).pop();
+          const vault = vaults.find((v) => peekString(v.props, "name") === vaultName);
+          if (!vault) {
+            report(
+              `${what} copies rule "${ruleName}" to ${arn}, a vault this stack does not create, ` +
+                `so its encryption cannot be checked. Copy to an aws.backup.Vault of the stack ` +
+                `with kmsKeyArn set to a customer-managed key.`,
+              plan.urn,
+            );
+          } else if (
+            !isSet(vault.props, "kmsKeyArn") ||
+            awsManagedKey(peek(vault.props, "kmsKeyArn"))
+          ) {
+            report(
+              `${what} copies rule "${ruleName}" to ${named("Backup vault", vault.name)}, which ` +
+                `is not encrypted with a customer-managed key. Set the vault's kmsKeyArn to a ` +
+                `key created in its region.`,
+              plan.urn,
+            );
+          }
+        });
+      });
+    });
+    forEachChecked(ofTypes(args.resources, [BUCKET_REPLICATION]), (config) => {
+      const what = named("S3 replication", config.name);
+      forEachChecked(arrayOf(propsOf<BucketReplicationConfigArgs>(config).rules), (rule) => {
+        if (peekString(rule, "status") !== "Enabled") return;
+        const ruleId = label(rule, "id");
+        const kmsObjects = peekString(
+          peek(peek(rule, "sourceSelectionCriteria"), "sseKmsEncryptedObjects"),
+          "status",
+        );
+        if (kmsObjects !== "Enabled") {
+          report(
+            `${what} rule "${ruleId}" does not replicate SSE-KMS objects. Set ` +
+              `sourceSelectionCriteria.sseKmsEncryptedObjects.status to "Enabled".`,
+            config.urn,
+          );
+        }
+        const replicaKey = peek(
+          peek(peek(rule, "destination"), "encryptionConfiguration"),
+          "replicaKmsKeyId",
+        );
+        if (
+          !isSet(peek(peek(rule, "destination"), "encryptionConfiguration"), "replicaKmsKeyId") ||
+          awsManagedKey(replicaKey)
+        ) {
+          report(
+            `${what} rule "${ruleId}" does not encrypt its replicas with a customer-managed key. ` +
+              `Set destination.encryptionConfiguration.replicaKmsKeyId to a key of the ` +
+              `destination's region.`,
+            config.urn,
+          );
+        }
+      });
+    });
+  },
+});
+
 export const s3BucketVersioning = stackPolicy({
   name: "s3-bucket-versioning",
   description:
@@ -279,5 +364,6 @@ export const backupPolicies = [
   rdsBackupRetention,
   rdsDeletionProtection,
   backupPlanRetention,
+  backupCopiesEncrypted,
   s3BucketVersioning,
 ];

@@ -9,6 +9,7 @@ import {
   unsetProp,
   type Target,
 } from "../helpers/mutate";
+import { EXPRESS_PLUS, planStack } from "../helpers/plan";
 import { expectPass, expectViolation, fargate, standard } from "./verdict";
 
 const RDS_INSTANCE = "aws:rds/instance:Instance";
@@ -195,5 +196,80 @@ describe("s3-bucket-versioning", () => {
       mutate(await standard(), setProp(VERSIONING, "versioningConfiguration.status", "Suspended")),
       policy,
       { resource: "openemr-staging-audit-logs", says: ['"Suspended"', '"Enabled"'] },
+    ));
+});
+
+describe("backup-copies-encrypted", () => {
+  const policy = "backup-copies-encrypted";
+  const COPY = { "openemr:backupCopyRegion": "us-west-2" };
+  const PLAN: Target = ["aws:backup/plan:Plan", "openemr-staging-backup-plan"];
+  const COPY_VAULT: Target = ["aws:backup/vault:Vault", "openemr-staging-backup-copy-vault"];
+  const REPLICATION: Target = [
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    "openemr-dev-backup-copies-replication",
+  ];
+  const standardCopy = () => planStack("staging", COPY);
+  const expressPlusCopy = () => planStack("dev", { ...EXPRESS_PLUS, ...COPY });
+
+  it("passes the copies of standard, fargate and express-plus with a copy region", async () => {
+    await expectPass(await standardCopy(), policy, PLAN);
+    await expectPass(await planStack("prod", COPY), policy, [
+      "aws:backup/plan:Plan",
+      "openemr-prod-backup-plan",
+    ]);
+    await expectPass(await expressPlusCopy(), policy, REPLICATION);
+  });
+  it("catches a copy vault without a key (once per rule that copies into it)", async () =>
+    expectViolation(mutate(await standardCopy(), unsetProp(COPY_VAULT, "kmsKeyArn")), policy, {
+      resource: "openemr-staging-backup-plan",
+      count: 3,
+      says: ['"openemr-staging-backup-copy-vault"', "customer-managed key"],
+    }));
+  it("catches a copy vault under an AWS managed key", async () =>
+    expectViolation(
+      mutate(await standardCopy(), setProp(COPY_VAULT, "kmsKeyArn", "alias/aws/backup")),
+      policy,
+      { resource: "openemr-staging-backup-plan", count: 3, says: ["customer-managed key"] },
+    ));
+  it("catches a copy to a vault the stack does not create", async () =>
+    expectViolation(
+      mutate(
+        await standardCopy(),
+        setProp(
+          PLAN,
+          ["rules", 0, "copyActions", 0, "destinationVaultArn"],
+          "arn:aws:backup:us-west-2:123456789012:backup-vault:elsewhere",
+        ),
+      ),
+      policy,
+      { resource: "openemr-staging-backup-plan", says: ['rule "daily"', "does not create"] },
+    ));
+  it("catches replication without a replica key", async () =>
+    expectViolation(
+      mutate(
+        await expressPlusCopy(),
+        unsetProp(REPLICATION, ["rules", 0, "destination", "encryptionConfiguration"]),
+      ),
+      policy,
+      {
+        resource: "openemr-dev-backup-copies-replication",
+        says: ['rule "copy-region"', "replicaKmsKeyId"],
+      },
+    ));
+  it("catches replication that leaves SSE-KMS objects out", async () =>
+    expectViolation(
+      mutate(
+        await expressPlusCopy(),
+        setProp(
+          REPLICATION,
+          ["rules", 0, "sourceSelectionCriteria", "sseKmsEncryptedObjects", "status"],
+          "Disabled",
+        ),
+      ),
+      policy,
+      {
+        resource: "openemr-dev-backup-copies-replication",
+        says: ["sseKmsEncryptedObjects.status", '"Enabled"'],
+      },
     ));
 });

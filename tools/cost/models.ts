@@ -24,7 +24,15 @@ import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { PlanResource } from "../plan/types";
 import { bool, get, isKnown, list, num, obj, parseJson, str, tagsOf } from "../plan/values";
-import { PRICES, hourlyPrice, unitPrice, usd, type Price, type PriceTable } from "./prices";
+import {
+  PRICES,
+  hourlyPrice,
+  pricesFor,
+  unitPrice,
+  usd,
+  type Price,
+  type PriceTable,
+} from "./prices";
 
 // ---------------------------------------------------------------------------------------------
 // Model output
@@ -740,10 +748,55 @@ function snapshotCopy(volumes: PlanVolume[], price: Price, what: string, out: Mo
   }
 }
 
+/**
+ * Data transfer out of a region to another AWS region, $0.02/GB from the US regions (Amazon EC2
+ * On-Demand Pricing, "Data Transfer OUT From Amazon EC2 To" another AWS region; AWS Backup and S3
+ * replication copies are billed at the same inter-region rate). Not in tools/cost/prices.ts's table
+ * yet, hence supplemental.
+ */
+const INTER_REGION_TRANSFER: Price = {
+  usd: 0.02,
+  per: "GB transferred to another AWS region",
+  source: "ec2",
+  supplemental: true,
+};
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:...`), when it is known. */
+function arnRegion(arn: string): string | undefined {
+  return isKnown(arn) ? arn.split(":")[3] || undefined : undefined;
+}
+
+/**
+ * Copies to another vault are usage: they hold what the source recovery points hold (storage at
+ * the destination's price) and every copy crosses regions once (transfer).
+ */
 const backupPlan: CostModel = (r, _plan, out) => {
   const rules = list(r.props.rules) ?? [];
-  if (rules.some((rule) => (list(get(rule, "copyActions")) ?? []).length > 0)) {
-    out.miss(`AWS Backup copy actions (copies to another vault or region) are not priced`);
+  const destinations = new Set(
+    rules.flatMap((rule) =>
+      (list(get(rule, "copyActions")) ?? []).map((c) => str(get(c, "destinationVaultArn")) ?? ""),
+    ),
+  );
+  for (const arn of destinations) {
+    const region = arnRegion(arn);
+    const prices = region ? pricesFor(region) : out.prices;
+    out.use(
+      `AWS Backup copies into ${arn.split(/[:/]/).pop() || "another vault"} (as much as the recovery points copied; at ${prices.region} prices)`,
+      prices.backup.ebsGbMonth,
+      prices.backup.rdsGbMonth,
+    );
+    out.use(`AWS Backup copies: data transfer to the copy vault's region`, INTER_REGION_TRANSFER);
+  }
+};
+
+/** S3 replication: every replicated object version crosses regions once; its storage is the destination bucket's. */
+const bucketReplication: CostModel = (r, _plan, out) => {
+  const rules = list(r.props.rules) ?? [];
+  if (rules.some((rule) => str(get(rule, "status")) === "Enabled")) {
+    out.use(
+      `S3 replication of bucket ${str(r.props.bucket) ?? r.name}: data transfer to the copy region`,
+      INTER_REGION_TRANSFER,
+    );
   }
 };
 
@@ -837,5 +890,6 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.route53Record]: dnsRecord,
   [T.dlmLifecyclePolicy]: dlmPolicy,
   [T.backupPlan]: backupPlan,
+  "aws:s3/bucketReplicationConfig:BucketReplicationConfig": bucketReplication,
   [T.backupSelection]: backupSelection,
 };
