@@ -1,12 +1,10 @@
 // npm run monitoring-docs [-- --write]: records the plans of the tiers docs/monitoring.md describes
 // and prints the document, or writes it (the arguments and exit codes in MONITORING_DOCS_CLI).
-import * as fs from "fs";
-import * as path from "path";
 import { planStack } from "../pipeline/plan-stack";
 import { argsOrExitCode, defineCli } from "../runtime/cli-args";
+import { printOrWrite, runDocCommand } from "../runtime/generated-doc";
 import { MONITORING_TIERS, renderMonitoringDoc, type TierPlan } from "./render";
 
-const ROOT = path.resolve(__dirname, "../..");
 const DOC = "docs/monitoring.md";
 
 export const MONITORING_DOCS_CLI = defineCli({
@@ -33,24 +31,7 @@ export async function recordTierPlans(): Promise<TierPlan[]> {
 async function main(argv: string[]): Promise<number> {
   const parsed = argsOrExitCode(MONITORING_DOCS_CLI, argv);
   if (typeof parsed === "number") return parsed;
-  const doc = renderMonitoringDoc(await recordTierPlans());
-  if (!parsed.flags.write) {
-    process.stdout.write(doc);
-    return 0;
-  }
-  fs.writeFileSync(path.join(ROOT, DOC), doc);
-  console.log(`updated ${DOC}`);
-  return 0;
+  return printOrWrite(renderMonitoringDoc(await recordTierPlans()), parsed.flags.write, DOC);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      console.error(`monitoring-docs failed: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runDocCommand("monitoring-docs", main);
