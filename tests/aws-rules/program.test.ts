@@ -25,7 +25,8 @@ interface Case {
   names: string[];
 }
 
-// 15 plans: the example stacks, each preset, and the names a clinic would pick.
+// 18 plans: the example stacks, each preset, the names a clinic would pick, and the copies in a
+// second region under the longest stack name.
 const CASES: Case[] = [
   { preset: "express", file: "dev", sets: {}, names: ["dev", "clinic-north-prod", LONGEST] },
   { preset: "express-plus", file: "dev", sets: EXPRESS_PLUS, names: ["dev", LONG, LONGEST] },
@@ -50,6 +51,25 @@ const CASES: Case[] = [
       "openemr:hostedZoneId": "Z0123456789ABC",
     },
     names: ["dev"],
+  },
+  // the copies in a second region: the copy vault, key, bucket and replication role
+  {
+    preset: "express-plus, backups copied to a second region",
+    file: "dev",
+    sets: { ...EXPRESS_PLUS, "openemr:backupCopyRegion": "us-west-2" },
+    names: [LONGEST],
+  },
+  {
+    preset: "standard, backups copied to a second region",
+    file: "staging",
+    sets: { "openemr:backupCopyRegion": "us-west-2" },
+    names: [LONGEST],
+  },
+  {
+    preset: "fargate, backups copied to a second region",
+    file: "prod",
+    sets: { "openemr:backupCopyRegion": "us-west-2" },
+    names: [LONGEST],
   },
 ];
 
