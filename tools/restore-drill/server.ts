@@ -135,12 +135,17 @@ export class MariaDbServer {
   private async boot(): Promise<void> {
     const { dir, bin } = this;
     const datadir = path.join(dir, "data");
+    // the server's own temporary tables stay beside its data: under the shared /tmp another
+    // process's clean-up once removed one mid-query (CI: "Error on delete of '/tmp/#sql-temptable…'")
+    const tmpdir = path.join(dir, "tmp");
+    fs.mkdirSync(tmpdir, { recursive: true });
     const user = os.userInfo().username;
     const install = spawnSync(
       bin.installDb,
       [
         "--no-defaults",
         `--datadir=${datadir}`,
+        `--tmpdir=${tmpdir}`,
         `--user=${user}`,
         "--auth-root-authentication-method=normal",
         "--skip-test-db",
@@ -160,6 +165,7 @@ export class MariaDbServer {
         "--no-defaults",
         `--datadir=${datadir}`,
         `--socket=${this.socket}`,
+        `--tmpdir=${tmpdir}`,
         `--pid-file=${path.join(dir, "mysqld.pid")}`,
         `--log-error=${errorLog}`,
         `--user=${user}`,
