@@ -52,7 +52,11 @@ export const fargateSettingsSchema = z.strictObject({
   minTasks: int(1, 1000, "tasks").default(2).describe("Fewest tasks (spread over two AZs)."),
   maxTasks: int(1, 1000, "tasks").default(100).describe("Most tasks autoscaling may run."),
   cpuTargetPercent: int(10, 90, "percent").default(40).describe("CPU target of autoscaling."),
-  memoryTargetPercent: int(10, 90, "percent").default(40).describe("Memory target of autoscaling."),
+  memoryTargetPercent: int(10, 90, "percent")
+    .optional()
+    .describe(
+      "Memory target of autoscaling; unset, it scales on CPU only (PHP's memory does not fall with load, so a memory target rarely lets the service scale back in; the tasks-memory-high alarm watches memory).",
+    ),
   // 0.5 ACU is Aurora's lowest non-pausing minimum: a paused (0 ACU) database takes minutes to
   // resume and OpenEMR's tasks time out waiting for it.
   auroraMinAcu: acu.default(0.5).describe("Aurora Serverless v2 minimum capacity (ACU)."),

@@ -19,6 +19,8 @@ export interface Monitoring {
   topic: aws.sns.Topic;
   /** `<name>-<suffix>`: notifies the topic when it fires and when it clears. */
   alarm: (suffix: string, description: string, spec: AlarmSpec) => aws.cloudwatch.MetricAlarm;
+  /** Every alarm made through `alarm`, in order (the dashboard shows them). */
+  readonly alarms: readonly aws.cloudwatch.MetricAlarm[];
 }
 
 /**
@@ -39,10 +41,12 @@ export function monitoring(
       opts,
     );
   }
+  const alarms: aws.cloudwatch.MetricAlarm[] = [];
   return {
     topic,
-    alarm: (suffix, description, spec) =>
-      new aws.cloudwatch.MetricAlarm(
+    alarms,
+    alarm: (suffix, description, spec) => {
+      const alarm = new aws.cloudwatch.MetricAlarm(
         `${name}-${suffix}`,
         {
           alarmDescription: `${name}: ${description}`,
@@ -51,6 +55,9 @@ export function monitoring(
           ...spec,
         },
         opts,
-      ),
+      );
+      alarms.push(alarm);
+      return alarm;
+    },
   };
 }

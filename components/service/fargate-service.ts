@@ -73,7 +73,8 @@ export interface FargateServiceArgs {
   minTasks: number;
   maxTasks: number;
   cpuTargetPercent: number;
-  memoryTargetPercent: number;
+  /** A second target-tracking policy on memory when set. */
+  memoryTargetPercent?: number;
   /** ECS Exec: an audited shell in running tasks, sessions encrypted and logged. */
   ecsExec: boolean;
   logGroupPrefix: string;
@@ -459,7 +460,9 @@ export class FargateService extends pulumi.ComponentResource {
         child,
       );
     trackingPolicy("cpu", "ECSServiceAverageCPUUtilization", args.cpuTargetPercent);
-    trackingPolicy("memory", "ECSServiceAverageMemoryUtilization", args.memoryTargetPercent);
+    if (args.memoryTargetPercent !== undefined) {
+      trackingPolicy("memory", "ECSServiceAverageMemoryUtilization", args.memoryTargetPercent);
+    }
 
     this.registerOutputs({ clusterName: this.cluster.name, serviceName: this.service.name });
   }

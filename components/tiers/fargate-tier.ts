@@ -31,6 +31,7 @@ import {
 import { WebFirewall } from "../waf/web-firewall";
 import {
   alarmOutputs,
+  tierDashboard,
   backupJobsFailedAlarm,
   listRecoveryPointsCommand,
   tierAuditTrail,
@@ -275,9 +276,8 @@ export class FargateTier extends pulumi.ComponentResource {
     );
 
     backupJobsFailedAlarm(alarms, backup.vault.name, "the database or file systems");
-    // the front door, the tasks, the database's capacity and the sessions; the tasks' CPU and
-    // memory drive autoscaling (40%, up to maxTasks), so their saturation shows first as slow or
-    // failing responses and too few tasks, which these alarm on
+    // the front door, the tasks (too few; CPU and memory high despite autoscaling), the database's
+    // capacity and the sessions
     for (const a of [
       ...loadBalancerAlarms({
         loadBalancerArnSuffix: this.loadBalancer.loadBalancer.arnSuffix,
@@ -287,7 +287,6 @@ export class FargateTier extends pulumi.ComponentResource {
         clusterName: this.service.cluster.name,
         serviceName: this.service.service.name,
         desiredMin: args.minTasks,
-        utilization: false,
       }),
       ...auroraAlarms({
         clusterIdentifier: this.database.clusterIdentifier,
@@ -329,6 +328,7 @@ export class FargateTier extends pulumi.ComponentResource {
         ...(audit ? [audit.logGroup] : []),
       ].map((g) => g.name),
       ...alarmOutputs(args, alarms),
+      ...tierDashboard(name, args.region, alarms, child),
     };
     this.registerOutputs({ url: this.outputs.url });
   }

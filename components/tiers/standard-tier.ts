@@ -16,6 +16,7 @@ import type { Network } from "../network/network";
 import { WebFirewall } from "../waf/web-firewall";
 import {
   alarmOutputs,
+  tierDashboard,
   backupJobsFailedAlarm,
   listRecoveryPointsCommand,
   tierAuditTrail,
@@ -291,6 +292,7 @@ export class StandardTier extends pulumi.ComponentResource {
         this.network.flowLogGroup,
       ].map((g) => g.name),
       ...alarmOutputs(args, alarms),
+      ...tierDashboard(name, args.region, alarms, child),
     };
     this.registerOutputs({ url: this.outputs.url, databaseEndpoint: db.address });
   }

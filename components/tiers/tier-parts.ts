@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { monthlyBudget } from "../alarms/budget";
+import { alarmDashboard } from "../alarms/dashboard";
 import { type Monitoring, monitoring } from "../alarms/monitoring";
 import { AuditTrail } from "../audit/audit-trail";
 import { CopyRegion } from "../backup/copy-region";
@@ -150,6 +151,23 @@ export function alarmOutputs(
     alarmSubscribeCommand: args.alarmEmail
       ? undefined
       : pulumi.interpolate`aws sns subscribe --region ${args.region} --topic-arn ${alarms.topic.arn} --protocol email --notification-endpoint <your e-mail address>`,
+  };
+}
+
+/**
+ * The stack's dashboard of every alarm made through `alarms` so far (call it after the last one),
+ * and its console address. $3 a month past an account's first three dashboards, so the tiers with a
+ * database service have one and the single-instance tiers do not.
+ */
+export function tierDashboard(
+  name: string,
+  region: string,
+  alarms: Monitoring,
+  opts: pulumi.ComponentResourceOptions,
+): { dashboardUrl: pulumi.Output<string> } {
+  const dashboard = alarmDashboard(name, region, alarms.alarms, opts);
+  return {
+    dashboardUrl: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboard.dashboardName}`,
   };
 }
 

@@ -49,4 +49,6 @@ export interface TierOutputs {
   alarmTopicArn: pulumi.Output<string>;
   /** The exact command that subscribes an e-mail address to it (when openemr:alarmEmail is not set). */
   alarmSubscribeCommand?: pulumi.Output<string>;
+  /** The CloudWatch console address of the stack's dashboard (standard, fargate). */
+  dashboardUrl?: pulumi.Output<string>;
 }

@@ -76,8 +76,22 @@ describe("docs/monitoring.md", () => {
       const alarms = ofType(plan, T.metricAlarm);
       expect(alarms.length, `${plan.preset} alarms`).to.be.at.least(5);
       const text = section(doc, tierTitle(plan));
-      const tableRows = text.split("\n").filter((l) => l.startsWith("| `openemr-<stack>-"));
+      // the alarm table, then (where the tier has them) the EventBridge rules that page directly
+      const [alarmPart, eventPart = ""] = text.split(/EventBridge rules? sends?/);
+      const tableRows = alarmPart.split("\n").filter((l) => l.startsWith("| `openemr-<stack>-"));
       expect(tableRows, `${tierTitle(plan)}: one row per alarm`).to.have.length(alarms.length);
+      const topic = ofType(plan, T.snsTopic).find((t) => t.name.endsWith("-alarms"));
+      const paging = ofType(plan, T.eventTarget).filter((t) =>
+        (t.propertyDependencies.arn ?? []).includes(topic?.urn ?? ""),
+      );
+      const eventRows = eventPart.split("\n").filter((l) => l.startsWith("| `openemr-<stack>-"));
+      expect(eventRows, `${tierTitle(plan)}: one row per rule paging the topic`).to.have.length(
+        paging.length,
+      );
+      for (const t of paging) {
+        const rule = t.name.replace(/-target$/, "").replace(`openemr-${plan.stack}-`, "");
+        expect(eventPart, t.name).to.contain(`| \`openemr-<stack>-${rule}\``);
+      }
       for (const alarm of alarms) {
         const line = row(doc, plan, alarm.name);
         const metric = prop<string>(alarm, "metricName").replace(

@@ -340,6 +340,15 @@ DOCUMENTED = [
         "mustNotMatch": [{"pattern": "[\\u0000-\\u001F\\u007F]", "reason": "contains an ASCII control character"}],
     },
     {
+        "type": "aws:cloudwatch/dashboard:Dashboard",
+        "property": "dashboardName",
+        "api": ("cloudwatch", "PutDashboard", "DashboardName"),
+        "url": "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html",
+        "min": 1,
+        "max": 255,
+        "jsPattern": "^[A-Za-z0-9_-]+$",
+    },
+    {
         "type": "aws:cloudtrail/trail:Trail",
         "property": "name",
         "api": ("cloudtrail", "CreateTrail", "Name"),

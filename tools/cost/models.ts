@@ -662,6 +662,36 @@ const budget: CostModel = (_r, _plan, out) => {
   );
 };
 
+// CloudWatch's free tier covers an account's first three dashboards of up to 50 metrics each; one
+// of a stack's alarms graphs one metric. So a stack's dashboard is free while the account has at most
+// three, and each further one costs the monthly price: counted as usage with that unit price (the
+// summary lists it), not as a fixed charge. Over 50 metrics the free tier never applies.
+const DASHBOARD_FREE_METRICS = 50;
+const dashboard: CostModel = (r, _plan, out) => {
+  const price = out.prices.cloudwatchDashboardMonth;
+  const name = str(r.props.dashboardName) ?? r.name;
+  const body = str(r.props.dashboardBody);
+  if (body === undefined) {
+    out.miss(
+      `CloudWatch dashboard ${name}: its body (and so its metric count) is not known at plan time`,
+    );
+    return;
+  }
+  const widgets = list(get(parseJson(body), "widgets")) ?? [];
+  const metrics = widgets.filter((w) => str(get(w, "type")) === "metric").length;
+  if (metrics > DASHBOARD_FREE_METRICS) {
+    out.line(
+      `CloudWatch dashboard ${name} (${metrics} metrics, over the free tier's ${DASHBOARD_FREE_METRICS}: ${usd(price.usd)}/month)`,
+      price.usd,
+    );
+    return;
+  }
+  out.use(
+    `CloudWatch dashboard ${name} (${metrics} metrics): free as one of the account's first three dashboards, else per dashboard-month`,
+    price,
+  );
+};
+
 const firewallDomainList: CostModel = (r, _plan, out) => {
   const domains = list(r.props.domains);
   if (domains === undefined) {
@@ -879,6 +909,7 @@ export const MODELS: Readonly<Record<string, CostModel>> = {
   [T.logGroup]: logGroup,
   [T.logDataProtectionPolicy]: logDataProtection,
   [T.budget]: budget,
+  [T.dashboard]: dashboard,
   [T.resolverFirewallDomainList]: firewallDomainList,
   [T.resolverFirewallRuleGroupAssociation]: firewallAssociation,
   [T.logMetricFilter]: logMetricFilter,

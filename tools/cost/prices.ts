@@ -193,6 +193,7 @@ export interface PriceTable {
   };
   readonly cloudwatchAlarm: { readonly standardMonth: Price; readonly highResolutionMonth: Price };
   readonly cloudwatchCustomMetricMonth: Price;
+  readonly cloudwatchDashboardMonth: Price;
   readonly cloudtrail: {
     readonly additionalManagementCopyPer100k: Price;
     readonly dataEventsPer100k: Price;
@@ -343,6 +344,12 @@ export const PRICES: PriceTable = {
   cloudwatchCustomMetricMonth: p(
     0.3,
     "custom metric-month (first 10,000 metrics; prorated by the hours it is published)",
+    "cloudwatch",
+    true,
+  ),
+  cloudwatchDashboardMonth: p(
+    3.0,
+    "dashboard-month (an account's first three, up to 50 metrics each, are free)",
     "cloudwatch",
     true,
   ),

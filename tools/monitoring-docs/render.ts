@@ -5,6 +5,7 @@
 import { DEFAULT_MONTHLY_BUDGET_USD, type PresetName } from "../../presets/common";
 import { T } from "../plan/tokens";
 import type { PlanFile, PlanResource, PlanValue } from "../plan/types";
+import { parseJson } from "../plan/values";
 
 /** The command that rewrites docs/monitoring.md. */
 export const REGENERATE =
@@ -374,6 +375,39 @@ function money(usd: number): string {
   return Number.isInteger(usd) ? `$${usd}` : `$${usd.toFixed(2)}`;
 }
 
+/** EventBridge rules with a target on one of the alarm topics: the events that page directly. */
+function topicEvents(plan: PlanFile, topics: Topic[]): string[][] {
+  const targets = ofType(plan, T.eventTarget).filter((t) =>
+    topics.some((topic) => (t.propertyDependencies.arn ?? []).includes(topic.resource.urn)),
+  );
+  return ofType(plan, T.eventRule)
+    .filter((rule) =>
+      targets.some(
+        (t) =>
+          (t.propertyDependencies.rule ?? []).includes(rule.urn) ||
+          t.name === `${rule.name}-target`,
+      ),
+    )
+    .map((rule) => {
+      const pattern = (parseJson(rule.props.eventPattern) ?? {}) as Record<string, unknown>;
+      const values = (v: unknown): string =>
+        Array.isArray(v)
+          ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ")
+          : "";
+      const detail = (pattern.detail ?? {}) as Record<string, unknown>;
+      const states = ["status", "state"]
+        .map((k) => values(detail[k]))
+        .filter((x) => x !== "")
+        .join("; ");
+      const when = `${values(pattern["detail-type"])} from \`${values(pattern.source)}\`${states ? ` with ${states}` : ""}`;
+      const description = generic(str(rule.props.description) ?? "", plan.stack).replace(
+        /^[^:]*: /,
+        "",
+      );
+      return [code(generic(rule.name, plan.stack)), prose(when), prose(description)];
+    });
+}
+
 function renderTier(source: TierPlan): string {
   const { plan } = source;
   const topics = alarmTopics(plan);
@@ -428,6 +462,13 @@ function renderTier(source: TierPlan): string {
       `Budget: ${code(b.name)}, ${money(b.usd)} a month (${origin}), counting ${b.filtered ? "the costs its filter selects" : "the whole account's cost"}; alerts on ${b.alerts.join(" and ")} to ${to.length > 0 ? to.join(" and ") : "**nobody**"}.`,
     );
   }
+  for (const d of ofType(plan, T.dashboard)) {
+    const body = parseJson(d.props.dashboardBody) as { widgets?: { type?: string }[] } | undefined;
+    const graphs = (body?.widgets ?? []).filter((w) => w.type === "metric").length;
+    facts.push(
+      `Dashboard: ${code(generic(str(d.props.dashboardName) ?? d.name, plan.stack))}, every alarm's state and a graph of each alarm's metric with its threshold (${graphs} graphs); the stack output \`dashboardUrl\` opens it.`,
+    );
+  }
   out.push(...facts.map(bullet), "");
 
   const autonamed = alarms.filter((a) => str(a.props.name) === undefined).length;
@@ -457,6 +498,17 @@ function renderTier(source: TierPlan): string {
   out.push(
     table(["Alarm", "Watches", "Fires when", "Missing data", "Notifies", "First response"], rows),
   );
+  const events = topicEvents(plan, topics);
+  if (events.length > 0) {
+    out.push(
+      "",
+      wrap(
+        `${events.length} EventBridge rule${events.length === 1 ? "" : "s"} send${events.length === 1 ? "s" : ""} AWS's own failure event${events.length === 1 ? "" : "s"} to the topic as ${events.length === 1 ? "it happens" : "they happen"} (an event has no OK message):`,
+      ),
+      "",
+      table(["Rule", "Sends when", "First response"], events),
+    );
+  }
   return out.join("\n");
 }
 

@@ -19,6 +19,7 @@ export const T = {
   backupVaultPolicy: "aws:backup/vaultPolicy:VaultPolicy",
   bucket: "aws:s3/bucket:Bucket",
   budget: "aws:budgets/budget:Budget",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
   bucketV2: "aws:s3/bucketV2:BucketV2",
   bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   bucketLifecycleV2: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
