@@ -522,6 +522,17 @@ function backupCopyRegionFit({ preset, common, region, problems }: Fit): void {
   });
 }
 
+/** The set's key is only read with a set to read. */
+function restoreKeyFit({ common, problems }: Fit): void {
+  common.when(["restoreFrom", "restoreKmsKeyArn"], ({ restoreFrom, restoreKmsKeyArn }) => {
+    if (restoreKmsKeyArn && !restoreFrom) {
+      problems.push(
+        `${ns}:restoreKmsKeyArn: got ${show(restoreKmsKeyArn)} without ${ns}:restoreFrom; the key only decrypts the backup set a new stack imports. Set ${ns}:restoreFrom to the set's s3:// URL, or remove it`,
+      );
+    }
+  });
+}
+
 /** Settings the preset would silently ignore, or that cannot work with it, are refused. */
 const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   certificateFit,
@@ -532,6 +543,7 @@ const PRESET_FIT_CHECKS: readonly ((fit: Fit) => void)[] = [
   vpcFit,
   patchingFit,
   backupCopyRegionFit,
+  restoreKeyFit,
 ];
 
 /**

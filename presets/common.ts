@@ -7,6 +7,7 @@ import {
   maintenanceWindowProblem,
 } from "../components/maintenance/schedule";
 import { domainProblem } from "../components/naming/domain-names";
+import { restoreFromProblem, restoreKmsKeyArnProblem } from "../components/backup/restore-from";
 
 /** The namespace the program reads its settings from: `openemr:<key>`. */
 export const NAMESPACE = "openemr";
@@ -204,6 +205,26 @@ export const commonSettingsSchema = z.strictObject({
     .default("")
     .describe(
       "express-plus, standard, fargate: a second AWS region that keeps a copy of every backup (AWS Backup copies, or replication of the backup bucket), under a key created there; empty: no copy. Plain express refuses it.",
+    ),
+  restoreFrom: z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = restoreFromProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional()
+    .describe(
+      "s3://<bucket>/<prefix> of an OpenEMR backup set (docs/backup-format.md) the new stack starts from instead of running the installer: the first boot (EC2 tiers) or the first task (fargate) imports the newest set under the prefix (docs/migrate.md).",
+    ),
+  restoreKmsKeyArn: z
+    .string()
+    .superRefine((arn, ctx) => {
+      const problem = restoreKmsKeyArnProblem(arn);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional()
+    .describe(
+      "With restoreFrom: the KMS key ARN (not an alias) the set is encrypted with when it is another stack's key; the importer may decrypt with it through S3 only.",
     ),
 });
 

@@ -30,6 +30,12 @@ const PROGRAMS: readonly Prerequisite[] = [
   { program: "bash", debian: "bash", usedBy: "the host and CI scripts" },
   { program: "tar", debian: "tar", usedBy: "the backup and restore scripts" },
   { program: "gzip", debian: "gzip", usedBy: "the backup and restore scripts" },
+  { program: "dash", debian: "dash", usedBy: "tests/host/import (POSIX sh)" },
+  {
+    program: "busybox",
+    debian: "busybox",
+    usedBy: "tests/host/import (the OpenEMR image's shell)",
+  },
 ];
 
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");

@@ -208,9 +208,13 @@ export function checkAlarm(alarm: AlarmDefinition): AlarmDefinition {
   if (!TREAT_MISSING_DATA.includes(spec.treatMissingData)) {
     fail(suffix, `treatMissingData ${String(spec.treatMissingData)} is not a valid value`);
   }
+  // an AWS service's metric without its dimensions is an aggregate nobody means to alarm on; the
+  // program's own metrics may have none (PutMetricAlarm allows 0 to 30): a log metric filter's
+  // metric has no constant dimension, so its name carries the stack instead
   const names = Object.keys(spec.dimensions);
-  if (names.length < 1 || names.length > CLOUDWATCH_LIMITS.dimensions) {
-    fail(suffix, `1 to ${CLOUDWATCH_LIMITS.dimensions} dimensions are needed`);
+  const least = namespace.startsWith("AWS/") ? 1 : 0;
+  if (names.length < least || names.length > CLOUDWATCH_LIMITS.dimensions) {
+    fail(suffix, `${least} to ${CLOUDWATCH_LIMITS.dimensions} dimensions are needed`);
   }
   for (const name of names) {
     if (
@@ -282,6 +286,36 @@ export function dailySuccessSpec(
     comparisonOperator: "LessThanThreshold",
     treatMissingData: missing,
   };
+}
+
+export interface ImportFailedAlarmArgs {
+  /** Where the import reports: `OpenEMR/ImportSucceeded` with dimension Stack (import.sh on a
+   * host), or a log metric filter's dimension-free metric named after the stack (fargate). */
+  metric: { namespace: string; metricName: string; dimensions: Record<string, string> };
+  /** Where its log is, for the first action: a file on the host or a log group's streams. */
+  log: string;
+}
+
+/**
+ * The one-off import of openemr:restoreFrom (SPEC-17) reported 0: in alarm within 5 minutes.
+ * Missing data is not breaching: the import reports once, on the first boot (or the first task),
+ * and never again.
+ */
+export function importFailedAlarm(args: ImportFailedAlarmArgs): AlarmDefinition {
+  return define(
+    "import-failed",
+    "the import of the backup set in openemr:restoreFrom failed and OpenEMR was not started on it",
+    `read ${args.log} first, then docs/migrate.md#if-the-import-fails`,
+    {
+      ...args.metric,
+      statistic: "Minimum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "notBreaching",
+    },
+  );
 }
 
 export interface LoadBalancerAlarmsArgs {

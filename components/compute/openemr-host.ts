@@ -9,10 +9,19 @@ import {
   DEFAULT_MAINTENANCE_WINDOW,
   DEFAULT_PATCH_APPROVAL_DELAY_DAYS,
 } from "../../presets/common";
-import { passwordParameters } from "../secrets/generated-password";
+import { passwordParameters, secureParameter } from "../secrets/generated-password";
 import { openemrHostStartScript } from "../service/openemr-container";
 import type { TierCommonArgs, TierOutputs } from "../tiers/types";
-import { CONTAINER_START_SCRIPT, renderUserData, type DeployEnv } from "./user-data";
+import { importFailedAlarm } from "../alarms/alarm-specs";
+import { IMPORT_METRIC, parseRestoreFrom, restoreReadStatements } from "../backup/restore-from";
+import {
+  CONTAINER_START_SCRIPT,
+  PARAMETER_SCRIPTS,
+  scriptParameterChunks,
+  scriptTarget,
+  renderUserData,
+  type DeployEnv,
+} from "./user-data";
 import { DATA_DEVICE, WebInstance, type WebInstanceArgs } from "./web-instance";
 
 /** Where the host keeps OpenEMR's sites, the database (express) and local backups. */
@@ -21,7 +30,15 @@ export const HOST_DATA_DIR = "/var/lib/openemr";
 /** What a tier decides about its host; everything else is the same on every EC2 tier. */
 export interface OpenEmrHostArgs extends Pick<
   TierCommonArgs,
-  "stack" | "region" | "openemrImage" | "logGroupPrefix" | "parameterPrefix" | "logRetentionDays"
+  | "stack"
+  | "region"
+  | "openemrImage"
+  | "openemrVersion"
+  | "logGroupPrefix"
+  | "parameterPrefix"
+  | "logRetentionDays"
+  | "restoreFrom"
+  | "restoreKmsKeyArn"
 > {
   protect: boolean;
   /** Customer-managed key for volumes, parameters and logs; undefined uses AWS-managed keys. */
@@ -37,7 +54,10 @@ export interface OpenEmrHostArgs extends Pick<
   extraLogGroups?: Record<string, string>;
   /** Who backs the host up: its own script to S3 or to local disk, or AWS Backup. */
   backupMode: "s3" | "local" | "aws-backup";
-  /** Helper scripts installed besides the bootstrap (user-data.ts); default all. */
+  /**
+   * Helper scripts installed besides the bootstrap (user-data.ts); default all but the importer's,
+   * which a host gets with restoreFrom.
+   */
   scripts?: readonly string[];
   /** The database is RDS: the container checks its certificate (`--ssl-ca`), never `--skip-ssl`. */
   tlsDatabase: boolean;
@@ -155,6 +175,11 @@ export function openemrHost(
         ])
         .apply(([dbArn, snapshotPrefix]) => preUpgradeSnapshotStatements(dbArn, snapshotPrefix))
     : [];
+  // openemr:restoreFrom: the first boot imports the set (import.sh), reading only its prefix
+  const restore = args.restoreFrom ? parseRestoreFrom(args.restoreFrom) : undefined;
+  const restoreStatements = restore
+    ? partition.apply((p) => restoreReadStatements(restore, p, args.restoreKmsKeyArn))
+    : [];
   const statements = pulumi
     .all([
       arn("ssm", `parameter${args.parameterPrefix}/*`),
@@ -162,8 +187,9 @@ export function openemrHost(
       adminShell.instanceStatements,
       args.policyStatements ?? [],
       upgradeStatements,
+      restoreStatements,
     ])
-    .apply(([paramArn, ownGroups, session, own, upgrade]): aws.iam.PolicyStatement[] => [
+    .apply(([paramArn, ownGroups, session, own, upgrade, imports]): aws.iam.PolicyStatement[] => [
       { Sid: "ReadOwnParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: paramArn },
       {
         Sid: "ReportHealth",
@@ -184,7 +210,30 @@ export function openemrHost(
       ...session,
       ...own,
       ...upgrade,
+      ...imports,
     ]);
+
+  // openemr-export on every host and the importer on one that starts from a set: too large for
+  // the user data, so standard-tier SecureString parameters below the stack's prefix (free; the
+  // role reads them already), which install-scripts.sh puts together at first boot
+  const scriptParameters = [...(restore ? PARAMETER_SCRIPTS : ["export.sh"])].map((file) => {
+    const script = file.replace(/\.sh$/, "");
+    const base = `${args.parameterPrefix}/scripts/${script}`;
+    const chunks = scriptParameterChunks(file);
+    chunks.forEach((value, i) =>
+      secureParameter(
+        `${name}-script-${script}-${i + 1}`,
+        {
+          parameterName: `${base}/${i + 1}`,
+          description: `${name}: ${scriptTarget(file)}, part ${i + 1} of ${chunks.length} (gzip, base64)`,
+          value,
+          kmsKeyArn,
+        },
+        opts,
+      ),
+    );
+    return `${scriptTarget(file)}=${base}:${chunks.length}`;
+  });
 
   const logNames = pulumi.all(
     Object.fromEntries(Object.entries(logGroups).map(([key, group]) => [key, group.name])),
@@ -198,6 +247,7 @@ export function openemrHost(
           STACK: args.stack,
           REGION: args.region,
           OPENEMR_IMAGE: args.openemrImage,
+          OPENEMR_VERSION: args.openemrVersion,
           ...env.images,
           DATA_DIR: HOST_DATA_DIR,
           DATA_DEVICE: args.instance.dataVolumeGb !== undefined ? DATA_DEVICE : "",
@@ -215,6 +265,8 @@ export function openemrHost(
           DOMAIN: env.domain,
           SITE_ADDRESS: args.siteAddress ? `https://${args.siteAddress}` : "",
           ...env.certificate,
+          RESTORE_FROM: restore?.url ?? "",
+          SCRIPT_PARAMETERS: scriptParameters.join(" "),
         },
         args.scripts,
         [
@@ -259,6 +311,17 @@ export function openemrHost(
   });
 
   hostAlarms(args, instance.instance.id);
+  if (restore) {
+    const a = importFailedAlarm({
+      metric: {
+        namespace: "OpenEMR",
+        metricName: IMPORT_METRIC,
+        dimensions: { Stack: args.stack },
+      },
+      log: `/var/log/openemr-import.log on the instance (adminShellCommand; shipped to ${args.logGroupPrefix}/system)`,
+    });
+    args.monitoring.alarm(a.suffix, a.description, a.spec);
+  }
 
   const instanceId = instance.instance.id;
   const upgrade = new HostUpgrade(

@@ -13,7 +13,53 @@ const SCRIPTS: Record<string, string> = {
   "/usr/local/sbin/openemr-certificate": "certificate.sh",
   "/usr/local/sbin/openemr-forget-superuser": "forget-superuser.sh",
   "/usr/local/sbin/openemr-health": "health.sh",
+  "/usr/local/sbin/openemr-install-scripts": "install-scripts.sh",
+  "/usr/local/sbin/openemr-export": "export.sh",
+  "/usr/local/sbin/openemr-import-fetch": "import-fetch.sh",
+  "/usr/local/sbin/openemr-import-apply": "import-apply.sh",
+  "/usr/local/sbin/openemr-import": "import.sh",
 };
+
+/**
+ * The importer of openemr:restoreFrom (SPEC-17), on a host that starts from a set. With
+ * openemr-export (on every host) it is far over what the 16 KiB user data holds beside the rest, so
+ * these come from the stack's own SSM parameters (scriptParameterChunks, install-scripts.sh).
+ */
+export const IMPORT_SCRIPTS: readonly string[] = [
+  "import-fetch.sh",
+  "import-apply.sh",
+  "import.sh",
+];
+/** Installed from SSM parameters, never from the user data. */
+export const PARAMETER_SCRIPTS: readonly string[] = ["export.sh", ...IMPORT_SCRIPTS];
+
+/** What a host installs from its user data unless it says otherwise. */
+export const DEFAULT_SCRIPTS: readonly string[] = Object.values(SCRIPTS).filter(
+  (f) => !PARAMETER_SCRIPTS.includes(f),
+);
+
+/** What every host installs besides the ones it asks for: see renderUserData. */
+const ALWAYS_INSTALLED = ["bootstrap.sh", "forget-superuser.sh", "health.sh", "install-scripts.sh"];
+
+/** SSM PutParameter, standard tier: a value of at most 4 KB. */
+export const STANDARD_PARAMETER_LIMIT = 4096;
+
+/** Where the host installs a script (the SCRIPTS target). */
+export function scriptTarget(file: string): string {
+  const target = Object.entries(SCRIPTS).find(([, f]) => f === file)?.[0];
+  if (!target) throw new Error(`unknown script ${file}`);
+  return target;
+}
+
+/** A script as install-scripts.sh reads it back: gzip, base64, in standard-tier-sized pieces. */
+export function scriptParameterChunks(file: string): string[] {
+  const encoded = gzipSync(compactScript(readScript(file)), { level: 9 }).toString("base64");
+  const chunks: string[] = [];
+  for (let i = 0; i < encoded.length; i += STANDARD_PARAMETER_LIMIT) {
+    chunks.push(encoded.slice(i, i + STANDARD_PARAMETER_LIMIT));
+  }
+  return chunks;
+}
 
 /** EC2 refuses user data over 16 KiB. */
 export const USER_DATA_LIMIT = 16 * 1024;
@@ -53,15 +99,17 @@ export const CONTAINER_START_SCRIPT = "/etc/openemr/container-start.sh";
 
 export function renderUserData(
   env: DeployEnv,
-  /** Which helper scripts to install besides the bootstrap; default: all of them. */
-  scripts: readonly string[] = Object.values(SCRIPTS),
+  /** Which helper scripts to install besides the bootstrap; default: all but the importer's. */
+  scripts: readonly string[] = DEFAULT_SCRIPTS,
   extraFiles: readonly HostFile[] = [],
 ): string {
-  const unknown = scripts.filter((f) => !Object.values(SCRIPTS).includes(f));
+  const unknown = scripts.filter(
+    (f) => !Object.values(SCRIPTS).includes(f) || PARAMETER_SCRIPTS.includes(f),
+  );
   if (unknown.length > 0) throw new Error(`user data: unknown scripts ${unknown.join(", ")}`);
   // every host installs OpenEMR, so every host takes the superuser away from it afterwards, and
-  // every host reports whether OpenEMR answers
-  const wanted = new Set([...scripts, "bootstrap.sh", "forget-superuser.sh", "health.sh"]);
+  // every host reports whether OpenEMR answers, and installs what its SSM parameters hold
+  const wanted = new Set([...scripts, ...ALWAYS_INSTALLED]);
   const files = [
     {
       path: "/etc/openemr/deploy.env",

@@ -33,6 +33,25 @@ export interface SetupContainerArgs {
   command?: string[];
 }
 
+/**
+ * A container that runs to completion before the setup and main containers, in the order given,
+ * each one only after the one before it exited 0 (dependsOn SUCCESS): non-essential, no port, no
+ * health check, logging to the service's log group. The setup container (or, without one, the main
+ * container) waits for the last of them.
+ */
+export interface InitContainerArgs {
+  name: string;
+  /** Default: the service's image. */
+  image?: string;
+  entryPoint: string[];
+  command: string[];
+  environment: Record<string, pulumi.Input<string>>;
+  /** Secret settings; their secrets must be in `secretArns`. */
+  secrets: Record<string, pulumi.Input<string>>;
+  /** Names of the task's volumes it mounts (at their containerPath); default none. */
+  volumes?: string[];
+}
+
 export interface FargateServiceArgs {
   /** The deployment region (log delivery, ARNs). */
   region: string;
@@ -64,6 +83,10 @@ export interface FargateServiceArgs {
   healthCheckCommand: string;
   /** A container that must exit 0 before the main container starts (see SetupContainerArgs). */
   setupContainer?: SetupContainerArgs;
+  /** Containers that run, one after the other, before the setup container (InitContainerArgs). */
+  initContainers?: InitContainerArgs[];
+  /** Statements the task role gets besides its volumes' and ECS Exec's. */
+  taskPolicyStatements?: pulumi.Input<aws.iam.PolicyStatement[]>;
   volumes: EfsVolume[];
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   securityGroupIds: pulumi.Input<string>[];
@@ -112,7 +135,18 @@ export class FargateService extends pulumi.ComponentResource {
       );
     }
     const setup = args.setupContainer;
-    for (const c of [args, ...(setup ? [setup] : [])]) {
+    const init = args.initContainers ?? [];
+    const names = [args.containerName, ...(setup ? [setup.name] : []), ...init.map((c) => c.name)];
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new Error(`${name}: two containers are named ${twice}`);
+    for (const c of init) {
+      for (const v of c.volumes ?? []) {
+        if (!args.volumes.some((volume) => volume.name === v)) {
+          throw new Error(`${name}: container ${c.name} mounts ${v}, which is not a task volume`);
+        }
+      }
+    }
+    for (const c of [args, ...(setup ? [setup] : []), ...init]) {
       for (const key of Object.keys(c.secrets)) {
         if (key in c.environment) {
           throw new Error(`${name}: ${key} is both a secret and a plain environment value`);
@@ -243,8 +277,9 @@ export class FargateService extends pulumi.ComponentResource {
             pulumi.all(args.volumes.map((v) => pulumi.all([v.fileSystemArn, v.accessPointArn]))),
             this.execLogGroup?.arn ?? "",
             args.ecsExec ? args.logKmsKeyArn : "",
+            args.taskPolicyStatements ?? [],
           ])
-          .apply(([volumes, execLogArn, execKeyArn]) => {
+          .apply(([volumes, execLogArn, execKeyArn, extra]) => {
             const statements: Record<string, unknown>[] = volumes.map(([fsArn, apArn], i) => ({
               Sid: `MountVolume${i}ThroughItsAccessPoint`,
               Effect: "Allow",
@@ -289,6 +324,7 @@ export class FargateService extends pulumi.ComponentResource {
                 },
               );
             }
+            statements.push(...(extra as Record<string, unknown>[]));
             return JSON.stringify({ Version: "2012-10-17", Statement: statements });
           }),
       },
@@ -298,22 +334,26 @@ export class FargateService extends pulumi.ComponentResource {
     // --- task definition: the main container and the setup container it waits for, if any ---
     const base = (c: {
       name: string;
+      image?: string;
       environment: Record<string, pulumi.Input<string>>;
       secrets: Record<string, pulumi.Input<string>>;
       entryPoint?: string[];
       command?: string[];
+      volumes?: string[];
     }): aws.ecs.ContainerDefinition => ({
       name: c.name,
-      image: args.image,
+      image: c.image ?? args.image,
       entryPoint: c.entryPoint,
       command: c.command,
       environment: Object.entries(c.environment).map(([key, value]) => ({ name: key, value })),
       secrets: Object.entries(c.secrets).map(([key, valueFrom]) => ({ name: key, valueFrom })),
-      mountPoints: args.volumes.map((v) => ({
-        sourceVolume: v.name,
-        containerPath: v.containerPath,
-        readOnly: false,
-      })),
+      mountPoints: args.volumes
+        .filter((v) => c.volumes === undefined || c.volumes.includes(v.name))
+        .map((v) => ({
+          sourceVolume: v.name,
+          containerPath: v.containerPath,
+          readOnly: false,
+        })),
       readonlyRootFilesystem: false,
       linuxParameters: { initProcessEnabled: true },
       logConfiguration: {
@@ -325,6 +365,14 @@ export class FargateService extends pulumi.ComponentResource {
         },
       },
     });
+    const after = (container: string | undefined) =>
+      container ? [{ containerName: container, condition: "SUCCESS" }] : undefined;
+    const initContainers: aws.ecs.ContainerDefinition[] = init.map((c, i) => ({
+      ...base({ ...c, volumes: c.volumes ?? [] }),
+      essential: false,
+      dependsOn: after(init[i - 1]?.name),
+    }));
+    const lastInit = init[init.length - 1]?.name;
     const setupContainer: aws.ecs.ContainerDefinition | undefined = setup
       ? {
           ...base({
@@ -336,6 +384,7 @@ export class FargateService extends pulumi.ComponentResource {
           }),
           // it exits when done; SUCCESS may only name a non-essential container
           essential: false,
+          dependsOn: after(lastInit),
         }
       : undefined;
     const container: aws.ecs.ContainerDefinition = {
@@ -348,7 +397,8 @@ export class FargateService extends pulumi.ComponentResource {
       }),
       essential: true,
       portMappings: [{ containerPort: args.containerPort, protocol: "tcp" }],
-      dependsOn: setup ? [{ containerName: setup.name, condition: "SUCCESS" }] : undefined,
+      dependsOn:
+        setup || lastInit ? [...(after(setup?.name) ?? []), ...(after(lastInit) ?? [])] : undefined,
       healthCheck: {
         command: ["CMD-SHELL", args.healthCheckCommand],
         interval: 30,
@@ -379,9 +429,11 @@ export class FargateService extends pulumi.ComponentResource {
             authorizationConfig: { accessPointId: v.accessPointId, iam: "ENABLED" },
           },
         })),
-        containerDefinitions: pulumi.jsonStringify(
-          setupContainer ? [container, setupContainer] : [container],
-        ),
+        containerDefinitions: pulumi.jsonStringify([
+          container,
+          ...(setupContainer ? [setupContainer] : []),
+          ...initContainers,
+        ]),
       },
       child,
     );

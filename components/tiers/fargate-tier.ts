@@ -3,13 +3,23 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { FargateSettings } from "../../presets/fargate";
 import { BackupPlan } from "../backup/backup-plan";
+import {
+  IMPORT_FAILED_LINE,
+  IMPORT_METRIC,
+  IMPORT_SUCCEEDED_LINE,
+  parseRestoreFrom,
+  partitionOf,
+  restoreReadStatements,
+} from "../backup/restore-from";
 import { SessionCache } from "../cache/session-cache";
 import {
   auroraAlarms,
   fargateServiceAlarms,
+  importFailedAlarm,
   loadBalancerAlarms,
   valkeyServerlessAlarms,
 } from "../alarms/alarm-specs";
+import type { Monitoring } from "../alarms/monitoring";
 import { AuroraServerless } from "../database/aurora-serverless";
 import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
@@ -21,6 +31,7 @@ import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
 import { storedSecret } from "../secrets/stored-secret";
 import { FargateService } from "../service/fargate-service";
+import { RESTORE_IMPORT_CONTAINER, restoreContainers } from "../service/restore-containers";
 import {
   HEALTH_CHECK_GRACE_SECONDS,
   SITES_DIR,
@@ -207,6 +218,9 @@ export class FargateTier extends pulumi.ComponentResource {
     const sites = fileSystem("sites", "/openemr-sites", "openemr-sites");
     const tls = fileSystem("tls", "/openemr-tls", "openemr-tls");
 
+    // openemr:restoreFrom: the set is imported before any task's setup container runs the installer
+    const restore = args.restoreFrom ? parseRestoreFrom(args.restoreFrom) : undefined;
+
     this.service = new FargateService(
       `${name}-app`,
       {
@@ -227,6 +241,27 @@ export class FargateTier extends pulumi.ComponentResource {
           adminSecretArn: adminCredentials.secret.arn,
           domain: args.domain,
         }),
+        ...(restore
+          ? {
+              initContainers: restoreContainers({
+                source: restore,
+                region: args.region,
+                openemrVersion: args.openemrVersion,
+                sitesVolume: "sites",
+                databaseHost: this.database.endpoint,
+                databasePort: MYSQL_PORT,
+                masterSecretArn: this.database.masterSecretArn,
+                appSecretArn: appCredentials.secret.arn,
+                siteAddress: args.domain ? `https://${args.domain}` : undefined,
+              }),
+              // the task role (what the containers do), never the execution role
+              taskPolicyStatements: restoreReadStatements(
+                restore,
+                partitionOf(args.region),
+                args.restoreKmsKeyArn,
+              ),
+            }
+          : {}),
         secretKmsKeyArns: [secretsKey.arn],
         healthCheckCommand: openemrHealthCheckCommand(),
         volumes: [sites.volume("sites", SITES_DIR), tls.volume("tls", SSL_DIR)],
@@ -298,6 +333,8 @@ export class FargateTier extends pulumi.ComponentResource {
       alarms.alarm(a.suffix, a.description, a.spec);
     }
 
+    if (restore) importReport(name, args.stack, this.service, alarms, child);
+
     const cluster = this.service.cluster.name;
     const serviceName = this.service.service.name;
     this.outputs = {
@@ -332,6 +369,43 @@ export class FargateTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/**
+ * The import's result as a metric: restore-import's last line, `openemr-import: SUCCEEDED <set>` or
+ * `openemr-import: FAILED <reason>`, through two metric filters on the service's log group, and the
+ * alarm on it. A filter's dimensions can only be fields of JSON or space-delimited events (PutMetricFilter,
+ * MetricTransformation.dimensions), not a constant Stack, so the metric is dimension-free and named
+ * after the stack: `OpenEMR/<stack>-ImportSucceeded`.
+ */
+function importReport(
+  name: string,
+  stack: string,
+  service: FargateService,
+  alarms: Monitoring,
+  opts: pulumi.CustomResourceOptions,
+): void {
+  const metricName = `${stack}-${IMPORT_METRIC}`;
+  for (const [suffix, line, value] of [
+    ["import-succeeded", IMPORT_SUCCEEDED_LINE, "1"],
+    ["import-failed", IMPORT_FAILED_LINE, "0"],
+  ] as const) {
+    new aws.cloudwatch.LogMetricFilter(
+      `${name}-${suffix}-filter`,
+      {
+        name: `${name}-${suffix}`,
+        logGroupName: service.logGroup.name,
+        pattern: JSON.stringify(line),
+        metricTransformation: { name: metricName, namespace: "OpenEMR", value },
+      },
+      opts,
+    );
+  }
+  const a = importFailedAlarm({
+    metric: { namespace: "OpenEMR", metricName, dimensions: {} },
+    log: `the ${RESTORE_IMPORT_CONTAINER} and restore-fetch streams of the service's log group`,
+  });
+  alarms.alarm(a.suffix, a.description, a.spec);
 }
 
 /**

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  importFailedAlarm,
   type AlarmDefinition,
   CLOUDWATCH_LIMITS,
   DESCRIPTION_MAX,
@@ -579,6 +580,20 @@ describe("alarm specs", () => {
       expect(() => checkAlarm(valid())).not.to.throw();
     });
 
+    it("accepts no dimension on the program's own metrics only (a log metric filter's)", () => {
+      const own = valid();
+      own.spec = {
+        ...own.spec,
+        namespace: "OpenEMR",
+        metricName: "dev-ImportSucceeded",
+        dimensions: {},
+      };
+      expect(() => checkAlarm(own)).not.to.throw();
+      const aws = valid();
+      aws.spec.dimensions = {};
+      expect(() => checkAlarm(aws)).to.throw("alarm x-high: 1 to 30 dimensions are needed");
+    });
+
     for (const [what, breakIt, message] of broken) {
       it(`refuses ${what}`, () => {
         const alarm = valid();
@@ -686,6 +701,30 @@ describe("alarm specs", () => {
     it("breaks none of the AWS name and length rules the plan checks", () => {
       const violations = checkAwsRules(p.plan);
       expect(violations, formatViolations(violations)).to.deep.equal([]);
+    });
+  });
+});
+
+describe("importFailedAlarm", () => {
+  it("alarms within 5 minutes on a reported 0, never on silence, and says what to read first", () => {
+    const a = importFailedAlarm({
+      metric: { namespace: "OpenEMR", metricName: "ImportSucceeded", dimensions: { Stack: "dev" } },
+      log: "/var/log/openemr-import.log on the instance",
+    });
+    expect(a.suffix).to.equal("import-failed");
+    expect(a.description).to.equal(
+      "the import of the backup set in openemr:restoreFrom failed and OpenEMR was not started on it: read /var/log/openemr-import.log on the instance first, then docs/migrate.md#if-the-import-fails",
+    );
+    expect(a.spec).to.deep.equal({
+      namespace: "OpenEMR",
+      metricName: "ImportSucceeded",
+      dimensions: { Stack: "dev" },
+      statistic: "Minimum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "notBreaching",
     });
   });
 });

@@ -19,6 +19,8 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 interface Variant {
   dataVolumeGb?: number;
   extra: boolean;
+  restoreFrom?: string;
+  restoreKmsKeyArn?: string;
 }
 
 function build(v: Variant): () => Record<string, pulumi.Input<unknown>> {
@@ -31,6 +33,9 @@ function build(v: Variant): () => Record<string, pulumi.Input<unknown>> {
         stack: "test",
         region: "us-east-1",
         openemrImage: "openemr/openemr:8.0.0",
+        openemrVersion: "8.0.0",
+        restoreFrom: v.restoreFrom,
+        restoreKmsKeyArn: v.restoreKmsKeyArn,
         logGroupPrefix: "/openemr/test",
         parameterPrefix: "/openemr/test",
         logRetentionDays: 2192,
@@ -79,8 +84,8 @@ function deployEnv(p: ComponentPlan): [string, string][] {
     .trim()
     .split("\n")
     .map((line) => {
-      const [k, v] = line.split("=", 2);
-      return [k, v.replace(/^'|'$/g, "")];
+      const at = line.indexOf("=");
+      return [line.slice(0, at), line.slice(at + 1).replace(/^'|'$/g, "")];
     });
 }
 
@@ -102,6 +107,24 @@ describe("openemrHost", () => {
       expect(names).to.have.deep.members([
         ["/openemr/test/db-user-password", "SecureString"],
         ["/openemr/test/admin-password", "SecureString"],
+        // openemr-export, too large for the user data beside the rest (install-scripts.sh)
+        ["/openemr/test/scripts/export/1", "SecureString"],
+        ["/openemr/test/scripts/export/2", "SecureString"],
+      ]);
+    });
+
+    it("names the script parameters in deploy.env, each whole when put back together", () => {
+      const env = Object.fromEntries(deployEnv(p));
+      expect(env.SCRIPT_PARAMETERS).to.equal(
+        "/usr/local/sbin/openemr-export=/openemr/test/scripts/export:2",
+      );
+      const parts = p
+        .ofType(PARAMETER)
+        .filter((r) => prop<string>(r, "name").startsWith("/openemr/test/scripts/export/"))
+        .map((r) => prop<string>(r, "description"));
+      expect(parts).to.deep.equal([
+        "openemr-test: /usr/local/sbin/openemr-export, part 1 of 2 (gzip, base64)",
+        "openemr-test: /usr/local/sbin/openemr-export, part 2 of 2 (gzip, base64)",
       ]);
     });
 
@@ -110,6 +133,7 @@ describe("openemrHost", () => {
         "STACK",
         "REGION",
         "OPENEMR_IMAGE",
+        "OPENEMR_VERSION",
         "DATA_DIR",
         "DATA_DEVICE",
         "SWAP_GB",
@@ -122,8 +146,12 @@ describe("openemrHost", () => {
         "BACKUP_MODE",
         "DOMAIN",
         "SITE_ADDRESS",
+        "RESTORE_FROM",
+        "SCRIPT_PARAMETERS",
       ]);
       const env = Object.fromEntries(deployEnv(p));
+      expect(env.OPENEMR_VERSION).to.equal("8.0.0");
+      expect(env.RESTORE_FROM).to.equal("");
       expect(env.DATA_DEVICE).to.equal(DATA_DEVICE);
       expect(env.DB_USER_PARAM).to.equal("/openemr/test/db-user-password");
       expect(env.LOG_GROUP_SYSTEM).to.equal("/openemr/test/system");
@@ -230,6 +258,7 @@ describe("openemrHost", () => {
         "STACK",
         "REGION",
         "OPENEMR_IMAGE",
+        "OPENEMR_VERSION",
         "MARIADB_IMAGE",
         "DATA_DIR",
         "DATA_DEVICE",
@@ -246,6 +275,8 @@ describe("openemrHost", () => {
         "DOMAIN",
         "SITE_ADDRESS",
         "ACME_EMAIL",
+        "RESTORE_FROM",
+        "SCRIPT_PARAMETERS",
       ]);
       const env = Object.fromEntries(deployEnv(p));
       expect(env.DATA_DEVICE, "no data volume, no device").to.equal("");

@@ -44,6 +44,9 @@ describe("diffPlans on the test pairs", () => {
   it("switching express to express-plus replaces every child whose URN changes and shows policy and cost before and after", () => {
     const d = diffOf(presetSwitchPair());
     expect(d.preset).to.deep.equal({ base: "express", head: "express-plus" });
+    expect(formatMarkdown(d)).to.contain(
+      "> - the preset changes (express → express-plus): the new tier starts empty; to move the data, see docs/migrate.md: export a backup set, start the new tier with openemr:restoreFrom.",
+    );
     expect(d.dataLoss.map((w) => [w.change, w.type, w.name, losesData(w)])).to.deep.equal([
       ["replaced", "aws:cloudwatch/logGroup:LogGroup", "openemr-app", true],
       ["replaced", "aws:ec2/instance:Instance", "openemr-web", true],
@@ -61,6 +64,7 @@ describe("diffPlans on the test pairs", () => {
         '!!   replaced aws:ec2/instance:Instance "openemr-web": loses the root volume\'s contents',
         "!!       not protected: `pulumi up` deletes the old one",
         '!!       to keep it, give the new resource the option `aliases: ["urn:pulumi:dev::openemr-aws::openemr:tier:Express$aws:ec2/instance:Instance::openemr-web"]`',
+        "!!   the preset changes (express → express-plus): the new tier starts empty; to move the data, see docs/migrate.md: export a backup set, start the new tier with openemr:restoreFrom",
         "",
         "Resources: 3 to add, 1 to remove, 0 to change, 2 to replace, 0 unchanged",
         "  + aws:backup/vault:Vault  openemr-backup",

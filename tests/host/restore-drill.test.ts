@@ -11,11 +11,13 @@ import { DAYS } from "../../tools/restore-drill/backups";
 import {
   DEFAULT_POINT,
   type DrillReport,
+  IMPORT_POINT,
   LATEST_POINT,
   runDrill,
   summary,
 } from "../../tools/restore-drill/drill";
 import { ROOT } from "../../tools/restore-drill/host";
+import { DB_HOST } from "../../tools/restore-drill/imports";
 import {
   compareDatabases,
   compareFiles,
@@ -78,13 +80,16 @@ describe("restore drill: its command line", () => {
       const r = cli([], { ...process.env, PATH: empty });
       expect(r.status).to.equal(1);
       const lines = r.stdout.trimEnd().split("\n");
-      expect(lines).to.have.length(4);
+      expect(lines).to.have.length(5);
       expect(lines[0]).to.match(/^scripts: /);
       expect(lines[1]).to.match(
         /^ {2}mismatch: drill failed: .*mariadb.* not found: install mariadb-server/,
       );
       expect(lines[2]).to.match(/^elapsed \d+\.\d s$/);
-      expect(lines[3]).to.equal("restore drill: restored 0 tables, 0 rows, 0 files; mismatches 1");
+      expect(lines[3]).to.equal(
+        "imported into a standard host: 0 tables, 0 rows, 0 files; mismatches 0",
+      );
+      expect(lines[4]).to.equal("restore drill: restored 0 tables, 0 rows, 0 files; mismatches 1");
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
@@ -116,7 +121,7 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
     expect(report.files).to.equal(fileCount(b.files) + fileCount(c.files));
     // the practice is seeded: the same numbers every run
     expect(summary(report)).to.equal(
-      "restore drill: restored 18 tables, 31136 rows, 643 files; mismatches 0",
+      "imported into a standard host: 10 tables, 15467 rows, 320 files; mismatches 0\nrestore drill: restored 20 tables, 31138 rows, 645 files; mismatches 0",
     );
   });
 
@@ -135,6 +140,7 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
       patient_data: 3200,
       sequences: 1,
       users_secure: 3,
+      version: 1,
     });
     expect(point(1).database.tables.get("sequences")?.key).to.equal("");
     expect(point(1).database.tables.get("globals")?.key).to.equal("gl_name,gl_index");
@@ -178,6 +184,7 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
       expect(fs.readdirSync(path.join(bucket(), p.week, p.stamp)).sort()).to.deep.equal([
         "database.sql.gz",
         `files-${p.level}.tar.gz`,
+        "manifest.json",
       ]);
     }
     expect(fs.readdirSync(bucket()).sort()).to.deep.equal(["2026-W10", "2026-W11"]);
@@ -239,18 +246,56 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
         report.host.bucketDir(r.stack.bucket),
         "openemr/2026-W11/20260311T050000Z",
       );
-      expect(fs.readdirSync(set).sort()).to.deep.equal(["database.sql.gz", "files-full.tar.gz"]);
+      expect(fs.readdirSync(set).sort()).to.deep.equal([
+        "database.sql.gz",
+        "files-full.tar.gz",
+        "manifest.json",
+      ]);
     }
   });
 
+  it("imports the newest set of week 10 (point 4) into a standard host through openemr-import: nothing lost", () => {
+    const d = report.imported;
+    expect(d.stack.stack).to.equal("stack-d");
+    expect(d.stack.dbHost).to.equal(DB_HOST);
+    expect(d.source).to.equal("s3://stack-a-backups/openemr/2026-W10/");
+    expect(d.point).to.equal(IMPORT_POINT);
+    expect(d.run?.status).to.equal(0);
+    expect(d.mismatches).to.deep.equal([]);
+    expect(d.tables).to.equal(point(IMPORT_POINT).database.tables.size);
+    expect(d.rows).to.equal(rowCount(point(IMPORT_POINT).database));
+    expect(d.files).to.equal(fileCount(point(IMPORT_POINT).files));
+    expect(d.stack.userPassword).not.to.equal(report.a.userPassword);
+    const step =
+      "stack-d (point 4): openemr-import s3://stack-a-backups/openemr/2026-W10/: fetched s3://stack-a-backups/openemr/2026-W10/20260305T050000Z/manifest.json (5 files), applied in the OpenEMR image over TLS (";
+    expect(lines.filter((l) => l.startsWith(step))).to.have.length(1);
+  });
+
+  it("writes a manifest per set: the week's chain before it, the dump last, each with its size and sha256", () => {
+    const p = point(IMPORT_POINT);
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(bucket(), p.week, p.stamp, "manifest.json"), "utf8"),
+    ) as { files: { key: string; role: string; bytes: number }[]; openemr: unknown };
+    expect(manifest.openemr).to.deep.equal({ version: "7.0.3", dockerVersion: 6 });
+    expect(manifest.files.map((f) => `${f.role} ${f.key}`)).to.deep.equal([
+      "files ../20260302T050000Z/files-full.tar.gz",
+      "files ../20260303T050000Z/files-incremental.tar.gz",
+      "files ../20260304T050000Z/files-incremental.tar.gz",
+      "files files-incremental.tar.gz",
+      "database database.sql.gz",
+    ]);
+    expect(manifest.files[4].bytes).to.equal(p.sizes["database.sql.gz"]);
+    expect(manifest.files[0].bytes).to.equal(point(1).sizes["files-full.tar.gz"]);
+  });
+
   it("prints one line per step", () => {
-    expect(lines).to.have.length(2 + DAYS.length + 2 * 6);
+    expect(lines).to.have.length(2 + DAYS.length + 2 * 6 + 4);
     const [scripts, seeded, first, second] = lines;
     expect(scripts).to.equal(
       "scripts: /usr/local/sbin/openemr-backup and /usr/local/sbin/openemr-restore as the express user data installs them",
     );
     expect(seeded).to.match(
-      /^stack-a: MariaDB \S+ on a private socket; seeded 9 tables, 14854 rows/,
+      /^stack-a: MariaDB \S+ on a private socket; seeded 10 tables, 14855 rows/,
     );
     expect(first).to.match(
       /^point 1, Mon 2026-03-02: backup\.sh full → 2026-W10\/20260302T050000Z \(database [\d.]+ MB, files [\d.]+ MB\)$/,
@@ -261,7 +306,7 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
     expect(lines.filter((l) => l.startsWith("stack-b (point 3): "))).to.have.length(6);
     expect(lines.filter((l) => l.startsWith("stack-c (point 6): "))).to.have.length(6);
     expect(lines).to.include(
-      "stack-b (point 3): compared with stack-a at point 3: 9 tables, 15262 rows, 5 views/triggers/routines/events, 316 files; mismatches 0",
+      "stack-b (point 3): compared with stack-a at point 3: 10 tables, 15263 rows, 5 views/triggers/routines/events, 317 files; mismatches 0",
     );
   });
 });

@@ -226,7 +226,7 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
       const r = host.run("restore.sh", ["--list"]);
       expect(r.status).to.equal(0);
       expect(r.stdout).to.equal(
-        "openemr/2026-W10/20260303T050000Z/database.sql.gz\nopenemr/2026-W10/20260303T050000Z/files-full.tar.gz\n",
+        "openemr/2026-W10/20260303T050000Z/database.sql.gz\nopenemr/2026-W10/20260303T050000Z/files-full.tar.gz\nopenemr/2026-W10/20260303T050000Z/manifest.json\n",
       );
       expect(host.calls("aws").filter((c) => c.startsWith("s3 ls"))).to.deep.equal([
         `s3 ls --region us-east-1 --recursive s3://${b.bucket}/openemr/`,

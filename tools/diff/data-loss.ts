@@ -25,7 +25,7 @@ function andList(items: string[]): string {
 // (components/compute/user-data.ts renders it; components/compute/scripts/bootstrap.sh reads it).
 
 /** The deploy.env settings (KEY='value' lines) in an instance's user data. */
-function deployEnv(userData: PlanValue | undefined): Record<string, string> {
+export function deployEnv(userData: PlanValue | undefined): Record<string, string> {
   const text = str(userData);
   const env: Record<string, string> = {};
   if (!text) return env;

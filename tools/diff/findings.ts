@@ -7,6 +7,7 @@ import type { PlanIndex } from "../plan/plan-index";
 import { T } from "../plan/tokens";
 import type { PlanResource, PlanValue } from "../plan/types";
 import { str } from "../plan/values";
+import { deployEnv } from "./data-loss";
 import { compareVersions, familyOf, majorOf } from "./engine-versions";
 import { imageChange } from "../../components/maintenance/upgrade";
 import { architectureOf } from "./instance-types";
@@ -81,7 +82,7 @@ export const HELD_INPUT_RULES: readonly HeldInputRule[] = [
     level: "warning",
     check: (base, head) =>
       changedString(base, head, "userData")
-        ? "userData changes but is in ignoreChanges: the running host never sees the new user data"
+        ? `userData changes but is in ignoreChanges: the running host never sees the new user data${restoreFromNote(base, head)}`
         : undefined,
   },
   {
@@ -95,10 +96,21 @@ export const HELD_INPUT_RULES: readonly HeldInputRule[] = [
     level: "warning",
     check: (base, head, replaced) =>
       !replaced && changedString(base, head, "userData")
-        ? "userData changes with userDataReplaceOnChange false: the instance is stopped and started to take it, and cloud-init runs user data on an instance's first boot only: the running host never sees the new user data (apply the change on the host, or replace the instance)"
+        ? `userData changes with userDataReplaceOnChange false: the instance is stopped and started to take it, and cloud-init runs user data on an instance's first boot only: the running host never sees the new user data (apply the change on the host, or replace the instance)${restoreFromNote(base, head)}`
         : undefined,
   },
 ];
+
+/**
+ * openemr:restoreFrom reaches a host only as deploy.env's RESTORE_FROM, which the first boot reads:
+ * set on a running stack it imports nothing (and the importer refuses a site with data anyway).
+ */
+function restoreFromNote(base: PlanResource, head: PlanResource): string {
+  const before = deployEnv(base.props.userData).RESTORE_FROM ?? "";
+  const after = deployEnv(head.props.userData).RESTORE_FROM ?? "";
+  if (before === after) return "";
+  return `; RESTORE_FROM ${before === "" ? "(none)" : before} → ${after === "" ? "(none)" : after}: openemr:restoreFrom is imported on a new stack's first boot only, so this host imports nothing; start a new stack with it (docs/migrate.md)`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // OpenEMR's image: the upgrade association (EC2 tiers) and the task definition's containers (fargate)

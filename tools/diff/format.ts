@@ -176,6 +176,15 @@ function lossHeadline(w: DataLossWarning): string {
   return `${what} ${w.type} "${w.name}": ${loses}`;
 }
 
+/**
+ * A preset switch builds a new tier: what the old one held is not carried over by `pulumi up`,
+ * only by a backup set imported into the new tier (docs/migrate.md).
+ */
+export function presetSwitchLine(d: PlanDiff): string | undefined {
+  if (d.preset.base === d.preset.head || !d.dataLoss.some(losesData)) return undefined;
+  return `the preset changes (${orNone(d.preset.base)} → ${orNone(d.preset.head)}): the new tier starts empty; to move the data, see docs/migrate.md: export a backup set, start the new tier with openemr:restoreFrom`;
+}
+
 function lossCountLine(d: PlanDiff): string {
   const n = d.dataLoss.filter(losesData).length;
   const noun = n === 1 ? "stateful resource" : "stateful resources";
@@ -271,6 +280,8 @@ export function formatText(d: PlanDiff): string {
       out.push(`!!   ${lossHeadline(w)}`);
       for (const l of lossLines(w)) out.push(`!!       ${l}`);
     }
+    const migrate = presetSwitchLine(d);
+    if (migrate) out.push(`!!   ${migrate}`);
     out.push("");
   }
 
@@ -386,6 +397,8 @@ export function formatMarkdown(d: PlanDiff): string {
       const sentence = details.join("; ");
       out.push(`> - **${what}** ${code(w.type)} ${code(w.name)}: ${text(loses)} — ${sentence}.`);
     }
+    const migrate = presetSwitchLine(d);
+    if (migrate) out.push(`> - ${text(migrate)}.`);
     out.push("");
   }
 

@@ -38,7 +38,7 @@ export interface BackupPoint {
   week: string;
   stamp: string;
   level: "full" | "incremental";
-  /** the set's objects in the bucket and their sizes: database.sql.gz, files-<level>.tar.gz */
+  /** the set's objects in the bucket and their sizes: database.sql.gz, files-<level>.tar.gz, manifest.json */
   sizes: Record<string, number>;
   database: DatabaseState;
   files: FileState;
@@ -130,7 +130,7 @@ function backUp(
   const stamp = stampOf(day);
   const setDir = path.join(host.bucketDir(a.bucket), "openemr", week, stamp);
   const names = fs.existsSync(setDir) ? fs.readdirSync(setDir).sort() : [];
-  const want = ["database.sql.gz", `files-${level}.tar.gz`];
+  const want = ["database.sql.gz", `files-${level}.tar.gz`, "manifest.json"];
   if (names.join(",") !== want.join(",")) {
     throw new Error(
       `${failed}: set ${week}/${stamp} holds ${names.join(", ") || "nothing"}, want ${want.join(", ")}`,

@@ -9,6 +9,7 @@ import { DAYS } from "./backups";
 import {
   DEFAULT_POINT,
   type DrillResult,
+  IMPORT_POINT,
   LATEST_POINT,
   parsePoint,
   runDrill,
@@ -31,9 +32,12 @@ passwords; every table, row, routine and file is compared with stack A's at that
     },
     keep: { help: "keep the temporary directory (printed) for inspection" },
   },
-  notes: `One line per step; the last but one gives the elapsed time, the last is:
+  notes: `One line per step; then the elapsed time, and last:
+imported into a standard host: N tables, M rows, K files; mismatches Y
 restore drill: restored N tables, M rows, K files; mismatches X
-(N, M and K summed over both restores.)
+(the import: point ${IMPORT_POINT}, the newest set of its week, by openemr-import into stack D, a
+standard host with DB_HOST and a new server; the restores' N, M and K summed over both; X counts
+every mismatch, the import's too.)
 Exit status: 0 when nothing differs, 1 on a difference or failure, 2 on a bad argument.`,
 });
 

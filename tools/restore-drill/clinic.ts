@@ -120,6 +120,9 @@ interface DocumentFile {
 }
 
 const SITE = "default";
+/** The practice's OpenEMR (its `version` table) and the docker-version its image wrote (no newline, as openemr.sh writes it). */
+export const OPENEMR_VERSION = "7.0.3";
+export const DOCKER_VERSION = 6;
 const DOCUMENTS_URL = "file:///var/www/localhost/htdocs/openemr/sites/default/documents";
 
 const SCHEMA = `
@@ -163,6 +166,12 @@ CREATE TABLE users_secure (
   password_history1 VARCHAR(255), PRIMARY KEY (id), UNIQUE KEY username (username)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE sequences (id INT UNSIGNED NOT NULL DEFAULT 0) ENGINE=InnoDB;
+CREATE TABLE version (
+  v_major INT NOT NULL DEFAULT 0, v_minor INT NOT NULL DEFAULT 0, v_patch INT NOT NULL DEFAULT 0,
+  v_realpatch INT NOT NULL DEFAULT 0, v_tag VARCHAR(31) NOT NULL DEFAULT '',
+  v_database INT NOT NULL DEFAULT 0, v_acl INT NOT NULL DEFAULT 0
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+INSERT INTO version VALUES (${OPENEMR_VERSION.split(".").join(", ")}, 0, '', 520, 12);
 CREATE TABLE onsite_messages (
   id INT NOT NULL AUTO_INCREMENT, username VARCHAR(255), message LONGTEXT, ip VARCHAR(45),
   date DATETIME, PRIMARY KEY (id)
@@ -246,6 +255,7 @@ export class Clinic {
   private seedSite(userPassword: string): void {
     const r = this.rng;
     this.put("openemr-sites", `${SITE}/sqlconf.php`, sqlconf(userPassword));
+    this.put("openemr-sites", `${SITE}/docker-version`, String(DOCKER_VERSION));
     this.put("openemr-sites", `${SITE}/config.php`, "<?php\n$GLOBALS['oer_config'] = array();\n");
     this.put("openemr-sites", `${SITE}/images/logo.png`, r.bytes(4096));
     this.put("openemr-sites", `${SITE}/images/login_logo.gif`, r.bytes(1500));
@@ -716,3 +726,25 @@ function documentUrl(doc: DocumentFile): string {
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
 const sha1 = (data: Buffer): string => crypto.createHash("sha1").update(data).digest("hex");
+
+/**
+ * OpenEMR's `version` table (sql/database.sql) with one row for `version` ("7.0.2"): what
+ * openemr-export and the importer read the version from.
+ */
+export function addVersionTable(
+  server: MariaDbServer,
+  version: string,
+  database = "openemr",
+): void {
+  const [major, minor, patch] = version.split(".").map(Number);
+  // replaces the practice's own table (Clinic seeds one) with this version's row
+  server.mustSql(`
+    DROP TABLE IF EXISTS \`${database}\`.version;
+    CREATE TABLE \`${database}\`.version (
+      v_major INT NOT NULL DEFAULT 0, v_minor INT NOT NULL DEFAULT 0, v_patch INT NOT NULL DEFAULT 0,
+      v_realpatch INT NOT NULL DEFAULT 0, v_tag VARCHAR(31) NOT NULL DEFAULT '',
+      v_database INT NOT NULL DEFAULT 0, v_acl INT NOT NULL DEFAULT 0
+    ) ENGINE=InnoDB;
+    INSERT INTO \`${database}\`.version VALUES (${major}, ${minor}, ${patch}, 0, '', 0, 0);
+  `);
+}

@@ -8,7 +8,9 @@
 // `npm run restore-drill` and tests/host.
 import * as path from "path";
 import { backUpStackA, type BackupPoint, DAYS } from "./backups";
-import { FakeHost, type StackSettings } from "./host";
+import * as fs from "fs";
+import { FakeHost, SCRIPTS_DIR, type StackSettings } from "./host";
+import { type ImportRecord, importInto, importSummary } from "./imports";
 import { INSTALLED_AS, installScripts } from "./installed";
 import { type RestoreRecord, type RestoreTarget, restoreInto } from "./restores";
 import { stackSettings } from "./stack";
@@ -17,18 +19,23 @@ import { databaseChanges, fileChanges } from "./state";
 /** The point restored into stack B unless told: full + two incrementals, with one after it. */
 export const DEFAULT_POINT = 3;
 export const LATEST_POINT = DAYS.length;
+/** The point imported into stack D: the newest set of the first week (full + three incrementals). */
+export const IMPORT_POINT = 4;
 
 export interface DrillResult {
   tables: number;
   rows: number;
   files: number;
   mismatches: string[];
+  /** the import into a standard host */
+  imported?: Pick<ImportRecord, "tables" | "rows" | "files" | "mismatches">;
 }
 
 export interface DrillReport extends DrillResult {
   a: StackSettings;
   points: BackupPoint[];
   restores: RestoreRecord[];
+  imported: ImportRecord;
   /** the drill's instance (its bucket directory holds every stack's backups) */
   host: FakeHost;
 }
@@ -46,8 +53,10 @@ export interface DrillOptions {
   scriptsDir?: string;
 }
 
+/** The drill's last lines: the import, then both restores (mismatches: all of them). */
 export function summary(r: DrillResult): string {
-  return `restore drill: restored ${r.tables} tables, ${r.rows} rows, ${r.files} files; mismatches ${r.mismatches.length}`;
+  const imported = r.imported ?? { tables: 0, rows: 0, files: 0, mismatches: [] };
+  return `${importSummary(imported)}\nrestore drill: restored ${r.tables} tables, ${r.rows} rows, ${r.files} files; mismatches ${r.mismatches.length}`;
 }
 
 /** A --point value, or what is wrong with it. */
@@ -89,11 +98,24 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const { afterRestore } = options;
     restores.push(await restoreInto({ host, a, points, log, afterRestore, ...target }));
   }
+  // the import scripts as the source has them when the swapped-in scripts do not include them
+  const importScripts =
+    options.scriptsDir && fs.existsSync(path.join(options.scriptsDir, "import.sh"))
+      ? options.scriptsDir
+      : SCRIPTS_DIR;
+  const imported = await importInto({
+    host,
+    points,
+    point: IMPORT_POINT,
+    log,
+    scriptsDir: importScripts,
+  });
   return {
+    imported,
     tables: restores.reduce((n, r) => n + r.tables, 0),
     rows: restores.reduce((n, r) => n + r.rows, 0),
     files: restores.reduce((n, r) => n + r.files, 0),
-    mismatches: [...mismatches, ...restores.flatMap((r) => r.mismatches)],
+    mismatches: [...mismatches, ...restores.flatMap((r) => r.mismatches), ...imported.mismatches],
     a,
     points,
     restores,

@@ -24,6 +24,14 @@ export interface StackSettings {
   userPassword: string;
   adminPassword: string;
   domain?: string;
+  /** a standard host: the database at DB_HOST (RDS), its master user in app.env, the RDS CA in etc */
+  dbHost?: string;
+  /** the master user's name with dbHost (RDS's default: admin) */
+  rootUser?: string;
+  /** deploy.env RESTORE_FROM (openemr:restoreFrom) */
+  restoreFrom?: string;
+  /** deploy.env OPENEMR_VERSION (default 8.0.0) */
+  openemrVersion?: string;
 }
 
 export interface ScriptRun {
@@ -88,6 +96,32 @@ export class FakeHost {
         { mode: 0o755 },
       );
     }
+    // the OpenEMR image's client (`docker run ... sh <script>`): the host, port and TLS options it
+    // is given recorded in calls/mariadb, then the attached server's socket
+    const imageBin = path.join(this.dir, "image-bin");
+    fs.mkdirSync(imageBin, { recursive: true });
+    fs.writeFileSync(
+      path.join(imageBin, "mariadb"),
+      [
+        "#!/bin/bash",
+        "set -euo pipefail",
+        "# the client takes its default host from MYSQL_HOST (app.env): the socket instead",
+        "unset MYSQL_HOST",
+        "args=() seen=()",
+        "while [ $# -gt 0 ]; do",
+        "  case $1 in",
+        '    -h | -P) seen+=("$1$2"); shift 2 ;;',
+        '    -h* | -P* | --host=* | --port=* | --ssl-verify-server-cert) seen+=("$1"); shift ;;',
+        '    --ssl-ca=*) [ -s "${1#--ssl-ca=}" ] || { echo "fake mariadb: no CA ${1#--ssl-ca=}" >&2; exit 1; }; seen+=("$1"); shift ;;',
+        '    *) args+=("$1"); shift ;;',
+        "  esac",
+        "done",
+        `printf '%s\\n' "\${seen[*]}" >>"\${FAKE_HOST}/calls/mariadb"`,
+        `exec ${sh(server.bin.client)} --no-defaults --socket=${sh(server.socket)} "\${args[@]}"`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
   }
 
   /** A fresh instance: empty data directory, volumes, logs and call records. S3 is kept. */
@@ -124,6 +158,10 @@ export class FakeHost {
       DOMAIN: s.domain ?? "",
       ACME_EMAIL: "",
       CERTBOT_IMAGE: "certbot/dns-route53:v3.0.1",
+      OPENEMR_IMAGE: `openemr/openemr:${s.openemrVersion ?? "8.0.0"}`,
+      OPENEMR_VERSION: s.openemrVersion ?? "8.0.0",
+      RESTORE_FROM: s.restoreFrom ?? "",
+      ...(s.dbHost === undefined ? {} : { DB_HOST: s.dbHost }),
     };
     fs.writeFileSync(
       path.join(this.etc, "deploy.env"),
@@ -136,11 +174,18 @@ export class FakeHost {
       `MARIADB_ROOT_PASSWORD=${s.rootPassword}\n`,
       { mode: 0o600 },
     );
+    const root =
+      s.dbHost === undefined
+        ? `MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=${s.rootPassword}\n`
+        : `MYSQL_HOST=${s.dbHost}\nMYSQL_ROOT_USER=${s.rootUser ?? "admin"}\nMYSQL_ROOT_PASS=${s.rootPassword}\n`;
     fs.writeFileSync(
       path.join(this.etc, "secrets/app.env"),
-      `MYSQL_HOST=openemr-db\nMYSQL_ROOT_PASS=${s.rootPassword}\nMYSQL_USER=openemr\nMYSQL_PASS=${s.userPassword}\nOE_USER=admin\nOE_PASS=${s.adminPassword}\n`,
+      `${root}MYSQL_USER=openemr\nMYSQL_PASS=${s.userPassword}\nOE_USER=admin\nOE_PASS=${s.adminPassword}\n`,
       { mode: 0o600 },
     );
+    if (s.dbHost !== undefined) {
+      fs.writeFileSync(path.join(this.etc, "rds-ca.pem"), "-----BEGIN CERTIFICATE-----\nRDS\n");
+    }
     if (s.mode === "s3") fs.mkdirSync(this.bucketDir(s.bucket), { recursive: true });
   }
 
@@ -171,7 +216,7 @@ export class FakeHost {
   }
 
   /** The recorded calls of a fake command, one per line. */
-  calls(command: "docker" | "systemctl" | "aws"): string[] {
+  calls(command: "docker" | "systemctl" | "aws" | "mariadb" | "images"): string[] {
     const file = path.join(this.dir, "calls", command);
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
   }

@@ -275,11 +275,13 @@ class Restore {
     const key = `--sse aws:kms --sse-kms-key-id arn:aws:kms:us-east-1:111122223333:key/${stack.stack}`;
     const uploads = host.calls("aws").filter((c) => c.startsWith("s3 cp"));
     this.expect(
-      after.status === 0 && metric === "1" && uploaded === "database.sql.gz, files-full.tar.gz",
+      after.status === 0 &&
+        metric === "1" &&
+        uploaded === "database.sql.gz, files-full.tar.gz, manifest.json",
       `backup.sh after the restore: exit ${after.status}, BackupSucceeded ${metric}, uploaded ${uploaded}: ${host.log("openemr-backup.log").slice(-500)}`,
     );
     this.expect(
-      uploads.length === 2 &&
+      uploads.length === 3 &&
         uploads.every((c) => c.includes(`s3://${stack.bucket}/`) && c.includes(key)),
       `backup.sh after the restore uploaded ${uploads.join("; ")}`,
     );

@@ -38,6 +38,8 @@ JSON
 systemctl enable --now docker
 
 param() { aws ssm get-parameter --region "${REGION}" --with-decryption --name "$1" --query Parameter.Value --output text; }
+# openemr-export and (with RESTORE_FROM) the importer: too large for the user data
+/usr/local/sbin/openemr-install-scripts
 umask 077
 if [ -n "${DB_HOST}" ]; then
   master=$(aws secretsmanager get-secret-value --region "${REGION}" --secret-id "${DB_SECRET_ARN}" \
@@ -213,11 +215,36 @@ UNIT
 services+=(openemr-health.timer)
 
 systemctl daemon-reload
+# openemr:restoreFrom: the set imported once the database answers and before OpenEMR first starts;
+# a failed import leaves openemr-app stopped (its installer must never run over an empty database)
+import_failed=false
+if [ -n "${RESTORE_FROM:-}" ] &&
+  [ ! -f "$(docker volume inspect -f '{{.Mountpoint}}' openemr-sites)/.openemr-import.done" ]; then
+  if [ -z "${DB_HOST}" ]; then
+    systemctl enable --now openemr-db.service
+    for _ in $(seq 1 60); do
+      # shellcheck disable=SC2016 # expanded inside the container
+      docker exec openemr-db sh -c 'exec mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" -e "SELECT 1"' >/dev/null 2>&1 && break
+      sleep 5
+    done
+  fi
+  /usr/local/sbin/openemr-import || import_failed=true
+fi
+if ${import_failed}; then
+  systemctl enable openemr-app.service
+  rest=()
+  for service in "${services[@]}"; do [ "${service}" = openemr-app.service ] || rest+=("${service}"); done
+  services=("${rest[@]}")
+fi
 systemctl enable --now "${services[@]}"
 systemctl enable openemr-forget-superuser.service
-systemctl start --no-block openemr-forget-superuser.service
+${import_failed} || systemctl start --no-block openemr-forget-superuser.service
 if [ -n "${DOMAIN}" ]; then
   systemctl enable --now openemr-certificate.timer
   /usr/local/sbin/openemr-certificate || echo "certificate not obtained yet; OpenEMR keeps its self-signed certificate"
+fi
+if ${import_failed}; then
+  echo "$(date -Is) bootstrap: the import of ${RESTORE_FROM:-} FAILED (/var/log/openemr-import.log); openemr-app not started"
+  exit 1
 fi
 echo "$(date -Is) bootstrap done"
