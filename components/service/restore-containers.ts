@@ -48,14 +48,38 @@ function caPrelude(): string {
 }
 
 /**
- * Lines run before import-fetch.sh in restore-fetch: once a task imported the set (import-apply's
- * done marker on the shared volume), later tasks (scale-out, replacements) download nothing.
+ * Lines run before import-fetch.sh in restore-fetch. Once a task imported the set (import-apply's
+ * done marker on the shared volume), later tasks (scale-out, replacements) download nothing. The
+ * service starts minTasks tasks at once, all fetching into the one staging folder: the first to
+ * create the fetch lock fetches; the others wait for the done marker (then their import-apply
+ * finds it and does nothing). A lock older than the wait (a task that died) is taken over.
  */
-function donePrelude(): string {
+export function fetchPrelude(): string {
+  const done = `${SITES_DIR}/.openemr-import.done`;
+  const lock = `${SITES_DIR}/.openemr-import.fetching`;
   return [
-    `if [ -f ${SITES_DIR}/.openemr-import.done ]; then`,
+    `if [ -f ${done} ]; then`,
     '  echo "openemr-import: the set is already imported, nothing to fetch"',
     "  exit 0",
+    "fi",
+    "wait_s=${OPENEMR_IMPORT_WAIT_SECONDS:-10800} poll_s=${OPENEMR_IMPORT_POLL_SECONDS:-10}",
+    `if ! mkdir ${lock} 2>/dev/null; then`,
+    `  if [ $(( $(date +%s) - $(stat -c %Y ${lock}) )) -gt "$wait_s" ]; then`,
+    `    echo "openemr-import: taking over a fetch lock older than $wait_s s"`,
+    `    touch ${lock}`,
+    "  else",
+    '    echo "openemr-import: another task is fetching the set; waiting for its import"',
+    "    waited=0",
+    `    while [ ! -f ${done} ]; do`,
+    '      if [ "$waited" -ge "$wait_s" ]; then',
+    '        echo "openemr-import: FAILED the other task\'s import did not finish within $wait_s s" >&2',
+    "        exit 1",
+    "      fi",
+    '      sleep "$poll_s"; waited=$((waited + poll_s))',
+    "    done",
+    '    echo "openemr-import: the set was imported by another task, nothing to fetch"',
+    "    exit 0",
+    "  fi",
     "fi",
     "",
   ].join("\n");
@@ -76,7 +100,7 @@ export function restoreContainers(a: RestoreContainersArgs): InitContainerArgs[]
       image: AWS_CLI_IMAGE,
       // the image's entry point is `aws`: bash -c <script> import-fetch <s3 url> <staging>
       entryPoint: ["bash", "-c"],
-      command: [`${donePrelude()}${fetch}`, "import-fetch", a.source.url, RESTORE_STAGING_DIR],
+      command: [`${fetchPrelude()}${fetch}`, "import-fetch", a.source.url, RESTORE_STAGING_DIR],
       environment: { AWS_REGION: a.region, AWS_DEFAULT_REGION: a.region },
       secrets: {},
       volumes: [a.sitesVolume],
