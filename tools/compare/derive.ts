@@ -727,7 +727,10 @@ export function adminCell(plan: PlanIndex, facts: PresetFacts): string {
   const secrets = plan.ofType(T.secret).length;
   const params = plan
     .ofType(T.ssmParameter)
-    .filter((p) => str(p.props.type) === "SecureString").length;
+    // not the helper scripts kept as parameters (<prefix>/scripts/…): they hold no credential
+    .filter(
+      (p) => str(p.props.type) === "SecureString" && !/\/scripts\//.test(str(p.props.name) ?? ""),
+    ).length;
   if (secrets > 0) parts.push(`credentials in Secrets Manager (${secrets})`);
   if (params > 0) parts.push(`credentials in SSM SecureString parameters (${params})`);
   if (facts.adminNote) parts.push(facts.adminNote);
