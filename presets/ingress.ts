@@ -48,6 +48,7 @@ export function allowedCidrProblems(
   const problems: string[] = [];
   const seen = new Map<string, number>();
   let worldOpenBlocks = 0;
+  const privateBlocks: string[] = [];
   cidrs.forEach((text, i) => {
     const key = `${NAMESPACE}:allowedCidrs[${i}]`;
     const cidr = parseCidr(text);
@@ -79,7 +80,10 @@ export function allowedCidrProblems(
       );
       return;
     }
-    if (PRIVATE.some((range) => within(cidr, range))) return;
+    if (PRIVATE.some((range) => within(cidr, range))) {
+      privateBlocks.push(text);
+      return;
+    }
     if (isWorldOpen(cidr)) {
       worldOpenBlocks++;
       if (!allowWorldIngress) {
@@ -91,8 +95,12 @@ export function allowedCidrProblems(
   });
   // with a block refused above, the opt-in may be meant for it: say that first
   if (allowWorldIngress && worldOpenBlocks === 0 && problems.length === 0) {
+    const privateNote =
+      privateBlocks.length > 0
+        ? ` (${privateBlocks.map(show).join(", ")} ${privateBlocks.length === 1 ? "is a private range" : "are private ranges"} (RFC 1918, RFC 6598, RFC 4193): never the internet, however broad)`
+        : "";
     problems.push(
-      `${NAMESPACE}:allowWorldIngress: got true, but no block in ${NAMESPACE}:allowedCidrs is broad enough to need it; it only permits blocks broader than IPv4 /8 or IPv6 /16 (such as 0.0.0.0/0) and opens nothing by itself. Remove it, or add the broad block you mean to open`,
+      `${NAMESPACE}:allowWorldIngress: got true, but no block in ${NAMESPACE}:allowedCidrs is broad enough to need it${privateNote}; it only permits blocks broader than IPv4 /8 or IPv6 /16 (such as 0.0.0.0/0) and opens nothing by itself. Remove it, or add the broad block you mean to open`,
     );
   }
   return problems;

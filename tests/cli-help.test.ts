@@ -111,6 +111,34 @@ describe("commands", () => {
   });
 });
 
+describe(".ci/run (the README's way to install the prerequisites and test)", () => {
+  const ciRun = (args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        "bash",
+        [path.join(ROOT, ".ci/run"), ...args],
+        { cwd: ROOT },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("answers --help with what it installs and runs, before doing anything", async () => {
+    const run = await ciRun(["--help"]);
+    expect(run.code).to.equal(0);
+    expect(run.stdout).to.match(/^usage: bash \.ci\/run\n/);
+    for (const step of ["apt-get", "botocore", "npm ci", "npm test"])
+      expect(run.stdout).to.contain(step);
+  });
+
+  it("refuses an argument with exit 2 and the usage", async () => {
+    const run = await ciRun(["--stack", "dev"]);
+    expect(run.code).to.equal(2);
+    expect(run.stdout).to.equal("");
+    expect(run.stderr).to.match(/^\.ci\/run: unknown argument --stack\nusage: bash \.ci\/run\n/);
+  });
+});
+
 describe("commands take --flag=value as --flag value", () => {
   let dir: string;
   before(() => {

@@ -89,7 +89,7 @@ describe("supported Node.js lines", () => {
     }
   ).engines.node;
   const workflow = parse(fs.readFileSync(path.join(ROOT, ".github/workflows/pr.yml"), "utf8")) as {
-    jobs: { check: { strategy: { matrix: { node: number[] } } } };
+    jobs: { check: { strategy: { matrix: { node: (number | string)[] } } } };
   };
   // ">=20.19.0 <25" as the two bounds it is written with
   const [, lower, upper] = /^>=(\d+\.\d+\.\d+) <(\d+)$/.exec(engines) ?? [];
@@ -106,9 +106,11 @@ describe("supported Node.js lines", () => {
   });
 
   it("tests every admitted line in the pull-request workflow", () => {
-    expect(workflow.jobs.check.strategy.matrix.node).to.deep.equal([20, 22, 24]);
-    for (const major of workflow.jobs.check.strategy.matrix.node) {
-      expect(admits(`${major}.${major === 20 ? 19 : 0}.0`), String(major)).to.equal(true);
+    // the floor written exactly (a bare major means its newest release), then each admitted line
+    expect(workflow.jobs.check.strategy.matrix.node).to.deep.equal([lower, 20, 22, 24]);
+    for (const node of workflow.jobs.check.strategy.matrix.node) {
+      const version = typeof node === "string" ? node : `${node}.${node === 20 ? 19 : 0}.0`;
+      expect(admits(version), String(node)).to.equal(true);
     }
   });
 });

@@ -63,9 +63,12 @@ describe("allowed networks", () => {
   it("refuses a private range opted in with allowWorldIngress, which is no world", () => {
     for (const cidr of ["fc00::/7", "10.0.0.0/8"]) {
       expect(problemsOf([cidr], true), cidr).to.deep.equal([
-        "openemr:allowWorldIngress: got true, but no block in openemr:allowedCidrs is broad enough to need it; it only permits blocks broader than IPv4 /8 or IPv6 /16 (such as 0.0.0.0/0) and opens nothing by itself. Remove it, or add the broad block you mean to open",
+        `openemr:allowWorldIngress: got true, but no block in openemr:allowedCidrs is broad enough to need it ("${cidr}" is a private range (RFC 1918, RFC 6598, RFC 4193): never the internet, however broad); it only permits blocks broader than IPv4 /8 or IPv6 /16 (such as 0.0.0.0/0) and opens nothing by itself. Remove it, or add the broad block you mean to open`,
       ]);
     }
+    expect(problemsOf(["10.0.0.0/8", "203.0.113.0/24", "172.16.0.0/12"], true)[0]).to.contain(
+      `("10.0.0.0/8", "172.16.0.0/12" are private ranges (RFC 1918, RFC 6598, RFC 4193): never the internet, however broad)`,
+    );
     expect(problemsOf(["0.0.0.0/0", "192.168.0.0/16"], true)).to.deep.equal([]);
   });
 
