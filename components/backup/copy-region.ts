@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { Monitoring } from "../alarms/monitoring";
 import { EncryptionKey, type KeyUser } from "../keys/encryption-key";
 import { nameWithin, NAME_LIMITS } from "../naming/aws-names";
 import { type ObjectLockSettings, SecureBucket } from "../storage/secure-bucket";
@@ -119,7 +120,14 @@ export interface BucketCopyArgs {
   expireAfterDays: number;
   objectLock: ObjectLockSettings;
   protect: boolean;
+  /** `monitoring(...).alarm`: the replication-failed alarm notifies the stack's topic. */
+  alarm: Monitoring["alarm"];
 }
+
+/** The replication rule's id (a dimension of its metrics). */
+export const REPLICATION_RULE_ID = "copy-region";
+/** The suffix of the alarm on failed replications: `<tier>-backup-copy-failed`. */
+export const COPY_FAILED_ALARM = "backup-copy-failed";
 
 /**
  * A copy of a bucket in the copy region: a SecureBucket there (versioned, under the copy region's
@@ -130,6 +138,7 @@ export interface BucketCopyArgs {
 export class BucketCopy extends pulumi.ComponentResource {
   public readonly bucket: SecureBucket;
   public readonly replication: aws.s3.BucketReplicationConfig;
+  public readonly failedAlarm: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: BucketCopyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:backup:BucketCopy", name, {}, opts);
@@ -203,7 +212,7 @@ export class BucketCopy extends pulumi.ComponentResource {
         role: role.arn,
         rules: [
           {
-            id: "copy-region",
+            id: REPLICATION_RULE_ID,
             status: "Enabled",
             priority: 1,
             filter: {},
@@ -213,11 +222,39 @@ export class BucketCopy extends pulumi.ComponentResource {
               bucket: this.bucket.arn,
               storageClass: "STANDARD",
               encryptionConfiguration: { replicaKmsKeyId: destinationKeyArn },
+              // S3 Replication metrics, without which S3 reports no failed replication (S3 User
+              // Guide, "Monitoring progress with replication metrics"): OperationsFailedReplication
+              // among them. Billed as CloudWatch custom metrics; the threshold is the only value
+              // S3 accepts without Replication Time Control (15 minutes)
+              metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
             },
           },
         ],
       },
       { ...child, dependsOn: [args.source.versioning, this.bucket.versioning, permissions] },
+    );
+    // AWS/S3 OperationsFailedReplication, published in the source bucket's region by
+    // SourceBucket, DestinationBucket and RuleId (S3 User Guide, "Metrics and dimensions",
+    // replication metrics): objects S3 could not replicate (the copy key's policy, the copy
+    // bucket's lock), which stay only in the source until replicated again
+    this.failedAlarm = args.alarm(
+      COPY_FAILED_ALARM,
+      `S3 could not replicate backup objects to ${args.copy.region}: read the replication failure reasons (S3 console, the backup bucket's Metrics tab, or its objects' replication status FAILED), fix the cause, then replicate the failed objects again with S3 Batch Replication`,
+      {
+        namespace: "AWS/S3",
+        metricName: "OperationsFailedReplication",
+        dimensions: {
+          SourceBucket: args.source.bucketName,
+          DestinationBucket: this.bucket.bucketName,
+          RuleId: REPLICATION_RULE_ID,
+        },
+        statistic: "Sum",
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      },
     );
     this.registerOutputs({ bucketName: this.bucket.bucketName });
   }

@@ -81,6 +81,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
 
     const alarms = tierMonitoring(name, args, kmsKeyArn, child);
 
+    let listCopies: pulumi.Output<string> | undefined;
     if (args.plus) {
       // Object Lock: nobody (the host included) overwrites or deletes a backup before it is
       // `backupRetentionDays` old; a protected stack's lock (COMPLIANCE) binds the root user too
@@ -102,7 +103,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
       // the copy region's bucket takes S3's replicas of the backups, written under its own key
       const copyRegion = tierCopyRegion(name, args, ["s3"], child);
       if (copyRegion) {
-        new BucketCopy(
+        const copies = new BucketCopy(
           `${name}-backup-copies`,
           {
             source: this.backupBucket,
@@ -112,9 +113,11 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
             expireAfterDays: days,
             objectLock,
             protect,
+            alarm: alarms.alarm,
           },
           child,
         );
+        listCopies = pulumi.interpolate`aws s3 ls s3://${copies.bucket.bucketName}/openemr/ --recursive --region ${copyRegion.region}`;
       }
       backupArrivalAlarm(
         name,
@@ -242,6 +245,7 @@ abstract class SingleInstanceTier extends pulumi.ComponentResource {
             "EBS snapshots (Data Lifecycle Manager) and /var/lib/openemr/backups on the instance",
           ),
       ...restoreOutputs(args.region, this.instance.instance.id, this.backupBucket?.bucketName),
+      ...(listCopies ? { listCopiesCommand: listCopies } : {}),
       listSnapshotsCommand: pulumi.interpolate`aws ec2 describe-snapshots --region ${args.region} --owner-ids self --filters Name=tag:aws:dlm:lifecycle-policy-id,Values=${snapshots.policy.id} --query 'sort_by(Snapshots,&StartTime)[].[StartTime,SnapshotId,VolumeId,VolumeSize]' --output table`,
       logGroups: Object.values(host.logGroups).map((g) => g.name),
       ...alarmOutputs(args, alarms),

@@ -25,7 +25,7 @@ import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { NAME_LIMITS, fitName } from "../naming/aws-names";
+import { NAME_LIMITS, fitName, nameWithin } from "../naming/aws-names";
 import type { Network } from "../network/network";
 import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
@@ -44,6 +44,8 @@ import {
   alarmOutputs,
   tierDashboard,
   backupJobsFailedAlarm,
+  copyJobsFailedAlarm,
+  listCopiesOutput,
   listRecoveryPointsCommand,
   tierAuditTrail,
   tierCopyRegion,
@@ -311,6 +313,7 @@ export class FargateTier extends pulumi.ComponentResource {
     );
 
     backupJobsFailedAlarm(alarms, backup.vault.name, "the database or file systems");
+    if (copyRegion) copyJobsFailedAlarm(alarms, backup.vault.name, copyRegion.region);
     // the front door, the tasks (too few; CPU and memory high despite autoscaling), the database's
     // capacity and the sessions
     for (const a of [
@@ -334,6 +337,7 @@ export class FargateTier extends pulumi.ComponentResource {
     }
 
     if (restore) importReport(name, args.stack, this.service, alarms, child);
+    deploymentFailedRule(name, this.service.service.arn, alarms, child);
 
     const cluster = this.service.cluster.name;
     const serviceName = this.service.service.name;
@@ -355,6 +359,7 @@ export class FargateTier extends pulumi.ComponentResource {
         sites.fileSystem,
         dataKey.arn,
       ),
+      ...listCopiesOutput(args.backupCopyRegion, backup.copyVault),
       logGroups: [
         this.service.logGroup,
         ...(this.service.execLogGroup ? [this.service.execLogGroup] : []),
@@ -369,6 +374,49 @@ export class FargateTier extends pulumi.ComponentResource {
     };
     this.registerOutputs({ url: this.outputs.url });
   }
+}
+
+/**
+ * Pure: the EventBridge pattern of a failed deployment of the service: ECS's "ECS Deployment State
+ * Change" with eventName SERVICE_DEPLOYMENT_FAILED, sent for services with the deployment circuit
+ * breaker on; the event's `resources` holds the service's ARN (Amazon ECS Developer Guide,
+ * "Amazon ECS service deployment state change events").
+ */
+export function deploymentFailedPattern(serviceArn: string): Record<string, unknown> {
+  return {
+    source: ["aws.ecs"],
+    "detail-type": ["ECS Deployment State Change"],
+    resources: [serviceArn],
+    detail: { eventName: ["SERVICE_DEPLOYMENT_FAILED"] },
+  };
+}
+
+/**
+ * `<name>-deployment-failed`: the circuit breaker gave up on a new task definition and rolled the
+ * service back. The old tasks keep serving, so no task-count alarm fires; this rule sends the event
+ * to the alarm topic (whose policy lets the account's EventBridge rules publish). Free: EventBridge
+ * charges nothing for AWS service events.
+ */
+function deploymentFailedRule(
+  name: string,
+  serviceArn: pulumi.Output<string>,
+  alarms: Monitoring,
+  opts: pulumi.ComponentResourceOptions,
+): void {
+  const rule = new aws.cloudwatch.EventRule(
+    `${name}-deployment-failed`,
+    {
+      name: nameWithin(`${name}-deployment-failed`, NAME_LIMITS.eventRule),
+      description: `${name}: a deployment failed and the circuit breaker rolled the service back to the previous task definition (the previous image, not the data); read the stopped tasks' reasons (aws ecs describe-services, then describe-tasks) and docs/upgrade.md, Fargate`,
+      eventPattern: serviceArn.apply((arn) => JSON.stringify(deploymentFailedPattern(arn))),
+    },
+    opts,
+  );
+  new aws.cloudwatch.EventTarget(
+    `${name}-deployment-failed-target`,
+    { rule: rule.name, targetId: "alarm-topic", arn: alarms.topic.arn },
+    opts,
+  );
 }
 
 /**

@@ -18,11 +18,14 @@ import {
   alarmOutputs,
   tierDashboard,
   backupJobsFailedAlarm,
+  copyJobsFailedAlarm,
+  listCopiesOutput,
   listRecoveryPointsCommand,
   tierAuditTrail,
   tierCopyRegion,
   tierMonitoring,
   tierNetwork,
+  volumeRestoreCommand,
 } from "./tier-parts";
 import type { TierCommonArgs, TierOutputs } from "./types";
 
@@ -274,6 +277,7 @@ export class StandardTier extends pulumi.ComponentResource {
       alarms.alarm(a.suffix, a.description, a.spec);
     }
     backupJobsFailedAlarm(alarms, this.backup.vault.name, "the database or documents");
+    if (copyRegion) copyJobsFailedAlarm(alarms, this.backup.vault.name, copyRegion.region);
 
     this.outputs = {
       url: this.loadBalancer
@@ -285,6 +289,13 @@ export class StandardTier extends pulumi.ComponentResource {
       backupLocation: pulumi.interpolate`AWS Backup vault ${this.backup.vault.name}`,
       listBackupsCommand: listRecoveryPointsCommand(args.region, this.backup.vault.name),
       restoreCommand: pointInTimeRestoreCommand(args.region, db),
+      restoreFilesCommand: volumeRestoreCommand(
+        args.region,
+        this.backup.vault.name,
+        this.instance.dataVolume!,
+        kmsKeyArn,
+      ),
+      ...listCopiesOutput(args.backupCopyRegion, this.backup.copyVault),
       logGroups: [
         ...Object.values(host.logGroups),
         ...db.logGroups,

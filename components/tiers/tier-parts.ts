@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type * as aws from "@pulumi/aws";
 import { monthlyBudget } from "../alarms/budget";
 import { alarmDashboard } from "../alarms/dashboard";
 import { type Monitoring, monitoring } from "../alarms/monitoring";
@@ -113,6 +114,61 @@ export function backupJobsFailedAlarm(
       treatMissingData: "notBreaching",
     },
   );
+}
+
+/**
+ * `<name>-backup-copy-failed`: a copy of one of the vault's recovery points into the copy region
+ * failed. AWS Backup runs the copy job in the source region (the rule's copy action; the job is
+ * listed there, ListCopyJobs, with the source vault as SourceBackupVaultArn) and publishes
+ * AWS/Backup NumberOfCopyJobsFailed there, by BackupVaultName (AWS Backup Developer Guide, "AWS
+ * Backup metrics with Amazon CloudWatch": BackupVaultName, or BackupVaultName and ResourceType), so
+ * the alarm lives with the stack's other alarms and names the source vault.
+ */
+export function copyJobsFailedAlarm(
+  monitoring: Monitoring,
+  vaultName: pulumi.Input<string>,
+  copyRegion: string,
+): void {
+  monitoring.alarm(
+    "backup-copy-failed",
+    `copying a recovery point to ${copyRegion} failed: open the vault's copy jobs in the AWS Backup console (this region), read the failure's status message, fix it (the copy key's policy, the copy vault's lock) and copy the recovery point again with aws backup start-copy-job`,
+    {
+      namespace: "AWS/Backup",
+      metricName: "NumberOfCopyJobsFailed",
+      dimensions: { BackupVaultName: vaultName },
+      statistic: "Sum",
+      period: 86400,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    },
+  );
+}
+
+/** The copy region's recovery points (`listCopiesCommand`), when the stack copies its backups. */
+export function listCopiesOutput(
+  copyRegion: string,
+  copyVault: aws.backup.Vault | undefined,
+): { listCopiesCommand?: pulumi.Output<string> } {
+  return copyVault
+    ? { listCopiesCommand: listRecoveryPointsCommand(copyRegion, copyVault.name) }
+    : {};
+}
+
+/**
+ * An AWS Backup restore of a recovery point of the documents volume (standard) into a new volume
+ * in the web server's availability zone, encrypted with the stack's key (EBS restore metadata as
+ * GetRecoveryPointRestoreMetadata names it), with the role that made the recovery point.
+ */
+export function volumeRestoreCommand(
+  region: string,
+  vaultName: pulumi.Output<string>,
+  volume: aws.ebs.Volume,
+  kmsKeyArn: pulumi.Input<string>,
+): pulumi.Output<string> {
+  const point = "<recovery-point-arn>";
+  return pulumi.interpolate`aws backup start-restore-job --region ${region} --resource-type EBS --recovery-point-arn ${point} --iam-role-arn "$(aws backup describe-recovery-point --region ${region} --backup-vault-name ${vaultName} --recovery-point-arn ${point} --query IamRoleArn --output text)" --metadata availabilityZone=${volume.availabilityZone},encrypted=true,kmsKeyId=${kmsKeyArn},volumeType=${volume.type}`;
 }
 
 /**

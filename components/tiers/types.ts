@@ -42,8 +42,16 @@ export interface TierOutputs {
    * knows (a dump, a week and stamp, a point in time, a new stack's instance).
    */
   restoreCommand: pulumi.Output<string>;
-  /** The exact command that restores the OpenEMR sites file system from a recovery point (fargate). */
+  /**
+   * The exact command that restores OpenEMR's files from an AWS Backup recovery point: the sites
+   * file system (fargate), the documents volume into a new volume beside the live one (standard).
+   */
   restoreFilesCommand?: pulumi.Output<string>;
+  /**
+   * With `openemr:backupCopyRegion`: the exact command that lists the copies in that region (the
+   * copy vault's recovery points; express-plus: the copy bucket's objects).
+   */
+  listCopiesCommand?: pulumi.Output<string>;
   logGroups: pulumi.Output<string>[];
   /** The stack's alarm topic: every alarm and the budget notify it. */
   alarmTopicArn: pulumi.Output<string>;

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { BackupPlan } from "../../components/backup/backup-plan";
 import { BucketCopy, CopyRegion, replicationPolicy } from "../../components/backup/copy-region";
+import { monitoring } from "../../components/alarms/monitoring";
 import { SecureBucket } from "../../components/storage/secure-bucket";
 import { planComponent } from "./harness";
 
@@ -52,6 +53,8 @@ describe("BackupPlan with copyTo", () => {
     return {
       copyVaultArn: backup.copyVault!.arn,
       copyKeyArn: copy.key.arn,
+      sourceVaultArn: backup.vault.arn,
+      sourceKeyArn: key.arn,
       vaultOnCopyProvider: managedBy(backup.copyVault!, copy.provider, "aws:backup/vault:Vault"),
       sourceVaultOnDefault: backup.vault.getProvider("aws:backup/vault:Vault") === undefined,
     };
@@ -72,6 +75,14 @@ describe("BackupPlan with copyTo", () => {
     expect(rules.map((r) => (r.lifecycle as { deleteAfter: number }).deleteAfter)).to.deep.equal([
       35, 90, 2190,
     ]);
+  });
+
+  it("plans the copy vault and key with the copy region's ARNs, the source vault with the stack's", async () => {
+    const { outputs } = await planComponent(build(true));
+    expect(outputs.copyVaultArn).to.match(/^arn:aws:backup:us-west-2:123456789012:/);
+    expect(outputs.copyKeyArn).to.match(/^arn:aws:kms:us-west-2:123456789012:key\//);
+    expect(outputs.sourceVaultArn).to.match(/^arn:aws:backup:us-east-1:123456789012:/);
+    expect(outputs.sourceKeyArn).to.match(/^arn:aws:kms:us-east-1:123456789012:key\//);
   });
 
   it("puts the copy vault in the copy region under its key, with the vault's policy and lock", async () => {
@@ -129,6 +140,7 @@ describe("BucketCopy", () => {
       protect: true,
     });
     const copy = new CopyRegion("c", { region: COPY_REGION, users: ["s3"], protect: true });
+    const alarms = monitoring("t", {}, {});
     const bucketCopy = new BucketCopy("dst", {
       source,
       sourceKeyArn: key.arn,
@@ -137,8 +149,15 @@ describe("BucketCopy", () => {
       expireAfterDays: 30,
       objectLock: { mode: "COMPLIANCE", days: 30 },
       protect: true,
+      alarm: alarms.alarm,
     });
     return {
+      sourceName: source.bucketName,
+      copyName: bucketCopy.bucket.bucketName,
+      sourceDomain: source.bucket.bucketRegionalDomainName,
+      copyDomain: bucketCopy.bucket.bucket.bucketRegionalDomainName,
+      sourceRegion: source.bucket.region,
+      copyRegion: bucketCopy.bucket.bucket.region,
       sourceKeyArn: key.arn,
       sourceArn: source.arn,
       sourceId: source.bucket.id,
@@ -173,6 +192,8 @@ describe("BucketCopy", () => {
           bucket: outputs.copyArn,
           storageClass: "STANDARD",
           encryptionConfiguration: { replicaKmsKeyId: outputs.copyKeyArn },
+          // replication metrics: S3 counts failed replications only with them on
+          metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
         },
       },
     ]);
@@ -182,6 +203,37 @@ describe("BucketCopy", () => {
       "dst-role-replication",
     ]);
     expect(outputs.replicationOnDefault).to.equal(true);
+  });
+
+  it("alarms on the topic when S3 fails to replicate, by the rule's source, destination and id", async () => {
+    const p = await planComponent(build);
+    const { outputs } = p;
+    const alarm = p.named("t-backup-copy-failed", "aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarm.props).to.deep.include({
+      namespace: "AWS/S3",
+      metricName: "OperationsFailedReplication",
+      dimensions: {
+        SourceBucket: outputs.sourceName,
+        DestinationBucket: outputs.copyName,
+        RuleId: "copy-region",
+      },
+      statistic: "Sum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(alarm.props.alarmDescription).to.match(/^t: S3 could not replicate .* us-west-2/);
+    const topic = p.named("t-alarms", "aws:sns/topic:Topic");
+    expect(p.dependenciesOf(alarm, "alarmActions").map((r) => r.urn)).to.deep.equal([topic.urn]);
+  });
+
+  it("plans the copy bucket in the copy region and the source in the stack's (the mocks follow the provider)", async () => {
+    const { outputs } = await planComponent(build);
+    expect([outputs.sourceRegion, outputs.copyRegion]).to.deep.equal(["us-east-1", COPY_REGION]);
+    expect(outputs.sourceDomain).to.match(/\.s3\.us-east-1\.amazonaws\.com$/);
+    expect(outputs.copyDomain).to.match(/\.s3\.us-west-2\.amazonaws\.com$/);
+    // a bucket's ARN names no region (arn:aws:s3:::<name>)
+    expect(outputs.copyArn).to.equal(`arn:aws:s3:::${outputs.copyName as string}`);
   });
 
   it("keeps the copy in the copy region, locked, versioned and under the copy key as long as the source", async () => {

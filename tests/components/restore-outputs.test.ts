@@ -217,9 +217,39 @@ describe("restore commands as stack outputs", function () {
       expect(vault).to.equal("openemr-dev-backup-vault");
     });
 
-    it("has no snapshot or file-system command (AWS Backup holds the volume)", () => {
+    it("has no snapshot command (AWS Backup holds the volume) and no copy listing by default", () => {
       expect(plan.outputs).to.not.have.property("listSnapshotsCommand");
-      expect(plan.outputs).to.not.have.property("restoreFilesCommand");
+      expect(plan.outputs).to.not.have.property("listCopiesCommand");
+    });
+
+    it("restores the documents volume from a recovery point into a new volume beside the host's", () => {
+      const calls = awsCalls(output(plan, "restoreFilesCommand"));
+      expect(operations(calls)).to.deep.equal([
+        "backup describe-recovery-point",
+        "backup start-restore-job",
+      ]);
+      const [role, restore] = calls;
+      const vault = prop<string>(one(plan, "aws:backup/vault:Vault"), "name");
+      expect(role.flags).to.include({
+        region: REGION,
+        "backup-vault-name": vault,
+        "recovery-point-arn": "<recovery-point-arn>",
+        query: "IamRoleArn",
+      });
+      expect(restore.flags).to.include({
+        region: REGION,
+        "resource-type": "EBS",
+        "recovery-point-arn": "<recovery-point-arn>",
+        "iam-role-arn": "$(...)",
+      });
+      const volume = one(plan, "aws:ebs/volume:Volume");
+      expect(String(restore.flags.metadata).split(",")).to.deep.equal([
+        `availabilityZone=${prop<string>(volume, "availabilityZone")}`,
+        "encrypted=true",
+        `kmsKeyId=${prop<string>(volume, "kmsKeyId")}`,
+        `volumeType=${prop<string>(volume, "type")}`,
+      ]);
+      expect(prop<string>(volume, "kmsKeyId")).to.match(/^arn:aws:kms:us-east-1:\d{12}:key\//);
     });
 
     it("restores the database beside the live one, in its subnets, groups and options", () => {
@@ -336,6 +366,41 @@ describe("restore commands as stack outputs", function () {
     });
   });
 
+  describe("with openemr:backupCopyRegion", () => {
+    const COPY = { "openemr:backupCopyRegion": "us-west-2" };
+
+    for (const [label, stack, sets] of [
+      ["standard", "staging", COPY],
+      ["fargate", "prod", COPY],
+    ] as const) {
+      it(`${label}: lists the copy vault's recovery points in the copy region`, async () => {
+        const plan = await planStack(stack, sets);
+        const [call, ...rest] = awsCalls(output(plan, "listCopiesCommand"));
+        expect(rest).to.deep.equal([]);
+        expect(`${call.service} ${call.operation}`).to.equal(
+          "backup list-recovery-points-by-backup-vault",
+        );
+        expect(call.flags).to.include({
+          region: "us-west-2",
+          "backup-vault-name": `openemr-${stack}-backup-copy-vault`,
+        });
+      });
+    }
+
+    it("express-plus: lists the copy bucket's backups in the copy region", async () => {
+      const plan = await planStack("dev", { ...EXPRESS_PLUS, ...COPY });
+      const copy = plan.resources.find(
+        (r) => r.type === "aws:s3/bucket:Bucket" && r.name === "openemr-dev-backup-copies",
+      );
+      expect(copy, "the copy bucket").to.not.equal(undefined);
+      const [call, ...rest] = awsCalls(output(plan, "listCopiesCommand"));
+      expect(rest).to.deep.equal([]);
+      expect(`${call.service} ${call.operation}`).to.equal("s3 ls");
+      expect(call.args[0]).to.match(/^s3:\/\/openemr-dev-backup-copies-[0-9a-f]+\/openemr\/$/);
+      expect(call.flags).to.include({ recursive: true, region: "us-west-2" });
+    });
+  });
+
   it("the restore runbooks name the outputs", () => {
     const doc = (file: string): string => readFileSync(path.join(ROOT, file), "utf8");
     const readme = doc("README.md");
@@ -347,11 +412,16 @@ describe("restore commands as stack outputs", function () {
       const text = doc(file);
       return text.slice(text.indexOf("## Backups and restore"));
     };
-    for (const name of ["listBackupsCommand", "restoreCommand"]) {
-      expect(runbook("docs/standard.md"), name).to.include(`\`${name}\``);
+    for (const file of ["docs/standard.md", "docs/fargate.md"]) {
+      for (const name of [
+        "listBackupsCommand",
+        "restoreCommand",
+        "restoreFilesCommand",
+        "listCopiesCommand",
+      ]) {
+        expect(runbook(file), `${file} ${name}`).to.include(`\`${name}\``);
+      }
     }
-    for (const name of ["listBackupsCommand", "restoreCommand", "restoreFilesCommand"]) {
-      expect(runbook("docs/fargate.md"), name).to.include(`\`${name}\``);
-    }
+    expect(section, "listCopiesCommand").to.include("`listCopiesCommand`");
   });
 });

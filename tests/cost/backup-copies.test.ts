@@ -1,6 +1,7 @@
 // Copies in a second region are usage: the copies' storage and the transfer to the copy region are
-// listed with their unit price and add nothing to the total; the copy region's key (a fixed
-// $1/month) is the one priced line openemr:backupCopyRegion adds.
+// listed with their unit price and add nothing to the total; the fixed lines
+// openemr:backupCopyRegion adds are the copy region's key ($1/month), the copy-failed alarm and, on
+// express-plus, the S3 Replication metrics that alarm needs.
 import { expect } from "chai";
 import { estimateCost } from "../../tools/cost/estimate";
 import { PRICES } from "../../tools/cost/prices";
@@ -16,15 +17,21 @@ function usageOf(plan: PlanFile, text: string): { item: string; unitPrice: strin
 }
 
 describe("cost of backup copies in a second region", () => {
-  for (const [preset, stack, sets] of [
-    ["standard", "staging", {}],
-    ["fargate", "prod", {}],
-    ["express-plus", "dev", EXPRESS_PLUS],
+  const alarm = PRICES.cloudwatchAlarm.standardMonth.usd;
+  // BytesPendingReplication, ReplicationLatency, OperationsPendingReplication, OperationsFailedReplication
+  const replicationMetrics = 4 * PRICES.cloudwatchCustomMetricMonth.usd;
+  for (const [preset, stack, sets, extra] of [
+    ["standard", "staging", {}, alarm],
+    ["fargate", "prod", {}, alarm],
+    ["express-plus", "dev", EXPRESS_PLUS, alarm + replicationMetrics],
   ] as const) {
-    it(`${preset}: adds only the copy region's key to the total`, async () => {
+    it(`${preset}: adds the copy region's key, the copy-failed alarm${preset === "express-plus" ? " and the replication metrics" : ""} to the total`, async () => {
       const without = estimateCost(await planStack(stack, sets));
       const withCopy = estimateCost(await planStack(stack, { ...sets, ...COPY }));
-      expect(withCopy.monthlyUsd).to.be.closeTo(without.monthlyUsd + PRICES.kms.keyMonth.usd, 1e-9);
+      expect(withCopy.monthlyUsd).to.be.closeTo(
+        without.monthlyUsd + PRICES.kms.keyMonth.usd + extra,
+        1e-9,
+      );
       expect(withCopy.unpriced ?? []).to.deep.equal(without.unpriced ?? []);
     });
   }
@@ -34,7 +41,7 @@ describe("cost of backup copies in a second region", () => {
     expect(usageOf(plan, "AWS Backup copies into openemr-staging-backup-copy-vault")).to.deep.equal(
       [
         {
-          item: "AWS Backup copies into openemr-staging-backup-copy-vault (as much as the recovery points copied; at us-east-1 prices)",
+          item: "AWS Backup copies into openemr-staging-backup-copy-vault (as much as the recovery points copied; at us-west-2 prices)",
           unitPrice:
             "$0.05 per GB-month of EBS backup (warm); $0.095 per GB-month of RDS snapshot backup",
         },

@@ -69,7 +69,33 @@ describe("npm run diff on the dev stack's plans", function () {
     const up = diffPlans(await at("7.0.3"), dev);
     expect(up.findings.filter((f) => f.level === "error")).to.deep.equal([]);
     expect(up.findings.map((f) => f.message).join("\n")).to.contain("an OpenEMR upgrade");
+    expect(up.findings.map((f) => f.message).join("\n")).to.contain(
+      "the host takes a backup first and the previous image comes back",
+    );
     expect(up.dataLoss).to.deep.equal([]);
     expect(needsAttention(up)).to.equal(false);
+  });
+});
+
+describe("npm run diff on the prod (fargate) stack's plans", function () {
+  this.timeout(180000);
+
+  it("an OpenEMR upgrade on fargate asks for a snapshot first and says a rollback brings back the image, not the data", async () => {
+    const base = await planStack("prod");
+    const up = diffPlans(base, await planStack("prod", { "openemr:openemrVersion": "8.0.1" }));
+    const task = up.findings.filter((f) => f.type === T.ecsTaskDefinition);
+    expect(task.map((f) => [f.level, f.name])).to.deep.equal([
+      ["warning", "openemr-prod-app-task"],
+      ["warning", "openemr-prod-app-task"],
+    ]);
+    for (const f of task) {
+      expect(f.message).to.contain("8.0.0 → openemr/openemr:8.0.1: an OpenEMR upgrade");
+      expect(f.message).to.contain("snapshot the database before `pulumi up` (docs/upgrade.md");
+      expect(f.message).to.contain("brings back the previous image, not the data");
+      // the EC2 hosts' text does not hold here: nothing takes a backup on fargate
+      expect(f.message).to.not.contain("backup is taken first");
+      expect(f.message).to.not.contain("the host takes a backup");
+    }
+    expect(up.findings.filter((f) => f.level === "error")).to.deep.equal([]);
   });
 });

@@ -6,8 +6,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as prettier from "prettier";
 import {
+  ALSO_MARKER,
   MONITORING_TIERS,
   REGENERATE,
+  alsoSets,
   bytes,
   duration,
   renderMonitoringDoc,
@@ -25,7 +27,12 @@ const DOC_PATH = path.join(ROOT, "docs/monitoring.md");
 async function tierPlans(): Promise<TierPlan[]> {
   const plans: TierPlan[] = [];
   for (const tier of MONITORING_TIERS) {
-    plans.push({ ...tier, plan: await planStack(tier.stack, tier.sets) });
+    const also = alsoSets(tier);
+    plans.push({
+      ...tier,
+      plan: await planStack(tier.stack, tier.sets),
+      ...(also ? { alsoPlan: await planStack(tier.stack, also) } : {}),
+    });
   }
   return plans;
 }
@@ -77,7 +84,8 @@ describe("docs/monitoring.md", () => {
       expect(alarms.length, `${plan.preset} alarms`).to.be.at.least(5);
       const text = section(doc, tierTitle(plan));
       // the alarm table, then (where the tier has them) the EventBridge rules that page directly
-      const [alarmPart, eventPart = ""] = text.split(/EventBridge rules? sends?/);
+      const [own] = text.split(ALSO_MARKER);
+      const [alarmPart, eventPart = ""] = own.split(/EventBridge rules? sends?/);
       const tableRows = alarmPart.split("\n").filter((l) => l.startsWith("| `openemr-<stack>-"));
       expect(tableRows, `${tierTitle(plan)}: one row per alarm`).to.have.length(alarms.length);
       const topic = ofType(plan, T.snsTopic).find((t) => t.name.endsWith("-alarms"));
@@ -110,6 +118,36 @@ describe("docs/monitoring.md", () => {
         expect(line, alarm.name).to.not.contain(`openemr-${plan.stack}-`);
       }
     }
+  });
+
+  it("lists what the copy region adds (the copy-failed alarms) after the tier's own tables", async () => {
+    const plans = await tierPlans();
+    const doc = renderMonitoringDoc(plans);
+    const copying = plans.filter((p) => p.alsoPlan);
+    expect(copying.map((p) => p.plan.preset)).to.deep.equal([
+      "express-plus",
+      "standard",
+      "fargate",
+    ]);
+    for (const { plan, alsoPlan } of copying) {
+      const alsoPart = section(doc, tierTitle(plan)).split(ALSO_MARKER)[1] ?? "";
+      expect(alsoPart, tierTitle(plan)).to.contain("`openemr:backupCopyRegion=us-west-2`");
+      const known = new Set(ofType(plan, T.metricAlarm).map((a) => a.name));
+      const extra = ofType(alsoPlan!, T.metricAlarm).filter((a) => !known.has(a.name));
+      expect(extra.map((a) => docName(plan, a))).to.deep.equal([
+        "openemr-<stack>-backup-copy-failed",
+      ]);
+      const rows = alsoPart.split("\n").filter((l) => l.startsWith("| `openemr-<stack>-"));
+      expect(rows, tierTitle(plan)).to.have.length(1);
+      const metric =
+        plan.preset === "express-plus" ? "OperationsFailedReplication" : "NumberOfCopyJobsFailed";
+      expect(rows[0]).to.contain(`\`${metric}\``);
+      expect(rows[0]).to.contain("topic: ALARM, OK");
+    }
+    // the fargate deployment rule pages at the defaults, with its event name
+    expect(section(doc, "fargate")).to.contain(
+      "| `openemr-<stack>-deployment-failed` | ECS Deployment State Change from `aws.ecs` with SERVICE_DEPLOYMENT_FAILED",
+    );
   });
 
   it("gives thresholds in human units and missing data its meaning, from the plans", async () => {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { planStack } from "../helpers/plan";
 import { dependencyOf, networkLayout, ofType, one, prop } from "../helpers/resources";
 import type { PlanFile } from "../../tools/plan/types";
+import { T as PT } from "../../tools/plan/tokens";
 import {
   FIRST_BOOT_SECONDS,
   MYSQL_CA_PATH,
@@ -524,6 +525,40 @@ describe("fargate tier (prod stack)", function () {
         "openemr-prod-sites-mount-0",
         "openemr-prod-tls-mount-1",
       ]);
+    });
+
+    it("pages the alarm topic when the circuit breaker fails a deployment of this service", () => {
+      const service = one(plan, T.service);
+      const rule = one(plan, PT.eventRule, "-deployment-failed");
+      expect(rule.name).to.equal("openemr-prod-deployment-failed");
+      // the old tasks keep serving after a rollback: no task-count alarm would say so
+      expect(JSON.parse(prop<string>(rule, "eventPattern"))).to.deep.equal({
+        source: ["aws.ecs"],
+        "detail-type": ["ECS Deployment State Change"],
+        // the service's ARN: service/<cluster>/<service> (the mocks' cluster ARN ends in its logical name)
+        resources: [
+          `arn:aws:ecs:us-east-1:123456789012:service/${prop<string>(service, "cluster").split("/").pop()}/${prop<string>(service, "name")}`,
+        ],
+        detail: { eventName: ["SERVICE_DEPLOYMENT_FAILED"] },
+      });
+      expect(rule.propertyDependencies.eventPattern).to.deep.equal([service.urn]);
+      expect(prop<string>(rule, "description")).to.contain("not the data");
+      const target = one(plan, PT.eventTarget, "-deployment-failed-target");
+      const topic = one(plan, PT.snsTopic, "-alarms");
+      expect(target.propertyDependencies.arn).to.deep.equal([topic.urn]);
+      expect(target.name).to.equal(`${rule.name}-target`);
+      const policy = JSON.parse(prop<string>(one(plan, PT.snsTopicPolicy), "policy")) as {
+        Statement: { Principal: { Service?: string }; Action: string; Condition: unknown }[];
+      };
+      expect(
+        policy.Statement.find((s) => s.Principal.Service === "events.amazonaws.com"),
+      ).to.deep.include({
+        Action: "SNS:Publish",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/*" },
+        },
+      });
     });
 
     it("scales between 2 and 100 tasks on 40% CPU by default", () => {

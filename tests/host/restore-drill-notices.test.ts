@@ -1,11 +1,14 @@
 // The restore drill can fail: a corrupted row or file in a restored stack, a restore.sh that applies
-// a later archive, a backup.sh that leaves the routines out. Each shows as exactly its mismatches.
+// a later archive, a backup.sh that leaves the routines out, a plain express dump that lost a
+// table's rows. Each shows as exactly its mismatches.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { type DrillReport, runDrill, summary } from "../../tools/restore-drill/drill";
-import { SCRIPTS_DIR } from "../../tools/restore-drill/host";
+import { drillExpress } from "../../tools/restore-drill/express";
+import { FakeHost, SCRIPTS_DIR } from "../../tools/restore-drill/host";
 
 describe("restore drill: notices what differs", function () {
   this.timeout(240000);
@@ -80,10 +83,52 @@ describe("restore drill: notices what differs", function () {
       ...routines("stack-c (point 6)"),
       "stack-c (point 6): openemr with the new password reads nothing: ERROR 1305 (42000) at line 12: PROCEDURE openemr.patient_count does not exist",
     ]);
-    // the import of point 4 (with the same backup.sh) misses them too
+    // the import of point 4 (with the same backup.sh) misses them too, and so do plain express's
+    // dumps, restored with the same restore.sh
     expect(report.imported.mismatches).to.include.members(routines("stack-d (point 4)"));
+    expect(report.express.mismatches).to.include.members([
+      ...routines("stack-e (dump 1 over dump 2)"),
+      ...routines("stack-f (express dump 1)"),
+    ]);
     expect(report.mismatches).to.have.length(
-      b.length + c.length + report.imported.mismatches.length,
+      b.length + c.length + report.imported.mismatches.length + report.express.mismatches.length,
+    );
+  });
+
+  it("reports a plain express dump that lost a table's rows, in both restores of it, and nothing else", async () => {
+    const lines: string[] = [];
+    const record = await drillExpress({
+      host: new FakeHost(path.join(dir, "host")),
+      dir: path.join(dir, "sbin"),
+      log: (line) => lines.push(line),
+      // dump 1 as a truncated copy might have it: billing's CREATE TABLE, none of its rows
+      afterBackup: (dump, n) => {
+        if (n !== 1) return;
+        // latin1: one character per byte, so that the BLOBs pass through unchanged
+        const text = zlib.gunzipSync(fs.readFileSync(dump)).toString("latin1");
+        // an extended INSERT runs over lines, to the `);` that ends one
+        const cut = text.replace(/^INSERT INTO `billing` [\s\S]*?\);\n/gm, "");
+        expect(cut.length, "dump 1 has billing's rows").to.be.below(text.length);
+        fs.writeFileSync(dump, zlib.gzipSync(Buffer.from(cut, "latin1")));
+      },
+    });
+    const billing = (who: string) =>
+      new RegExp(
+        `^${who}: table billing: 0 rows, want 3000; 3000 rows missing \\(id 1, 2, 3, 4, 5, … 2995 more\\); CHECKSUM TABLE 0, want \\d+$`,
+      );
+    const m = record.mismatches;
+    expect(m).to.have.length(4);
+    expect(m[0]).to.match(billing("stack-e \\(dump 1 over dump 2\\)"));
+    expect(m[1]).to.equal(
+      "stack-e (dump 1 over dump 2): openemr with stack-e's password reads otherwise than stack-e at dump 1",
+    );
+    expect(m[2]).to.match(billing("stack-f \\(express dump 1\\)"));
+    expect(m[3]).to.equal(
+      "stack-f (express dump 1): openemr with stack-f's password reads otherwise than stack-e at dump 1",
+    );
+    // each where its step is printed
+    expect(lines.filter((l) => l.startsWith("  mismatch: "))).to.deep.equal(
+      m.map((x) => `  mismatch: ${x}`),
     );
   });
 });

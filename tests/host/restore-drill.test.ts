@@ -112,16 +112,20 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
   const point = (n: number) => report.points[n - 1];
   const bucket = () => path.join(report.host.bucketDir(report.a.bucket), "openemr");
 
-  it("finds no mismatch; its summary counts the tables, rows and files of both restores", () => {
+  it("finds no mismatch; its summary counts the tables, rows and files of every restore, express's too", () => {
     expect(report.mismatches).to.deep.equal([]);
     expect(lines.filter((l) => l.includes("mismatch:"))).to.deep.equal([]);
     const [b, c] = [point(DEFAULT_POINT), point(LATEST_POINT)];
-    expect(report.tables).to.equal(b.database.tables.size + c.database.tables.size);
-    expect(report.rows).to.equal(rowCount(b.database) + rowCount(c.database));
+    // plain express's dump 1, restored twice: its tables and rows, no files (it holds none)
+    const e1 = report.express.dumps[0].database;
+    expect(report.tables).to.equal(
+      b.database.tables.size + c.database.tables.size + 2 * e1.tables.size,
+    );
+    expect(report.rows).to.equal(rowCount(b.database) + rowCount(c.database) + 2 * rowCount(e1));
     expect(report.files).to.equal(fileCount(b.files) + fileCount(c.files));
     // the practice is seeded: the same numbers every run
     expect(summary(report)).to.equal(
-      "imported into a standard host: 10 tables, 15467 rows, 320 files; mismatches 0\nrestore drill: restored 20 tables, 31138 rows, 645 files; mismatches 0",
+      "imported into a standard host: 10 tables, 15467 rows, 320 files; mismatches 0\nrestore drill: restored 40 tables, 60848 rows, 645 files; mismatches 0",
     );
   });
 
@@ -288,8 +292,65 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
     expect(manifest.files[0].bytes).to.equal(point(1).sizes["files-full.tar.gz"]);
   });
 
+  it("backs up plain express as the dev stack's host does: its timer's command, local dumps, no files", () => {
+    const x = report.express;
+    expect(x.plan?.env).to.include({
+      BACKUP_MODE: "local",
+      DATA_DIR: "/var/lib/openemr",
+      LOCAL_BACKUP_DAYS: "7",
+    });
+    expect(x.plan?.timer).to.deep.equal({
+      command: "/usr/local/sbin/openemr-backup",
+      calendar: "*-*-* 5:00:00 UTC",
+    });
+    expect(x.plan?.restore.join(" ")).to.equal(
+      "openemr-restore --local /var/lib/openemr/backups/<dump> --force",
+    );
+    expect(x.dumps.map((d) => `${d.day} ${d.name}`)).to.deep.equal([
+      "2026-03-02 database-20260302T050000Z.sql.gz",
+      "2026-03-03 database-20260303T050000Z.sql.gz",
+    ]);
+    // the second dump differs from the first, so restoring the wrong one shows
+    expect(compareDatabases(x.dumps[0].database, x.dumps[1].database).length).to.be.above(5);
+    expect(x.dumps[0].database.tables.size).to.equal(10);
+    expect(rowCount(x.dumps[0].database)).to.equal(14855);
+  });
+
+  it("restores plain express's first dump with the restoreCommand over its live stack and into an empty new server", () => {
+    const x = report.express;
+    expect(x.restores.map((r) => [r.who, r.run?.status, r.tables, r.rows])).to.deep.equal([
+      ["stack-e (dump 1 over dump 2)", 0, 10, 14855],
+      ["stack-f (express dump 1)", 0, 10, 14855],
+    ]);
+    expect(x.mismatches).to.deep.equal([]);
+    expect(x.files).to.equal(0);
+    const f = lines.filter((l) => l.startsWith("stack-f (express dump 1): "));
+    expect(f).to.have.length(6);
+    expect(f).to.include(
+      "stack-f (express dump 1): compared with stack-e at dump 1: 10 tables, 14855 rows, 5 views/triggers/routines/events; files not in the dump, left as they were (0, none, as before); mismatches 0",
+    );
+    expect(
+      lines
+        .filter((l) => l.startsWith("stack-e (express): dump "))
+        .every((l) => l.endsWith("; the database only, no files)")),
+    ).to.equal(true);
+    // the dump (as copied to stack F): the openemr database alone, its routines with it
+    const dump = zlib
+      .gunzipSync(
+        fs.readFileSync(
+          path.join(report.host.dataDir, "backups", "database-20260302T050000Z.sql.gz"),
+        ),
+      )
+      .toString("utf8");
+    expect(new Set(dump.match(/^-- Current Database: .*$/gm))).to.deep.equal(
+      new Set(["-- Current Database: `openemr`"]),
+    );
+    expect(dump).to.match(/PROCEDURE `patient_count`/);
+    expect(dump).not.to.contain("global_priv");
+  });
+
   it("prints one line per step", () => {
-    expect(lines).to.have.length(2 + DAYS.length + 2 * 6 + 4);
+    expect(lines).to.have.length(2 + DAYS.length + 2 * 6 + 4 + 14);
     const [scripts, seeded, first, second] = lines;
     expect(scripts).to.equal(
       "scripts: /usr/local/sbin/openemr-backup and /usr/local/sbin/openemr-restore as the express user data installs them",

@@ -163,6 +163,15 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
 
   const readSqlconf = (): string =>
     fs.readFileSync(path.join(host.volume("openemr-sites"), SQLCONF), "utf8");
+  /** The pre-restore copies restore.sh left in DATA_DIR/backups. */
+  const preRestoreCopies = (): string[] => {
+    const backups = path.join(host.dataDir, "backups");
+    if (!fs.existsSync(backups)) return [];
+    return fs
+      .readdirSync(backups)
+      .filter((f) => /^pre-restore-\d{8}T\d{6}Z(-\d+)?\.sql\.gz$/.test(f))
+      .map((f) => path.join(backups, f));
+  };
 
   describe("express-plus: what the drill does not reach", () => {
     let a: StackSettings;
@@ -217,6 +226,77 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
       expect(r.status).to.equal(1);
       expect(r.stderr).to.equal("no backup set 2026-W10/20260302T040000Z\n");
       expect(host.calls("systemctl")).to.deep.equal([]);
+    });
+
+    // the set as S3 would hand it back damaged: cut short, or whole gzip around something not tar
+    const damaged = {
+      "a truncated archive": (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2)),
+      "a whole gzip that is no tar": () => zlib.gzipSync(Buffer.alloc(4096, "not a tar ")),
+    };
+    for (const [what, damage] of Object.entries(damaged)) {
+      it(`refuses ${what} before changing anything: database, files, OpenEMR`, () => {
+        const bucket = "stack-damaged-backups";
+        fs.rmSync(host.bucketDir(bucket), { recursive: true, force: true });
+        fs.cpSync(host.bucketDir(a.bucket), host.bucketDir(bucket), { recursive: true });
+        const archive = path.join(
+          host.bucketDir(bucket),
+          "openemr/2026-W10/20260302T050000Z/files-full.tar.gz",
+        );
+        fs.writeFileSync(archive, damage(fs.readFileSync(archive)));
+        newStackB("s3");
+        const before = databaseState(server);
+        const filesBefore = host.files();
+        const r = host.run("restore.sh", [
+          "2026-W10",
+          "20260302T050000Z",
+          "--from-bucket",
+          bucket,
+          "--force",
+        ]);
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.match(
+          /\/20260302T050000Z\/files-full\.tar\.gz: corrupt archive; nothing changed\n$/,
+        );
+        expect(r.stdout).to.equal("");
+        expect(databaseState(server)).to.deep.equal(before);
+        expect(host.files()).to.deep.equal(filesBefore);
+        expect(host.calls("systemctl")).to.deep.equal([]);
+        expect(host.calls("docker").filter((c) => c.startsWith("exec"))).to.deep.equal([]);
+        expect(fs.existsSync(path.join(host.dataDir, "backups"))).to.equal(false);
+      });
+    }
+
+    it("applies no archive when the set's dump fails to load, and reloads the database it found", () => {
+      const bucket = "stack-damaged-backups";
+      fs.rmSync(host.bucketDir(bucket), { recursive: true, force: true });
+      fs.cpSync(host.bucketDir(a.bucket), host.bucketDir(bucket), { recursive: true });
+      const dump = path.join(
+        host.bucketDir(bucket),
+        "openemr/2026-W10/20260302T050000Z/database.sql.gz",
+      );
+      const text = zlib.gunzipSync(fs.readFileSync(dump)).toString("latin1");
+      const cut = text.replace(/^INSERT INTO `patient_data` [^\n]*/m, (i) =>
+        i.slice(0, i.length / 2),
+      );
+      expect(cut).not.to.equal(text);
+      fs.writeFileSync(dump, zlib.gzipSync(Buffer.from(cut, "latin1")));
+      newStackB("s3");
+      const before = databaseState(server);
+      const filesBefore = host.files();
+      const r = host.run("restore.sh", [
+        "2026-W10",
+        "20260302T050000Z",
+        "--from-bucket",
+        bucket,
+        "--force",
+      ]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain("the previous state is back (pre-restore copy: ");
+      expect(r.stdout).not.to.contain("applying ");
+      expect(databaseState(server)).to.deep.equal(before);
+      expect(host.files()).to.deep.equal(filesBefore);
+      expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
+      expect(preRestoreCopies()).to.have.length(1);
     });
 
     it("lists the stack's own bucket without --from-bucket", () => {
@@ -324,10 +404,18 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
       // B's own sqlconf.php already had B's password: unchanged
       expect(readSqlconf()).to.equal(sqlconf(b.userPassword));
       expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
+      // B's installer database, as it was before the restore, kept beside the dumps
+      const copies = preRestoreCopies();
+      expect(copies).to.have.length(1);
+      expect(r.stdout).to.contain(`pre-restore copy of the database: ${copies[0]}\n`);
+      const copied = zlib.gunzipSync(fs.readFileSync(copies[0])).toString("latin1");
+      expect(copied).to.contain("CREATE TABLE `installer_only`");
+      expect(copied).to.match(/^INSERT INTO `installer_only` VALUES\s*\(1\),\s*\(2\);$/m);
+      expect(copied).not.to.contain("INSERT INTO `patient_data`");
       const after = host.run("backup.sh");
       expect(after.status, host.log("openemr-backup.log")).to.equal(0);
       expect(host.metric("BackupSucceeded")).to.deep.equal([1]);
-      expect(fs.readdirSync(path.join(host.dataDir, "backups"))).to.have.length(2);
+      expect(fs.readdirSync(path.join(host.dataDir, "backups"))).to.have.length(3);
     });
 
     it("restores an old --all-databases dump: only openemr, B's accounts untouched", () => {
@@ -386,6 +474,148 @@ describe("host scripts: backup.sh and restore.sh against MariaDB", function () {
       expect(r.status).to.not.equal(0);
       expect(host.metric("BackupSucceeded")).to.deep.equal([0]);
       expect(host.log("openemr-backup.log")).to.match(/Access denied[\s\S]*backup FAILED/);
+    });
+  });
+  describe("express: a restore that fails leaves the live stack as it was", () => {
+    let a: StackSettings;
+    /** the live stack's own backup, a day's work behind it */
+    let text: string;
+    let live: DatabaseState;
+    let liveView: string;
+
+    before(() => {
+      a = stackA("local");
+      expect(host.run("backup.sh").status, host.log("openemr-backup.log")).to.equal(0);
+      const [name] = fs.readdirSync(path.join(host.dataDir, "backups"));
+      // latin1: one character per byte, so that the BLOBs pass through unchanged
+      text = zlib
+        .gunzipSync(fs.readFileSync(path.join(host.dataDir, "backups", name)))
+        .toString("latin1");
+      fs.rmSync(path.join(host.dataDir, "backups"), { recursive: true });
+      // work after the backup: what a rollback to the dump instead of the copy would lose
+      server.mustSql("UPDATE openemr.patient_data SET notes = 'after the backup' WHERE id = 1");
+      live = databaseState(server);
+      expect(live.tables.get("patient_data")?.rows).to.equal(3200);
+      liveView = appView(server, { user: "openemr", password: a.userPassword }, [
+        ...live.tables.keys(),
+      ]).output;
+    });
+
+    beforeEach(() => {
+      host.clearCalls();
+      fs.rmSync(path.join(host.dataDir, "backups"), { recursive: true, force: true });
+    });
+
+    /** A dump file made of `sql`, gzipped. */
+    function dumpOf(name: string, sql: string): string {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, zlib.gzipSync(Buffer.from(sql, "latin1")));
+      return file;
+    }
+
+    function expectLiveAsBefore(): void {
+      server.mustSql("FLUSH PRIVILEGES");
+      const now = databaseState(server);
+      expect(compareDatabases(live, now)).to.deep.equal([]);
+      for (const [name, table] of live.tables) {
+        expect(now.tables.get(name)?.checksum, name).to.equal(table.checksum);
+        expect(now.tables.get(name)?.rows, name).to.equal(table.rows);
+      }
+      const view = appView(server, { user: "openemr", password: a.userPassword }, [
+        ...live.tables.keys(),
+      ]);
+      expect(view.output).to.equal(liveView);
+    }
+
+    it("refuses a truncated gzip dump before changing anything", () => {
+      const whole = zlib.gzipSync(Buffer.from(text, "latin1"));
+      const file = path.join(dir, "truncated.sql.gz");
+      fs.writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+      const r = host.run("restore.sh", ["--local", file, "--force"]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.contain(`${file}: not a whole gzip file; nothing changed\n`);
+      expect(r.stdout).to.equal("");
+      expectLiveAsBefore();
+      expect(host.calls("systemctl")).to.deep.equal([]);
+      expect(host.calls("docker").filter((c) => c.startsWith("exec"))).to.deep.equal([]);
+      expect(preRestoreCopies()).to.deep.equal([]);
+    });
+
+    // both fail after the earlier tables are loaded (patient_data sorts late)
+    const failing = {
+      "an INSERT cut in half": (sql: string) =>
+        sql.replace(/^INSERT INTO `patient_data` [^\n]*/m, (insert) =>
+          insert.slice(0, insert.length / 2),
+        ),
+      "a statement on a missing table": (sql: string) =>
+        sql.replace(/^INSERT INTO `patient_data` /m, "INSERT INTO `no_such_table` VALUES (1);\n$&"),
+    };
+    for (const [what, corrupt] of Object.entries(failing)) {
+      it(`reloads the live database from its pre-restore copy when a dump with ${what} fails`, () => {
+        const bad = corrupt(text);
+        expect(bad).not.to.equal(text);
+        const r = host.run("restore.sh", ["--local", dumpOf("failing.sql.gz", bad), "--force"]);
+        expect(r.status).to.equal(1);
+        const copies = preRestoreCopies();
+        expect(copies).to.have.length(1);
+        expect(r.stdout).to.equal(`pre-restore copy of the database: ${copies[0]}\n`);
+        expect(r.stderr).to.match(/^ERROR \d+ \(\w+\) at line \d+/m);
+        expect(r.stderr).to.contain(
+          `the previous state is back (pre-restore copy: ${copies[0]}); OpenEMR started again\n`,
+        );
+        expectLiveAsBefore();
+        expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
+        // the sites tree (sqlconf.php) is not touched by a load that failed
+        expect(readSqlconf()).to.equal(sqlconf(a.userPassword));
+      });
+    }
+
+    it("stops before changing anything when the pre-restore copy cannot be written", () => {
+      // where the copy goes, a file: mkdir fails as a full or read-only disk would fail the copy
+      fs.writeFileSync(path.join(host.dataDir, "backups"), "");
+      const r = host.run("restore.sh", ["--local", dumpOf("good.sql.gz", text), "--force"]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.match(
+        /cannot write the pre-restore copy \S+\/backups\/pre-restore-\d{8}T\d{6}Z\.sql\.gz; nothing changed\n$/,
+      );
+      expectLiveAsBefore();
+      expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
+      expect(host.calls("docker").filter((c) => c.includes("mariadb -uroot")).length).to.equal(1);
+    });
+
+    it("restores a good dump with --force over the live stack, keeping the pre-restore copy", () => {
+      const r = host.run("restore.sh", ["--local", dumpOf("good.sql.gz", text), "--force"]);
+      expect(r.status, r.stderr).to.equal(0);
+      const copies = preRestoreCopies();
+      expect(copies).to.have.length(1);
+      // the backup's state now: the work after it undone, and kept in the copy
+      const now = databaseState(server);
+      expect(compareDatabases(live, now)).to.deep.equal([
+        `table patient_data: 1 row differs (id 1); CHECKSUM TABLE ${now.tables.get("patient_data")?.checksum}, want ${live.tables.get("patient_data")?.checksum}`,
+      ]);
+      expect(zlib.gunzipSync(fs.readFileSync(copies[0])).toString("latin1")).to.contain(
+        "after the backup",
+      );
+      expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
+      // and the copy is a dump restore.sh takes back
+      const back = host.run("restore.sh", ["--local", copies[0], "--force"]);
+      expect(back.status, back.stderr).to.equal(0);
+      expectLiveAsBefore();
+    });
+
+    // last: the live stack's database goes
+    it("drops the partial database of a failed load when there was none before", () => {
+      server.mustSql("DROP DATABASE openemr");
+      const bad = failing["an INSERT cut in half"](text);
+      const r = host.run("restore.sh", ["--local", dumpOf("failing.sql.gz", bad), "--force"]);
+      expect(r.status).to.equal(1);
+      expect(r.stdout).to.equal("");
+      expect(r.stderr).to.contain(
+        "the previous state is back (pre-restore copy: none, there was no database); OpenEMR started again\n",
+      );
+      expect(server.mustSql("SHOW DATABASES LIKE 'openemr'")).to.equal("");
+      expect(preRestoreCopies()).to.deep.equal([]);
+      expect(host.calls("systemctl")).to.deep.equal(["stop openemr-app", "start openemr-app"]);
     });
   });
 });

@@ -819,13 +819,34 @@ const backupPlan: CostModel = (r, _plan, out) => {
   }
 };
 
+/**
+ * S3 Replication metrics of one rule: BytesPendingReplication, ReplicationLatency,
+ * OperationsPendingReplication, OperationsFailedReplication (S3 User Guide, "Monitoring progress
+ * with replication metrics"), billed at the CloudWatch custom-metric rate (S3 pricing, "S3
+ * Replication"); priced as published every hour, the upper bound.
+ */
+const REPLICATION_METRICS_PER_RULE = 4;
+
 /** S3 replication: every replicated object version crosses regions once; its storage is the destination bucket's. */
 const bucketReplication: CostModel = (r, _plan, out) => {
-  const rules = list(r.props.rules) ?? [];
-  if (rules.some((rule) => str(get(rule, "status")) === "Enabled")) {
+  const rules = (list(r.props.rules) ?? []).filter(
+    (rule) => str(get(rule, "status")) === "Enabled",
+  );
+  if (rules.length > 0) {
     out.use(
       `S3 replication of bucket ${str(r.props.bucket) ?? r.name}: data transfer to the copy region`,
       INTER_REGION_TRANSFER,
+    );
+  }
+  const measured = rules.filter(
+    (rule) => str(get(rule, "destination", "metrics", "status")) === "Enabled",
+  ).length;
+  if (measured > 0) {
+    const price = out.prices.cloudwatchCustomMetricMonth.usd;
+    const metrics = measured * REPLICATION_METRICS_PER_RULE;
+    out.line(
+      `S3 Replication metrics (${plural(metrics, "custom metric")} × ${usd(price)}/month)`,
+      metrics * price,
     );
   }
 };

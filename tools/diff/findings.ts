@@ -167,7 +167,7 @@ function imageFindings(m: Matched): Finding[] {
         finding(
           m.head,
           "warning",
-          `${where} ${was} → ${after}: an OpenEMR ${change === "upgrade" ? "upgrade" : "image digest change"}; a backup is taken first and the previous image comes back if the new one does not answer (docs/upgrade.md)`,
+          `${where} ${was} → ${after}: an OpenEMR ${change === "upgrade" ? "upgrade" : "image digest change"}; ${m.head.type === T.ssmAssociation ? "the host takes a backup first and the previous image comes back if the new one does not answer (docs/upgrade.md)" : "no backup is taken on its own: snapshot the database before `pulumi up` (docs/upgrade.md, Fargate step 2); if the new tasks fail, the circuit breaker brings back the previous image, not the data"}`,
         ),
       );
     }

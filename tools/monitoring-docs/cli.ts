@@ -3,7 +3,7 @@
 import { planStack } from "../pipeline/plan-stack";
 import { argsOrExitCode, defineCli } from "../runtime/cli-args";
 import { printOrWrite, runDocCommand } from "../runtime/generated-doc";
-import { MONITORING_TIERS, renderMonitoringDoc, type TierPlan } from "./render";
+import { MONITORING_TIERS, alsoSets, renderMonitoringDoc, type TierPlan } from "./render";
 
 const DOC = "docs/monitoring.md";
 
@@ -23,7 +23,16 @@ export async function recordTierPlans(): Promise<TierPlan[]> {
   for (const tier of MONITORING_TIERS) {
     const sets = Object.entries(tier.sets).map(([k, v]) => `${k}=${v}`);
     const { plan } = await planStack(tier.stack, sets);
-    plans.push({ ...tier, plan });
+    const also = alsoSets(tier);
+    const alsoPlan = also
+      ? (
+          await planStack(
+            tier.stack,
+            Object.entries(also).map(([k, v]) => `${k}=${v}`),
+          )
+        ).plan
+      : undefined;
+    plans.push({ ...tier, plan, ...(alsoPlan ? { alsoPlan } : {}) });
   }
   return plans;
 }

@@ -15,21 +15,39 @@ export const REGENERATE =
 export interface TierSource {
   stack: string;
   sets: Record<string, string>;
+  /**
+   * Settings off by default that add alarms or rules (the copy region): the tier is planned a
+   * second time with these too, and what that plan adds is listed after the tier's own tables.
+   */
+  also?: Record<string, string>;
 }
+
+/** The copy region the document plans the tiers that copy their backups with. */
+const COPY_REGION_SETS = { "openemr:backupCopyRegion": "us-west-2" };
 
 /** The tiers the document describes, in its order. */
 export const MONITORING_TIERS: readonly TierSource[] = [
   { stack: "dev", sets: {} },
-  { stack: "dev", sets: { "openemr:preset": "express-plus" } },
+  { stack: "dev", sets: { "openemr:preset": "express-plus" }, also: COPY_REGION_SETS },
   { stack: "dev", sets: { "openemr:preset": "standard" } },
-  { stack: "staging", sets: {} },
-  { stack: "prod", sets: {} },
+  { stack: "staging", sets: {}, also: COPY_REGION_SETS },
+  { stack: "prod", sets: {}, also: COPY_REGION_SETS },
 ];
 
 /** One recorded plan and how it was recorded. */
 export interface TierPlan extends TierSource {
   plan: PlanFile;
+  /** The plan with `also` set too (when the source has `also`). */
+  alsoPlan?: PlanFile;
 }
+
+/** The sets a source's `also` plan is recorded with. */
+export function alsoSets(source: TierSource): Record<string, string> | undefined {
+  return source.also ? { ...source.sets, ...source.also } : undefined;
+}
+
+/** Where a tier's section lists what its `also` settings add (tests split the section there). */
+export const ALSO_MARKER = "With settings off by default";
 
 // ---------------------------------------------------------------------------------------------
 // Small formatters
@@ -395,7 +413,7 @@ function topicEvents(plan: PlanFile, topics: Topic[]): string[][] {
           ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ")
           : "";
       const detail = (pattern.detail ?? {}) as Record<string, unknown>;
-      const states = ["status", "state"]
+      const states = ["status", "state", "eventName"]
         .map((k) => values(detail[k]))
         .filter((x) => x !== "")
         .join("; ");
@@ -482,6 +500,23 @@ function renderTier(source: TierPlan): string {
     ),
     "",
   );
+  out.push(alarmTable(plan, alarms, topics));
+  const events = topicEvents(plan, topics);
+  if (events.length > 0) {
+    out.push(
+      "",
+      wrap(
+        `${events.length} EventBridge rule${events.length === 1 ? "" : "s"} send${events.length === 1 ? "s" : ""} AWS's own failure event${events.length === 1 ? "" : "s"} to the topic as ${events.length === 1 ? "it happens" : "they happen"} (an event has no OK message):`,
+      ),
+      "",
+      table(["Rule", "Sends when", "First response"], events),
+    );
+  }
+  out.push(...alsoPart(source, alarms, events));
+  return out.join("\n");
+}
+
+function alarmTable(plan: PlanFile, alarms: PlanResource[], topics: Topic[]): string {
   const rows = alarms.map((a) => {
     const insufficient = strings(a.props.insufficientDataActions).some((x) =>
       topics.some((t) => t.arn === x),
@@ -495,21 +530,37 @@ function renderTier(source: TierPlan): string {
       prose(firstResponse(plan, a)),
     ];
   });
-  out.push(
-    table(["Alarm", "Watches", "Fires when", "Missing data", "Notifies", "First response"], rows),
+  return table(
+    ["Alarm", "Watches", "Fires when", "Missing data", "Notifies", "First response"],
+    rows,
   );
-  const events = topicEvents(plan, topics);
-  if (events.length > 0) {
-    out.push(
-      "",
-      wrap(
-        `${events.length} EventBridge rule${events.length === 1 ? "" : "s"} send${events.length === 1 ? "s" : ""} AWS's own failure event${events.length === 1 ? "" : "s"} to the topic as ${events.length === 1 ? "it happens" : "they happen"} (an event has no OK message):`,
-      ),
-      "",
-      table(["Rule", "Sends when", "First response"], events),
-    );
+}
+
+/** The alarms and paging rules the tier's `also` plan has beyond its default plan. */
+function alsoPart(source: TierPlan, alarms: PlanResource[], events: string[][]): string[] {
+  const plan = source.alsoPlan;
+  const sets = alsoSets(source);
+  if (!plan || !source.also || !sets) return [];
+  const topics = alarmTopics(plan);
+  const known = new Set(alarms.map((a) => a.name));
+  const extra = ofType(plan, T.metricAlarm).filter((a) => !known.has(a.name));
+  const knownEvents = new Set(events.map((e) => e[0]));
+  const extraEvents = topicEvents(plan, topics).filter((e) => !knownEvents.has(e[0]));
+  if (extra.length === 0 && extraEvents.length === 0) return [];
+  const settings = Object.entries(source.also)
+    .map(([k, v]) => code(`${k}=${v}`))
+    .join(", ");
+  const out = [
+    "",
+    wrap(
+      `${ALSO_MARKER} (${settings}; planned with \`${planCommand({ ...source, sets })}\`) the tier also has ${extra.length} alarm${extra.length === 1 ? "" : "s"}${extraEvents.length > 0 ? ` and ${extraEvents.length} EventBridge rule${extraEvents.length === 1 ? "" : "s"}` : ""}:`,
+    ),
+  ];
+  if (extra.length > 0) out.push("", alarmTable(plan, extra, topics));
+  if (extraEvents.length > 0) {
+    out.push("", table(["Rule", "Sends when", "First response"], extraEvents));
   }
-  return out.join("\n");
+  return out;
 }
 
 function renderIntro(plans: readonly TierPlan[]): string {

@@ -79,20 +79,41 @@ export interface PlanMocksOptions {
   secretsProduced: string[];
 }
 
+/** A provider reference as the engine passes it: `<urn>::<id>`; the id is what the mocks gave. */
+function providerId(reference: string | undefined): string | undefined {
+  if (reference === undefined) return undefined;
+  const at = reference.lastIndexOf("::");
+  return at < 0 ? reference : reference.slice(at + 2);
+}
+
 export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
-  const { region } = opts;
-  const azs = ["a", "b", "c"].map((s) => `${region}${s}`);
+  const stackRegion = opts.region;
+  // explicit aws providers' regions by the id the mocks gave them: a resource (or invoke) made
+  // through one lives in that provider's region, as it would on AWS (a copy region's vault and key)
+  const providerRegions = new Map<string, string>();
+  const regionOf = (reference: string | undefined): string => {
+    const id = providerId(reference);
+    return (id === undefined ? undefined : providerRegions.get(id)) ?? stackRegion;
+  };
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): {
       id: string;
       state: Record<string, unknown>;
     } {
       const inputs = args.inputs as Record<string, unknown>;
+      const region = regionOf(args.provider);
+      const azs = ["a", "b", "c"].map((s) => `${region}${s}`);
       const mod = moduleOf(args.type);
       const service = SERVICE_BY_MODULE[mod] ?? mod;
       const id = networkId(args.type, args.name) ?? `${args.name}-${hash(args.type + args.name)}`;
       const arn = `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${args.type.split("/").pop()?.split(":")[0] ?? "resource"}/${args.name}`;
       const state: Record<string, unknown> = { ...inputs, arn, id };
+      if (args.type === "pulumi:providers:aws") {
+        if (typeof inputs.region === "string") providerRegions.set(id, inputs.region);
+        return { id, state };
+      }
+      // every @pulumi/aws 7 resource reports the region it was created in
+      if (args.type.startsWith("aws:")) state.region = inputs.region ?? region;
       switch (args.type) {
         case T.randomPassword: {
           const length = typeof inputs.length === "number" ? inputs.length : 24;
@@ -231,6 +252,14 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
         case T.ecsCluster:
           state.name = inputs.name ?? args.name;
           break;
+        case T.ecsService: {
+          // the long ARN format: service/<cluster name>/<service name> (ECS Developer Guide,
+          // "Amazon Resource Names (ARNs) and IDs"); `cluster` is the cluster's ARN
+          const clusterArn = typeof inputs.cluster === "string" ? inputs.cluster : "cluster";
+          const cluster = clusterArn.split("/").pop() ?? "cluster";
+          state.arn = `arn:aws:ecs:${region}:${MOCK_ACCOUNT}:service/${cluster}/${awsName(inputs, args.name)}`;
+          break;
+        }
         case T.ecsTaskDefinition:
           state.revision = 1;
           break;
@@ -258,6 +287,8 @@ export function createMocks(opts: PlanMocksOptions): pulumi.runtime.Mocks {
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       const inputs = args.inputs as Record<string, unknown>;
+      const region = regionOf(args.provider);
+      const azs = ["a", "b", "c"].map((s) => `${region}${s}`);
       switch (args.token) {
         case INVOKE.getRegion:
           return {

@@ -1,6 +1,6 @@
-// npm run restore-drill [-- --point <n>] [--keep]: the express-plus backup and restore scripts run
-// for real against private MariaDB servers (tools/restore-drill/drill.ts); the arguments and exit
-// codes in RESTORE_DRILL_CLI, also the usage text.
+// npm run restore-drill [-- --point <n>] [--keep]: the express-plus and plain express backup and
+// restore scripts run for real against private MariaDB servers (tools/restore-drill/drill.ts); the
+// arguments and exit codes in RESTORE_DRILL_CLI, also the usage text.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -24,7 +24,11 @@ systemctl and date stood in for. Stack A's synthetic practice is backed up ${DAY
 ${DAYS[DAYS.length - 1]}, two ISO weeks: a full archive, then incrementals, with rows and files changed in
 between); point <n> is restored into stack B, a new server with nothing in it, and point
 ${LATEST_POINT}, the latest, into stack C, a new stack as its installer leaves it, each with its own
-passwords; every table, row, routine and file is compared with stack A's at that point.`,
+passwords; every table, row, routine and file is compared with stack A's at that point. Plain
+express (the dev stack's host as planned): two local dumps by its backup timer's command, the first
+restored with its restoreCommand (openemr-restore --local <dump> --force) over the live stack and
+into a new empty server; its tables compared (the dump holds no files: DLM's EBS snapshots keep
+them, and the drill restores no snapshot).`,
   flags: {
     point: {
       value: "n",
@@ -36,8 +40,8 @@ passwords; every table, row, routine and file is compared with stack A's at that
 imported into a standard host: N tables, M rows, K files; mismatches Y
 restore drill: restored N tables, M rows, K files; mismatches X
 (the import: point ${IMPORT_POINT}, the newest set of its week, by openemr-import into stack D, a
-standard host with DB_HOST and a new server; the restores' N, M and K summed over both; X counts
-every mismatch, the import's too.)
+standard host with DB_HOST and a new server; the restores' N, M and K summed over all four, plain
+express's two with no files; X counts every mismatch, the import's too.)
 Exit status: 0 when nothing differs, 1 on a difference or failure, 2 on a bad argument.`,
 });
 

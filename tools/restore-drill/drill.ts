@@ -4,12 +4,14 @@
 // restore.sh into stack B, a new server with nothing in it, and the latest point into stack C, a
 // new stack as its installer leaves it. Each new stack has its own passwords and must equal A at
 // that point: every table (row count, CHECKSUM TABLE, every row, its definition), view, trigger,
-// routine and event, every file; its own credentials must work and A's not. Shared by
+// routine and event, every file; its own credentials must work and A's not. Then the import into a
+// standard host (imports.ts), and plain express's local dumps (express.ts). Shared by
 // `npm run restore-drill` and tests/host.
 import * as path from "path";
 import { backUpStackA, type BackupPoint, DAYS } from "./backups";
 import * as fs from "fs";
 import { FakeHost, SCRIPTS_DIR, type StackSettings } from "./host";
+import { drillExpress, type ExpressRecord } from "./express";
 import { type ImportRecord, importInto, importSummary } from "./imports";
 import { INSTALLED_AS, installScripts } from "./installed";
 import { type RestoreRecord, type RestoreTarget, restoreInto } from "./restores";
@@ -36,6 +38,8 @@ export interface DrillReport extends DrillResult {
   points: BackupPoint[];
   restores: RestoreRecord[];
   imported: ImportRecord;
+  /** plain express: its local dumps restored over stack E and into stack F */
+  express: ExpressRecord;
   /** the drill's instance (its bucket directory holds every stack's backups) */
   host: FakeHost;
 }
@@ -51,9 +55,11 @@ export interface DrillOptions {
   /** where backup.sh and restore.sh are (default: as the user data installs them); tests swap in
    * a broken copy to prove the drill notices */
   scriptsDir?: string;
+  /** after each of plain express's local backups, with the dump's path */
+  afterExpressBackup?: (dump: string, n: number) => void;
 }
 
-/** The drill's last lines: the import, then both restores (mismatches: all of them). */
+/** The drill's last lines: the import, then the restores, express's too (mismatches: all of them). */
 export function summary(r: DrillResult): string {
   const imported = r.imported ?? { tables: 0, rows: 0, files: 0, mismatches: [] };
   return `${importSummary(imported)}\nrestore drill: restored ${r.tables} tables, ${r.rows} rows, ${r.files} files; mismatches ${r.mismatches.length}`;
@@ -110,12 +116,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     log,
     scriptsDir: importScripts,
   });
+  const express = await drillExpress({
+    host,
+    dir: path.join(options.dir, "sbin-express"),
+    log,
+    scriptsDir: options.scriptsDir,
+    afterBackup: options.afterExpressBackup,
+  });
   return {
     imported,
-    tables: restores.reduce((n, r) => n + r.tables, 0),
-    rows: restores.reduce((n, r) => n + r.rows, 0),
-    files: restores.reduce((n, r) => n + r.files, 0),
-    mismatches: [...mismatches, ...restores.flatMap((r) => r.mismatches), ...imported.mismatches],
+    express,
+    tables: restores.reduce((n, r) => n + r.tables, express.tables),
+    rows: restores.reduce((n, r) => n + r.rows, express.rows),
+    files: restores.reduce((n, r) => n + r.files, express.files),
+    mismatches: [
+      ...mismatches,
+      ...restores.flatMap((r) => r.mismatches),
+      ...imported.mismatches,
+      ...express.mismatches,
+    ],
     a,
     points,
     restores,

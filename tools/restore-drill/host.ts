@@ -32,6 +32,8 @@ export interface StackSettings {
   restoreFrom?: string;
   /** deploy.env OPENEMR_VERSION (default 8.0.0) */
   openemrVersion?: string;
+  /** deploy.env LOCAL_BACKUP_DAYS (default 7, the express tier's) */
+  localBackupDays?: string;
 }
 
 export interface ScriptRun {
@@ -154,7 +156,7 @@ export class FakeHost {
       BACKUP_MODE: s.mode,
       BACKUP_BUCKET: s.mode === "s3" ? s.bucket : "",
       KMS_KEY_ARN: s.mode === "s3" ? `arn:aws:kms:us-east-1:111122223333:key/${s.stack}` : "",
-      LOCAL_BACKUP_DAYS: "7",
+      LOCAL_BACKUP_DAYS: s.localBackupDays ?? "7",
       DOMAIN: s.domain ?? "",
       ACME_EMAIL: "",
       CERTBOT_IMAGE: "certbot/dns-route53:v3.0.1",

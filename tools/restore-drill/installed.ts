@@ -11,6 +11,7 @@ import { renderUserData } from "../../components/compute/user-data";
 export const INSTALLED_AS = {
   "backup.sh": "/usr/local/sbin/openemr-backup",
   "restore.sh": "/usr/local/sbin/openemr-restore",
+  "bootstrap.sh": "/usr/local/sbin/openemr-bootstrap",
 } as const;
 
 export type HostScript = keyof typeof INSTALLED_AS;
@@ -43,16 +44,37 @@ export function decoded(file: { content: string; encoding?: string }): Buffer {
  * FakeHost.run("backup.sh") finds them there), with the installed permissions; returns `dir`.
  */
 export function installScripts(dir: string, scripts: readonly HostScript[]): string {
-  const doc = parse(renderUserData({ STACK: "drill", REGION: "us-east-1" }, scripts)) as {
-    write_files: WriteFile[];
-  };
+  return installFrom(
+    renderUserData({ STACK: "drill", REGION: "us-east-1" }, scripts),
+    dir,
+    scripts,
+  );
+}
+
+/** As installScripts, from a given user data document (a planned instance's, say). */
+export function installFrom(userData: string, dir: string, scripts: readonly HostScript[]): string {
   fs.mkdirSync(dir, { recursive: true });
   for (const script of scripts) {
-    const file = doc.write_files.find((f) => f.path === INSTALLED_AS[script]);
-    if (!file) throw new Error(`the user data does not install ${INSTALLED_AS[script]}`);
+    const file = writeFile(userData, INSTALLED_AS[script]);
     const target = path.join(dir, script);
     fs.writeFileSync(target, decoded(file));
     fs.chmodSync(target, parseInt(file.permissions, 8));
   }
   return dir;
+}
+
+/** The write_files entry of a user data document for `target`. */
+function writeFile(userData: string, target: string): WriteFile {
+  const doc = parse(userData) as { write_files: WriteFile[] };
+  const file = doc.write_files.find((f) => f.path === target);
+  if (!file) throw new Error(`the user data does not install ${target}`);
+  return file;
+}
+
+/** The deploy.env a user data document writes (KEY='value' lines, as user-data.ts renders them). */
+export function deployEnvOf(userData: string): Record<string, string> {
+  const text = decoded(writeFile(userData, "/etc/openemr/deploy.env")).toString("utf8");
+  return Object.fromEntries(
+    [...text.matchAll(/^([A-Z][A-Z0-9_]*)='([^'\n]*)'$/gm)].map(([, k, v]) => [k, v]),
+  );
 }

@@ -8,6 +8,9 @@
 # the database users and passwords stay this stack's. The openemr user then gets this stack's
 # password (app.env, from SSM) and its grants, and the restored sqlconf.php that password: OpenEMR
 # and the backups keep working. OpenEMR's own users (the admin login) come with the restored data.
+# Fail safe: the dump and every archive are verified before anything changes; a database already
+# here is copied to DATA_DIR/backups/pre-restore-<stamp>.sql.gz and reloaded from that copy when the
+# dump fails to load (OpenEMR started again, exit 1); the archives are applied only after a load.
 # The installed copy has no comments (compactScript): the usage text lives in usage().
 set -euo pipefail
 # tests point this elsewhere
@@ -75,7 +78,14 @@ fi
 openemr_sql() {
   gunzip -c "$1" | awk '/^-- Current Database: /{ many = 1; keep = $0 ~ /`openemr`$/; found += keep } !many || keep; END { exit many && !found }'
 }
-openemr_sql "${dump}" >/dev/null || { echo "${dump}: no openemr database" >&2; exit 1; }
+# Everything checked before anything is touched: the whole dump, its openemr section, every archive.
+gzip -t "${dump}" || { echo "${dump}: not a whole gzip file; nothing changed" >&2; exit 1; }
+openemr_sql "${dump}" >/dev/null || { echo "${dump}: no openemr database; nothing changed" >&2; exit 1; }
+# none with --local
+mapfile -t archives < <(find "${work}" -name 'files-*.tar.gz' | sort)
+for archive in "${archives[@]}"; do
+  { gzip -t "${archive}" && tar -tzf "${archive}" >/dev/null; } || { echo "${archive}: corrupt archive; nothing changed" >&2; exit 1; }
+done
 
 # Read, not sourced: docker env files hold literal values. The user is always openemr (bootstrap).
 pass=$(sed -n '/^MYSQL_PASS=/{s///p;q}' "${OPENEMR_ETC}/secrets/app.env")
@@ -83,20 +93,51 @@ pass=$(sed -n '/^MYSQL_PASS=/{s///p;q}' "${OPENEMR_ETC}/secrets/app.env")
 # As a single-quoted literal, which SQL and PHP both read with \\ and \' escapes.
 pass=${pass//\\/\\\\} pass=${pass//\'/\\\'} pass="'${pass}'"
 
-systemctl stop openemr-app
-# none with --local
-for archive in $(find "${work}" -name 'files-*.tar.gz' | sort); do
-  echo "applying ${archive}"
-  tar --listed-incremental=/dev/null -xzf "${archive}" -C /
-done
-# The database recreated from the dump alone, then the openemr user with this stack's password (a
-# dump of all databases would have brought the old stack's; OR REPLACE also drops stale grants).
 # shellcheck disable=SC2016 # expanded inside the container
-{
-  echo 'DROP DATABASE IF EXISTS openemr; CREATE DATABASE openemr; USE openemr;'
-  openemr_sql "${dump}"
-  echo "CREATE OR REPLACE USER openemr@'%' IDENTIFIED BY ${pass}; GRANT ALL ON openemr.* TO openemr@'%';"
-} | docker exec -i openemr-db sh -c 'exec mariadb -uroot -p"${MARIADB_ROOT_PASSWORD}"'
+db() { docker exec -i openemr-db sh -c 'exec mariadb -uroot -p"${MARIADB_ROOT_PASSWORD}" -N -B'; }
+# The database recreated from a dump alone, then the openemr user with this stack's password (a
+# dump of all databases would have brought the old stack's; OR REPLACE also drops stale grants).
+load() {
+  {
+    echo 'DROP DATABASE IF EXISTS openemr; CREATE DATABASE openemr; USE openemr;'
+    openemr_sql "$1"
+    echo "CREATE OR REPLACE USER openemr@'%' IDENTIFIED BY ${pass}; GRANT ALL ON openemr.* TO openemr@'%';"
+  } | db
+}
+# A database already here (the --force case) is copied first, with the backup's dump command, once
+# OpenEMR is stopped (nothing written after the copy): a load that fails is undone from the copy.
+found=$(db <<<"SHOW DATABASES LIKE 'openemr'") || { echo "cannot query the database; nothing changed" >&2; exit 1; }
+systemctl stop openemr-app
+copy=""
+if [ -n "${found}" ]; then
+  copy="${DATA_DIR}/backups/pre-restore-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"
+  [ ! -e "${copy}" ] || copy="${copy%.sql.gz}-$$.sql.gz"
+  # shellcheck disable=SC2016 # expanded inside the container
+  if ! { mkdir -p "${DATA_DIR}/backups" \
+    && docker exec openemr-db sh -c 'exec mariadb-dump -uroot -p"${MARIADB_ROOT_PASSWORD}" --single-transaction --quick --routines --events --triggers --add-drop-database --databases openemr' | gzip >"${work}/copy.sql.gz" \
+    && gzip -t "${work}/copy.sql.gz" && mv "${work}/copy.sql.gz" "${copy}"; }; then
+    systemctl start openemr-app
+    echo "cannot write the pre-restore copy ${copy}; nothing changed" >&2
+    exit 1
+  fi
+  echo "pre-restore copy of the database: ${copy}"
+fi
+if ! load "${dump}"; then
+  echo "loading ${dump} failed" >&2
+  # nothing here before: the partial database goes
+  if if [ -n "${copy}" ]; then load "${copy}"; else db <<<'DROP DATABASE IF EXISTS openemr;'; fi; then
+    systemctl start openemr-app
+    echo "the previous state is back (pre-restore copy: ${copy:-none, there was no database}); OpenEMR started again" >&2
+  else
+    echo "reloading the previous database failed too: OpenEMR left stopped; load ${copy:-nothing} by hand" >&2
+  fi
+  exit 1
+fi
+# The file archives only over a database that loaded; verified above.
+for archive in "${archives[@]}"; do
+  echo "applying ${archive}"
+  tar --listed-incremental=/dev/null -xzf "${archive}" -C / || { echo "applying ${archive} failed: the database is restored, the files in part; OpenEMR left stopped" >&2; exit 1; }
+done
 # The restored sqlconf.php gets this stack's password, rewritten in place (keeps owner and mode).
 # awk takes the value from its environment: no escaping for awk or sed.
 if [ -f "${conf}" ]; then
