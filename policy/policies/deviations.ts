@@ -15,8 +15,12 @@ export interface Deviation {
   /** The AWS Config rule identifier. */
   rule: string;
   presets: string[];
-  /** A glob (`*`, `?`) over the Pulumi logical name of the resources it covers. */
-  resources: string;
+  /**
+   * A glob (`*`, `?`) over the Pulumi logical name of the resources it covers, or a list of them
+   * when one decision covers resources whose names share no narrow glob (a broad glob such as
+   * `openemr-*` would also exempt every resource added later).
+   */
+  resources: string | string[];
   reason: string;
   compensatingControl: string;
 }
@@ -41,7 +45,6 @@ export const RULE_ENFORCED_BY: Readonly<Record<string, string>> = {
   "alb-waf-enabled": "alb-waf-enabled",
   "backup-recovery-point-manual-deletion-disabled":
     "backup-recovery-point-manual-deletion-disabled",
-  "cloudwatch-alarm-actions": "cloudwatch-alarm-action-check",
   "cloudwatch-log-group-customer-managed-key": "cloudwatch-log-group-encrypted",
   "ebs-in-backup-plan": "ebs-in-backup-plan",
   "ebs-volume-encrypted": "encrypted-volumes",
@@ -70,6 +73,8 @@ export const RULE_ENFORCED_BY: Readonly<Record<string, string>> = {
 
 /** Rules a policy checks in part or more strictly (listed in docs/compliance.md; no exemption). */
 export const RULES_SUPPORTED_BY: Readonly<Record<string, readonly string[]>> = {
+  // requires alarm and OK actions; the pack's rule requires alarm and INSUFFICIENT_DATA actions
+  "cloudwatch-alarm-actions": ["cloudwatch-alarm-action-check"],
   "cloudtrail-configuration": [
     "cloud-trail-cloud-watch-logs-enabled",
     "cloud-trail-log-file-validation-enabled",
@@ -120,9 +125,14 @@ export function globPattern(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** The deviation's globs (its `resources`, one or a list). */
+export function globsOf(d: Pick<Deviation, "resources">): string[] {
+  return typeof d.resources === "string" ? [d.resources] : d.resources;
+}
+
 /** true when the deviation covers a resource of this name in this preset. */
 export function deviationCovers(d: Deviation, preset: string, name: string): boolean {
-  return d.presets.includes(preset) && globPattern(d.resources).test(name);
+  return d.presets.includes(preset) && globsOf(d).some((g) => globPattern(g).test(name));
 }
 
 function isDeviation(value: unknown): value is Deviation {
@@ -131,7 +141,8 @@ function isDeviation(value: unknown): value is Deviation {
   const text = (v: unknown) => typeof v === "string" && v.trim() !== "";
   return (
     text(d.rule) &&
-    text(d.resources) &&
+    (text(d.resources) ||
+      (Array.isArray(d.resources) && d.resources.length > 0 && d.resources.every(text))) &&
     text(d.reason) &&
     text(d.compensatingControl) &&
     Array.isArray(d.presets) &&

@@ -13,7 +13,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { configOf, type JsonSchema } from "./common";
-import { deviationsInForce } from "./deviations";
+import { RULE_ENFORCED_BY, deviationsInForce } from "./deviations";
 import {
   exemptionMatches,
   isValidExemption,
@@ -34,7 +34,20 @@ const defaults: ExemptionsConfig = { exemptions: [] };
 const exemptionSchema: JsonSchema = {
   type: "object",
   properties: {
-    policy: { type: "string", minLength: 1, description: "Name of the policy." },
+    policy: {
+      type: "string",
+      minLength: 1,
+      // One list of accepted deviations: a policy that enforces a HIPAA Security rule is exempted
+      // only by an entry of compliance/deviations.json, never by a stack's pack config. (`not` is
+      // draft-07, which the engine validates with; @pulumi/policy's type does not list it.)
+      ...({ not: { enum: Object.keys(RULE_ENFORCED_BY).sort() } } as Record<string, unknown>),
+      description:
+        "Name of the policy. Not one that enforces a HIPAA Security rule (RULE_ENFORCED_BY in " +
+        "policy/policies/deviations.ts: " +
+        Object.keys(RULE_ENFORCED_BY).sort().join(", ") +
+        "): record a deviation of its rule, with reason and compensating control, in " +
+        "compliance/deviations.json instead.",
+    },
     resource: {
       type: "string",
       minLength: 1,

@@ -297,7 +297,8 @@ export const rdsEnhancedMonitoring = resourcePolicy({
 export const ebsInBackupPlan = stackPolicy({
   name: "ebs-in-backup-plan",
   description:
-    "Every EBS volume is in an AWS Backup selection (HIPAA Security: ebs-in-backup-plan).",
+    "Every EBS volume, and every instance's root volume, is in an AWS Backup selection (HIPAA " +
+    "Security: ebs-in-backup-plan; AWS Config records a root volume as a volume of its own).",
   severity: "high",
   validateStack: (args, report) => {
     forEachChecked(ofTypes(args.resources, [T.ebsVolume]), (volume) => {
@@ -307,6 +308,17 @@ export const ebsInBackupPlan = stackPolicy({
             `aws.backup.Selection's resources.` +
             orDeviation("ebs-in-backup-plan"),
           volume.urn,
+        );
+      }
+    });
+    // The root volume has no resource of its own: a selection naming the instance backs it up.
+    forEachChecked(ofTypes(args.resources, [T.ec2Instance]), (instance) => {
+      if (!inBackupSelection(args.resources, instance)) {
+        report(
+          `${named("EC2 instance", instance.name)}'s root volume is in no AWS Backup plan. Name ` +
+            `the instance in an aws.backup.Selection's resources.` +
+            orDeviation("ebs-in-backup-plan"),
+          instance.urn,
         );
       }
     });
@@ -400,17 +412,28 @@ export const rdsMultiAzSupport = resourcePolicy({
 export const rdsClusterMultiAz = stackPolicy({
   name: "rds-cluster-multi-az-enabled",
   description:
-    "Aurora clusters have at least two instances, so a reader in another zone can take over " +
-    "(HIPAA Security: rds-cluster-multi-az-enabled).",
+    "Aurora clusters have DB instances in more than one availability zone: at least two, not all " +
+    "pinned to one zone (HIPAA Security: rds-cluster-multi-az-enabled, NON_COMPLIANT when the " +
+    "cluster's multiAZ property is false).",
   enforcementLevel: "advisory",
   severity: "medium",
   validateStack: (args, report) => {
     forEachChecked(ofTypes(args.resources, [T.rdsCluster]), (cluster) => {
       const members = wiredTo(args.resources, [T.rdsClusterInstance], "clusterIdentifier", cluster);
+      const what = named("RDS cluster", cluster.name);
+      // A member without availabilityZone is placed by RDS: it counts as a zone of its own.
+      const zones = new Set(members.map((m) => peekString(m.props, "availabilityZone") ?? m.urn));
       if (members.length < 2) {
         report(
-          `${named("RDS cluster", cluster.name)} has ${members.length} instance(s). Add a reader ` +
-            `(an aws.rds.ClusterInstance) so a failover does not wait for a new instance.` +
+          `${what} has ${members.length} instance(s). Add a reader (an aws.rds.ClusterInstance) ` +
+            `in another availability zone so a failover does not wait for a new instance.` +
+            orDeviation("rds-cluster-multi-az-enabled"),
+          cluster.urn,
+        );
+      } else if (zones.size < 2) {
+        report(
+          `${what}'s ${members.length} instances are all in ${[...zones][0]}. Put a reader in ` +
+            `another availability zone (or leave its availabilityZone to RDS).` +
             orDeviation("rds-cluster-multi-az-enabled"),
           cluster.urn,
         );

@@ -12,7 +12,7 @@
 //    with its justification, and clears the registry.
 
 import type { ReportViolation } from "@pulumi/policy";
-import { findDeviation } from "./deviations";
+import { RULE_ENFORCED_BY, findDeviation } from "./deviations";
 
 export interface Exemption {
   /** Name of the policy the resource is exempted from. */
@@ -47,9 +47,15 @@ export function isValidExemption(e: unknown): e is Exemption {
   return [policy, resource, justification].every((v) => typeof v === "string" && v.trim() !== "");
 }
 
-/** Replaces the exemptions in force with the valid entries of `list`. */
+/**
+ * Replaces the exemptions in force with the valid entries of `list`. An exemption from a policy
+ * that enforces a HIPAA Security rule never applies (its config schema refuses it; this holds
+ * where the schema is not checked): compliance/deviations.json is the one list of those.
+ */
 export function loadExemptions(list: unknown): void {
-  state.exemptions = Array.isArray(list) ? list.filter(isValidExemption) : [];
+  state.exemptions = Array.isArray(list)
+    ? list.filter(isValidExemption).filter((e) => RULE_ENFORCED_BY[e.policy] === undefined)
+    : [];
 }
 
 /** true when the exemption names this resource (by name, URN, or a URN suffix containing "::"). */

@@ -11,8 +11,8 @@ import {
   loadDeviations,
 } from "../../tools/compliance/deviations";
 import { findingsOf } from "../../tools/compliance/evaluate";
-import { globPattern } from "../../policy/policies/deviations";
-import { compliancePlans } from "./plans";
+import { globPattern, globsOf } from "../../policy/policies/deviations";
+import { compliancePlans, optionPlans } from "./plans";
 
 const document = () =>
   JSON.parse(fs.readFileSync(DEVIATIONS_FILE, "utf8")) as { deviations: Record<string, unknown>[] };
@@ -30,9 +30,11 @@ describe("compliance/deviations.json", () => {
       if (drop) delete d[drop];
       return { deviations: [d] };
     };
-    expect(deviationFileProblems(edited({}, "compensatingControl"))).to.deep.equal([
-      "/deviations/0 must have required property 'compensatingControl'",
-    ]);
+    for (const field of ["rule", "presets", "resources", "reason", "compensatingControl"]) {
+      expect(deviationFileProblems(edited({}, field)), field).to.deep.equal([
+        `/deviations/0 must have required property '${field}'`,
+      ]);
+    }
     expect(deviationFileProblems(edited({ rule: "rds-multi-az" }))).to.deep.equal([
       '/deviations/0/rule "rds-multi-az" is not a rule of AWS\'s HIPAA Security conformance pack (tools/compliance/hipaa-rules.ts)',
     ]);
@@ -45,6 +47,13 @@ describe("compliance/deviations.json", () => {
     expect(deviationFileProblems(edited({ extra: 1 }))).to.deep.equal([
       "/deviations/0 must NOT have additional properties",
     ]);
+    // a glob that ends in * would also cover every resource added later under that prefix
+    for (const resources of ["openemr-*", ["openemr-*-web", "openemr-*-db*"], []]) {
+      expect(deviationFileProblems(edited({ resources })).join("\n"), String(resources)).to.contain(
+        "/deviations/0/resources",
+      );
+    }
+    expect(deviationFileProblems(edited({ resources: ["openemr-*-web"] }))).to.deep.equal([]);
   });
 
   it("is read the same way by the policy pack and the tools", () => {
@@ -54,30 +63,42 @@ describe("compliance/deviations.json", () => {
 
   it("covers, with each entry, a finding of its rule on every preset it names", async () => {
     const plans = await compliancePlans();
+    const options = await optionPlans();
     for (const d of loadDeviations()) {
       for (const preset of d.presets) {
         const mine = plans.filter((p) => p.preset === preset);
-        const names = mine.flatMap((p) => p.plan.resources.map((r) => r.name));
-        expect(
-          names.some((n) => globPattern(d.resources).test(n)),
-          `${d.rule} ${preset}: ${d.resources} matches no resource`,
-        ).to.equal(true);
         const covered = mine.flatMap((p) =>
           findingsOf(p.plan).filter(
-            (f) => f.rule === d.rule && globPattern(d.resources).test(f.name),
+            (f) => f.rule === d.rule && globsOf(d).some((g) => globPattern(g).test(f.name)),
           ),
         );
         expect(
           covered.length,
-          `${d.rule} on ${preset} (${d.resources}) covers no finding any more: remove the preset or the entry`,
+          `${d.rule} on ${preset} (${String(d.resources)}) covers no finding any more: remove the preset or the entry`,
         ).to.be.greaterThan(0);
+      }
+      // and each glob covers a finding of the rule on one of the presets, with or without the
+      // options: no glob broader than what the decision is about, none left over from a resource
+      // that is gone
+      for (const glob of globsOf(d)) {
+        const covers = [...plans, ...options]
+          .filter((p) => d.presets.includes(p.preset))
+          .some((p) =>
+            findingsOf(p.plan).some((f) => f.rule === d.rule && globPattern(glob).test(f.name)),
+          );
+        expect(covers, `${d.rule}: ${glob} covers no finding on ${d.presets.join(", ")}`).to.equal(
+          true,
+        );
       }
     }
   });
 
-  it("leaves no finding of any preset's plans neither met nor deviated", async () => {
+  it("leaves no finding of any preset's plans, with or without the options, neither met nor deviated", async () => {
     const unmet: string[] = [];
-    for (const { label, preset, plan } of await compliancePlans()) {
+    for (const { label, preset, plan } of [
+      ...(await compliancePlans()),
+      ...(await optionPlans()),
+    ]) {
       for (const f of findingsOf(plan)) {
         if (!deviationFor(f, preset, loadDeviations()))
           unmet.push(`${label}: ${f.rule} ${f.name}: ${f.why}`);

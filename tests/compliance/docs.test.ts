@@ -5,11 +5,23 @@ import * as fs from "fs";
 import * as path from "path";
 import * as prettier from "prettier";
 import { loadDeviations } from "../../tools/compliance/deviations";
-import { REGENERATE, renderComplianceDoc } from "../../tools/compliance/render";
+import { REGENERATE, SAFEGUARD_POLICIES, renderComplianceDoc } from "../../tools/compliance/render";
+import { policies } from "../../policy/policies";
 import { ROOT } from "../helpers/plan";
 import { compliancePlans } from "./plans";
 
 const DOC_PATH = path.join(ROOT, "docs/compliance.md");
+
+/** The cells of the safeguard table's row for `section`: express, express-plus, standard, fargate. */
+function safeguardCells(doc: string, section: string): Record<string, string> {
+  const line = doc.split("\n").find((l) => l.startsWith(`| ${section} `));
+  expect(line, section).to.be.a("string");
+  const [, express, expressPlus, standard, fargate] = line!
+    .split(/(?<!\\)\|/)
+    .slice(1)
+    .map((c) => c.trim());
+  return { express, "express-plus": expressPlus, standard, fargate };
+}
 
 function row(doc: string, rule: string): string {
   const rows = doc.split("\n").filter((l) => l.startsWith(`| \`${rule}\` `));
@@ -40,6 +52,32 @@ describe("docs/compliance.md", () => {
       expect(doc).to.contain(heading);
     }
     expect(doc).to.contain("164.312(e)(1) Transmission security");
+  });
+
+  it("claims Object-Locked nightly backups only for express-plus, whose backup bucket has them", async () => {
+    const doc = renderComplianceDoc(await compliancePlans(), loadDeviations());
+    for (const [section, claim] of [
+      ["164.308(a)(7)", "nightly database and document dumps to an Object-Locked bucket"],
+      ["164.312(c)(1)", "nightly backups under S3 Object Lock"],
+    ]) {
+      const cells = safeguardCells(doc, section);
+      expect(cells["express-plus"], section).to.contain(claim);
+      for (const preset of ["express", "standard", "fargate"]) {
+        expect(cells[preset], `${section} ${preset}`).to.not.contain(claim);
+      }
+    }
+    // the trail bucket's lock is a fact of its own, where the stack has a trail
+    expect(safeguardCells(doc, "164.312(c)(1)").fargate).to.contain(
+      "trail files under S3 Object Lock",
+    );
+  });
+
+  it("lists under each safeguard policies of the pack, and some for every safeguard", () => {
+    const names = policies.map((p) => p.name);
+    for (const list of SAFEGUARD_POLICIES) {
+      expect(list.length).to.be.greaterThan(0);
+      for (const p of list) expect(names, p).to.include(p);
+    }
   });
 
   it("follows the deviation file: without an entry the rule shows NOT MET", async () => {

@@ -15,6 +15,7 @@ import {
   unsetProp,
 } from "../helpers/mutate";
 import { ofType } from "../helpers/resources";
+import { planStack } from "../helpers/plan";
 import { compliancePlan } from "./plans";
 
 function findings(plan: PlanFile, rule: string): Finding[] {
@@ -127,11 +128,16 @@ describe("HIPAA Security rules evaluated on the plans", () => {
     expect(findings(monitored, "rds-enhanced-monitoring-enabled")).to.deep.equal([]);
   });
 
-  it("ebs-in-backup-plan: express-plus's data volume (DLM only), standard's volume is in the AWS Backup selection", async () => {
+  it("ebs-in-backup-plan: express-plus's data volume (DLM only) and every instance's root volume; standard's data volume is in the AWS Backup selection", async () => {
     const plus = (await compliancePlan("express-plus")).plan;
-    expect(names(findings(plus, "ebs-in-backup-plan"))).to.deep.equal(["openemr-dev-web-data"]);
+    expect(names(findings(plus, "ebs-in-backup-plan")).sort()).to.deep.equal([
+      "openemr-dev-web",
+      "openemr-dev-web-data",
+    ]);
     const standard = (await compliancePlan("standard")).plan;
-    expect(findings(standard, "ebs-in-backup-plan")).to.deep.equal([]);
+    expect(findings(standard, "ebs-in-backup-plan").map((f) => [f.name, f.why])).to.deep.equal([
+      ["openemr-dev-web", "its root volume: no AWS Backup selection names it or the instance"],
+    ]);
   });
 
   it("vpc-default-security-group-closed and vpc-flow-logs-enabled: met, and a VPC without them is found", async () => {
@@ -171,20 +177,6 @@ describe("HIPAA Security rules evaluated on the plans", () => {
     expect(findings(narrowed, "no-unrestricted-route-to-igw")).to.deep.equal([]);
   });
 
-  it("cloudwatch-alarm-action-check: an alarm without any action, or with actions disabled", async () => {
-    const express = (await compliancePlan("express")).plan;
-    expect(findings(express, "cloudwatch-alarm-action-check")).to.deep.equal([]);
-    const alarm = [T.metricAlarm, "-backup-failed"] as const;
-    const silent = mutate(express, unsetProp(alarm, "alarmActions"), unsetProp(alarm, "okActions"));
-    expect(findings(silent, "cloudwatch-alarm-action-check").map((f) => f.why)).to.deep.equal([
-      "no alarm, OK or insufficient-data action",
-    ]);
-    const disabled = mutate(express, setProp(alarm, "actionsEnabled", false));
-    expect(findings(disabled, "cloudwatch-alarm-action-check").map((f) => f.why)).to.deep.equal([
-      "actionsEnabled: false",
-    ]);
-  });
-
   it("security groups: a world-open SSH or MySQL port is found by the three ingress rules", async () => {
     const express = (await compliancePlan("express")).plan;
     for (const rule of [
@@ -208,6 +200,50 @@ describe("HIPAA Security rules evaluated on the plans", () => {
     ]);
     expect(findings(ssh, "restricted-common-ports")).to.deep.equal([]);
     expect(findings(ssh, "vpc-sg-open-only-to-authorized-ports")).to.have.length(1);
+  });
+
+  it("vpc-sg-open-only-to-authorized-ports: the pack authorizes no port, so a world-open front door is a finding", async () => {
+    // fargate's load balancer open to the world (openemr:allowWorldIngress), as a clinic may set it
+    const open = await planStack("prod", {
+      "openemr:allowedCidrs": JSON.stringify(["0.0.0.0/0"]),
+      "openemr:allowWorldIngress": "true",
+    });
+    const found = findings(open, "vpc-sg-open-only-to-authorized-ports");
+    expect(found.length).to.be.greaterThan(0);
+    expect(found.map((f) => f.why)).to.include("admits 0.0.0.0/0 and ::/0 on port 443");
+    expect(
+      findings((await compliancePlan("fargate")).plan, "vpc-sg-open-only-to-authorized-ports"),
+    ).to.deep.equal([]);
+  });
+
+  it("cloudwatch-alarm-action-check: an alarm needs an alarm and an INSUFFICIENT_DATA action, as the pack's parameters say", async () => {
+    const express = (await compliancePlan("express")).plan;
+    const alarm: [string, string] = [T.metricAlarm, "-backup-failed"];
+    expect(
+      findings(express, "cloudwatch-alarm-action-check").find((f) =>
+        f.name.endsWith("-backup-failed"),
+      )?.why,
+    ).to.equal("no insufficientDataActions");
+    const both = mutate(
+      express,
+      setProp(alarm, "insufficientDataActions", ["arn:aws:sns:us-east-1:123456789012:t"]),
+    );
+    expect(
+      findings(both, "cloudwatch-alarm-action-check").filter((f) =>
+        f.name.endsWith("-backup-failed"),
+      ),
+    ).to.deep.equal([]);
+    const none = mutate(both, setProp(alarm, "alarmActions", []), setProp(alarm, "okActions", []));
+    expect(
+      findings(none, "cloudwatch-alarm-action-check").find((f) => f.name.endsWith("-backup-failed"))
+        ?.why,
+    ).to.equal("no alarmActions");
+    const disabled = mutate(both, setProp(alarm, "actionsEnabled", false));
+    expect(
+      findings(disabled, "cloudwatch-alarm-action-check").find((f) =>
+        f.name.endsWith("-backup-failed"),
+      )?.why,
+    ).to.equal("actionsEnabled: false");
   });
 
   it("finds nothing on a resource type it does not evaluate, and evaluates nothing on an empty plan", async () => {

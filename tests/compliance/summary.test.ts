@@ -48,4 +48,30 @@ describe("compliance summary of a plan", () => {
     );
     expect(renderComplianceBlock(plan, [])).to.contain("without one");
   });
+
+  it("prints for each stack a reason that is true of it (standard with and without a load balancer)", async () => {
+    for (const label of ["standard", "standard, load balancer, Multi-AZ"]) {
+      const { plan } = await compliancePlan(label);
+      const line = renderDeviationLine(
+        deviationsFor(plan).find((d) => d.rule === "ec2-instance-no-public-ip")!,
+      );
+      expect(line, label).to.match(
+        /^ec2-instance-no-public-ip \(openemr-\w+-web\): Standard's instance has a public address in both of its layouts, because a private subnet would need a NAT gateway \(\$32\.85 a month plus \$0\.045 per GB\) on a tier kept near \$50\.$/,
+      );
+      expect(line, label).to.not.contain("Without a load balancer");
+    }
+  });
+
+  it("says why deletion protection is not met on a throwaway stack (openemr:protectData false)", async () => {
+    const { plan } = await compliancePlan("fargate");
+    const throwaway = mutate(
+      plan,
+      setProp([T.rdsCluster, "-db-cluster"], "deletionProtection", false),
+    );
+    const block = renderComplianceBlock(throwaway, loadDeviations());
+    expect(block).to.match(/, 2 finding\(s\) without one \(2 from openemr:protectData false\)\n/);
+    expect(block).to.contain(
+      "  rds-cluster-deletion-protection-enabled (openemr-dev-db-cluster): deletionProtection is not true — NOT MET and no deviation in compliance/deviations.json (openemr:protectData is false: a throwaway stack, not for patient data)\n",
+    );
+  });
 });

@@ -235,7 +235,7 @@ const brokenConfig = {
         resource: "openemr-staging-audit-logs",
         justification: "Exports for the state registry must be SSE-S3.",
       },
-      { policy: "ebs-volume-encrypted", resource: "gone", justification: "Stale on purpose." },
+      { policy: "lb-hardening", resource: "gone", justification: "Stale on purpose." },
     ],
   },
 };

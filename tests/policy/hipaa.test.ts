@@ -15,9 +15,38 @@ import { findingsOf } from "../../tools/compliance/evaluate";
 import { hipaaRule } from "../../tools/compliance/hipaa-rules";
 import { T } from "../../tools/plan/tokens";
 import type { PlanFile } from "../../tools/plan/types";
-import { copyResource, mutate, resource, setProp } from "../helpers/mutate";
+import {
+  copyResource,
+  dropResource,
+  mutate,
+  resource,
+  setProp,
+  unsetProp,
+} from "../helpers/mutate";
 import { compliancePlans } from "../compliance/plans";
 import { expectViolation, express, fargate, standard, violationsOf, check } from "./verdict";
+
+/** The plan's resources moved under a component no preset builds: no deviation covers them. */
+function loose(plan: PlanFile): PlanFile {
+  const moved: PlanFile = {
+    ...plan,
+    resources: plan.resources.map((r) => ({
+      ...r,
+      urn: r.urn.replace(/openemr:tiers:\w+/, "openemr:test:Loose"),
+    })),
+  };
+  const rename = new Map(plan.resources.map((o, j) => [o.urn, moved.resources[j].urn]));
+  moved.resources.forEach((r, i) => {
+    r.parent = r.parent === null ? null : (rename.get(r.parent) ?? r.parent);
+    r.propertyDependencies = Object.fromEntries(
+      Object.entries(plan.resources[i].propertyDependencies).map(([k, urns]) => [
+        k,
+        urns.map((u) => rename.get(u) ?? u),
+      ]),
+    );
+  });
+  return moved;
+}
 
 /** The pack with every policy but `policy` disabled. */
 function only(policy: string): Record<string, unknown> {
@@ -68,23 +97,7 @@ describe("HIPAA Security policies", () => {
   it("agree with the evaluator when no deviation applies (a resource outside every tier)", async () => {
     for (const { label, plan } of await compliancePlans()) {
       // the same resources under a component no preset builds: no deviation covers them
-      const moved: PlanFile = {
-        ...plan,
-        resources: plan.resources.map((r) => ({
-          ...r,
-          urn: r.urn.replace(/openemr:tiers:\w+/, "openemr:test:Loose"),
-        })),
-      };
-      moved.resources.forEach((r, i) => {
-        const rename = new Map(plan.resources.map((o, j) => [o.urn, moved.resources[j].urn]));
-        r.parent = r.parent === null ? null : (rename.get(r.parent) ?? r.parent);
-        r.propertyDependencies = Object.fromEntries(
-          Object.entries(plan.resources[i].propertyDependencies).map(([k, urns]) => [
-            k,
-            urns.map((u) => rename.get(u) ?? u),
-          ]),
-        );
-      });
+      const moved = loose(plan);
       const block = await check(moved, { all: "mandatory" });
       for (const p of hipaaPolicies) {
         const expected = [
@@ -116,14 +129,18 @@ describe("HIPAA Security policies", () => {
   });
 
   it("s3-bucket-logging-enabled and ebs-in-backup-plan: mandatory on a new bucket or volume", async () => {
-    const plan = mutate(await fargate(), copyResource([T.bucket, "-audit-logs"], "xyz-exports"));
+    // a new bucket of the stack's own prefix: the deviations name the buckets they are about
+    const plan = mutate(
+      await fargate(),
+      copyResource([T.bucket, "-audit-logs"], "openemr-prod-new"),
+    );
     const block = await check(plan, only("s3-bucket-logging-enabled"));
     expect(
       violationsOf(block, "s3-bucket-logging-enabled").map((v) => [v.level, v.message]),
     ).to.deep.equal([
       [
         "mandatory",
-        'Bucket "xyz-exports" has no server access logging. Add an aws.s3.BucketLogging with bucket from it and a log bucket as target. Or record a deviation of s3-bucket-logging-enabled in compliance/deviations.json (reason and compensating control).',
+        'Bucket "openemr-prod-new" has no server access logging. Add an aws.s3.BucketLogging with bucket from it and a log bucket as target. Or record a deviation of s3-bucket-logging-enabled in compliance/deviations.json (reason and compensating control).',
       ],
     ]);
     const volume = mutate(
@@ -134,6 +151,102 @@ describe("HIPAA Security policies", () => {
     expect(violationsOf(vBlock, "ebs-in-backup-plan").map((v) => v.urn)).to.deep.equal([
       resource(volume, [T.ebsVolume, "-web-scratch"]).urn,
     ]);
+  });
+
+  it("iam-no-inline-policy-check: flags a new inline policy, as a RolePolicy or in Role.inlinePolicies", async () => {
+    const base = await fargate();
+    const plan = mutate(
+      base,
+      copyResource([T.iamRolePolicy, "-app-task-policy"], "openemr-prod-new-policy"),
+      setProp([T.iamRole, "-app-task-role"], "inlinePolicies", [
+        { name: "extra", policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) },
+      ]),
+    );
+    const block = await check(plan, only("iam-no-inline-policy-check"));
+    expect(
+      violationsOf(block, "iam-no-inline-policy-check").map((v) => v.message.split(".")[0]),
+    ).to.have.members([
+      'Role policy "openemr-prod-new-policy" is an inline policy',
+      'Role "openemr-prod-app-task-role" declares inlinePolicies',
+    ]);
+    const names = findingsOf(plan)
+      .filter((f) => f.rule === "iam-no-inline-policy-check")
+      .map((f) => f.name);
+    expect(names).to.include.members(["openemr-prod-new-policy", "openemr-prod-app-task-role"]);
+  });
+
+  it("ec2-instance-no-public-ip: flags an instance whose subnet assigns public addresses", async () => {
+    const base = await standard();
+    const web = resource(base, [T.ec2Instance, "-web"]);
+    const subnet = base.resources.find((r) => r.urn === web.propertyDependencies["subnetId"][0])!;
+    const plan = mutate(
+      base,
+      copyResource([T.ec2Instance, "-web"], "openemr-staging-admin"),
+      unsetProp([T.ec2Instance, "-admin"], "associatePublicIpAddress"),
+      setProp([T.subnet, subnet.name], "mapPublicIpOnLaunch", true),
+    );
+    const block = await check(plan, only("ec2-instance-no-public-ip"));
+    expect(violationsOf(block, "ec2-instance-no-public-ip").map((v) => v.message)).to.deep.equal([
+      `EC2 instance "openemr-staging-admin" is in subnet "${subnet.name}", which assigns public addresses (mapPublicIpOnLaunch). Put it in a private subnet (behind the load balancer, with NAT or VPC endpoints for its outbound traffic). Or record a deviation of ec2-instance-no-public-ip in compliance/deviations.json (reason and compensating control).`,
+    ]);
+  });
+
+  it("vpc-default-security-group-closed: flags a VPC whose default group is not adopted", async () => {
+    const plan = mutate(await fargate(), dropResource([T.securityGroupDefault, "-default-sg"]));
+    const block = await check(plan, only("vpc-default-security-group-closed"));
+    expect(
+      violationsOf(block, "vpc-default-security-group-closed").map((v) => v.message),
+    ).to.deep.equal([
+      `VPC "openemr-prod-net-vpc"'s default security group keeps AWS's rules (all traffic between its members, all egress). Adopt it with an aws.ec2.DefaultSecurityGroup without ingress or egress. Or record a deviation of vpc-default-security-group-closed in compliance/deviations.json (reason and compensating control).`,
+    ]);
+    expect(
+      findingsOf(plan).filter((f) => f.rule === "vpc-default-security-group-closed"),
+    ).to.have.length(1);
+  });
+
+  it("rds-cluster-multi-az-enabled: instances in more than one zone, as the AWS rule reads the cluster's multiAZ", async () => {
+    const base = loose(await fargate());
+    const reader = mutate(
+      base,
+      copyResource([T.rdsClusterInstance, "-db-writer"], "openemr-prod-db-reader"),
+    );
+    const pinned = mutate(
+      reader,
+      setProp([T.rdsClusterInstance, "-db-writer"], "availabilityZone", "us-east-1a"),
+      setProp([T.rdsClusterInstance, "-db-reader"], "availabilityZone", "us-east-1a"),
+    );
+    const rule = (p: PlanFile) =>
+      findingsOf(p)
+        .filter((f) => f.rule === "rds-cluster-multi-az-enabled")
+        .map((f) => f.why);
+    const policy = async (p: PlanFile) =>
+      violationsOf(
+        await check(p, only("rds-cluster-multi-az-enabled")),
+        "rds-cluster-multi-az-enabled",
+      ).map((v) => v.message.split(".")[0]);
+    expect(rule(base)).to.deep.equal(["1 instance(s): no instance in a second zone"]);
+    expect(await policy(base)).to.deep.equal([
+      'RDS cluster "openemr-prod-db-cluster" has 1 instance(s)',
+    ]);
+    expect(rule(reader)).to.deep.equal([]);
+    expect(await policy(reader)).to.deep.equal([]);
+    expect(rule(pinned)).to.deep.equal(["its 2 instances are all in us-east-1a"]);
+    expect(await policy(pinned)).to.deep.equal([
+      'RDS cluster "openemr-prod-db-cluster"\'s 2 instances are all in us-east-1a',
+    ]);
+  });
+
+  it("ebs-in-backup-plan: an instance's root volume counts, as AWS Config records it as a volume", async () => {
+    const plan = loose(await standard());
+    const block = await check(plan, only("ebs-in-backup-plan"));
+    expect(violationsOf(block, "ebs-in-backup-plan").map((v) => v.message)).to.deep.equal([
+      "EC2 instance \"openemr-staging-web\"'s root volume is in no AWS Backup plan. Name the instance in an aws.backup.Selection's resources. Or record a deviation of ebs-in-backup-plan in compliance/deviations.json (reason and compensating control).",
+    ]);
+    expect(
+      findingsOf(plan)
+        .filter((f) => f.rule === "ebs-in-backup-plan")
+        .map((f) => f.name),
+    ).to.deep.equal(["openemr-staging-web"]);
   });
 
   it("vpc-default-security-group-closed and alb-waf-enabled pass the plans and catch their violation", async () => {

@@ -1,10 +1,13 @@
 // Evaluates the HIPAA Security rules (hipaa-rules.ts) against a plan, the way an outside tool reading
 // the plan would: each rule over every resource of the types it evaluates, with the resources they
-// are wired to (propertyDependencies), and nothing the program says about itself. Where cdk-nag
-// implements a rule, its semantics are followed (e.g. an alarm needs at least one action of any kind);
-// otherwise the Config rule's documented NON_COMPLIANT case with the conformance pack's parameters.
-// Resources the engine creates implicitly (an instance's root volume, awsx's children) are not in a
-// plan, so they are not evaluated.
+// are wired to (propertyDependencies), and nothing the program says about itself. Each rule follows
+// the Config rule's documented NON_COMPLIANT case with the parameters the conformance pack's
+// template passes (awslabs/aws-config-rules, aws-config-conformance-packs/
+// Operational-Best-Practices-for-HIPAA-Security.yaml, read at commit 1c527eab); where the pack
+// passes none, the rule's defaults; where only cdk-nag has the rule, cdk-nag's semantics.
+// An instance's root volume, which AWS creates with the instance and Config records as an
+// AWS::EC2::Volume of its own, is evaluated through the instance (its rootBlockDevice) by the volume
+// rules (encrypted-volumes, ebs-in-backup-plan). awsx's implicit children are not in a plan.
 import { PlanIndex } from "../plan/plan-index";
 import { SSE_TYPES, T } from "../plan/tokens";
 import type { PlanFile, PlanResource, PlanValue } from "../plan/types";
@@ -248,8 +251,19 @@ function coversPort(i: Ingress, p: number): boolean {
 
 /** The conformance pack's blocked ports for restricted-common-ports (its parameters). */
 const COMMON_PORTS = [20, 21, 3389, 3306, 4333];
-/** The conformance pack's authorized TCP port for vpc-sg-open-only-to-authorized-ports. */
-const AUTHORIZED_TCP_PORTS = [443];
+// vpc-sg-open-only-to-authorized-ports: the pack's template passes no authorizedTcpPorts or
+// authorizedUdpPorts (unlike e.g. the NIST packs' 443), so under it every group that admits
+// 0.0.0.0/0 or ::/0 on any port is NON_COMPLIANT.
+const AUTHORIZED_TCP_PORTS: readonly number[] = [];
+
+// cloudwatch-alarm-action-check: the pack's template passes alarmActionRequired 'true',
+// insufficientDataActionRequired 'true', okActionRequired 'false' (cdk-nag's looser "any one
+// action" is not what an account running the pack sees).
+const ALARM_ACTIONS_REQUIRED = {
+  alarmActions: true,
+  insufficientDataActions: true,
+  okActions: false,
+} as const;
 
 function lbIsApplication(r: PlanResource): boolean {
   return (str(r.props["loadBalancerType"]) ?? "application") === "application";
@@ -362,6 +376,19 @@ function instancePublicAddress(plan: PlanView, instance: PlanResource): Verdict 
   return undefined;
 }
 
+/**
+ * rds-cluster-multi-az-enabled: "NON_COMPLIANT if the cluster's multiAZ property is false", which
+ * RDS sets when the cluster's DB instances are in more than one availability zone (AWS Config
+ * developer guide). A member without availabilityZone is placed by RDS and the plan cannot say
+ * where, so it counts as a zone of its own; members pinned to one zone do not comply.
+ */
+function clusterZones(plan: PlanView, cluster: PlanResource): Verdict {
+  const members = plan.wiredTo(cluster, [T.rdsClusterInstance], "clusterIdentifier");
+  const zones = new Set(members.map((m) => str(m.props["availabilityZone"]) ?? m.urn));
+  if (members.length < 2) return `${members.length} instance(s): no instance in a second zone`;
+  return zones.size >= 2 ? ok : `its ${members.length} instances are all in ${[...zones][0]}`;
+}
+
 /** The VPC a resource's `vpcId` comes from is `vpc`. */
 function ofVpc(plan: PlanView, vpc: PlanResource, types: readonly string[]): PlanResource[] {
   return plan.wiredTo(vpc, types, "vpcId");
@@ -447,10 +474,10 @@ const CHECKS: Readonly<Record<string, Check>> = {
     r.props["enableLogFileValidation"] === true ? ok : "enableLogFileValidation is not true",
   "cloudwatch-alarm-action-check": (r) => {
     if (r.props["actionsEnabled"] === false) return "actionsEnabled: false";
-    const actions = ["alarmActions", "okActions", "insufficientDataActions"].flatMap((k) =>
-      list(r.props[k]),
-    );
-    return actions.length > 0 ? ok : "no alarm, OK or insufficient-data action";
+    const missing = Object.entries(ALARM_ACTIONS_REQUIRED)
+      .filter(([key, required]) => required && list(r.props[key]).length === 0)
+      .map(([key]) => key);
+    return missing.length === 0 ? ok : `no ${missing.join(", no ")}`;
   },
   "cloudwatch-log-group-encrypted": (r) =>
     "kmsKeyId" in r.props ? ok : "no kmsKeyId (CloudWatch Logs' own encryption only)",
@@ -463,8 +490,16 @@ const CHECKS: Readonly<Record<string, Check>> = {
     const days = r.props["backupRetentionPeriod"];
     return typeof days === "number" && days > 0 ? ok : "no backupRetentionPeriod above 0";
   },
-  "ebs-in-backup-plan": (r, plan) =>
-    plan.inBackupSelection(r) ? ok : "no AWS Backup selection names the volume",
+  "ebs-in-backup-plan": (r, plan) => {
+    if (r.type === T.ebsVolume) {
+      return plan.inBackupSelection(r) ? ok : "no AWS Backup selection names the volume";
+    }
+    // The root volume: AWS Backup backs it up with its instance when a selection names that
+    // (an EC2 backup covers every attached volume); nothing names the implicit volume itself.
+    return plan.inBackupSelection(r)
+      ? ok
+      : "its root volume: no AWS Backup selection names it or the instance";
+  },
   "ebs-optimized-instance": (r) => (r.props["ebsOptimized"] === false ? "ebsOptimized: false" : ok),
   "ec2-imdsv2-check": (r) =>
     field(r.props["metadataOptions"], "httpTokens") === "required"
@@ -600,13 +635,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
     r.props["autoMinorVersionUpgrade"] === false ? "autoMinorVersionUpgrade: false" : ok,
   "rds-cluster-deletion-protection-enabled": (r) =>
     r.props["deletionProtection"] === true ? ok : "deletionProtection is not true",
-  "rds-cluster-multi-az-enabled": (r, plan) => {
-    const members = plan.wiredTo(r, [T.rdsClusterInstance], "clusterIdentifier");
-    const zones = new Set(members.map((m) => str(m.props["availabilityZone"]) ?? m.urn));
-    return members.length >= 2 && zones.size >= 2
-      ? ok
-      : `${members.length} instance(s): no standby in a second availability zone`;
-  },
+  "rds-cluster-multi-az-enabled": (r, plan) => clusterZones(plan, r),
   "rds-enhanced-monitoring-enabled": (r) => {
     const interval = r.props["monitoringInterval"];
     return typeof interval === "number" && interval > 0 ? ok : "no monitoringInterval above 0";

@@ -263,7 +263,7 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     cdkNag: "HIPAA.Security-CloudWatchAlarmAction",
     controls: ["164.312(b)"],
     finding:
-      "The CloudWatch alarm does not have at least one alarm action, one INSUFFICIENT_DATA action, or one OK action enabled.",
+      "The CloudWatch alarm lacks an alarm action or an INSUFFICIENT_DATA action (the pack requires both, not an OK action).",
     scope: resources(T.metricAlarm),
   },
   {
@@ -359,8 +359,9 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     sources: ["config-pack", "cdk-nag"],
     cdkNag: "HIPAA.Security-EC2EBSInBackupPlan",
     controls: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"],
-    finding: "The EBS volume is not in an AWS Backup plan.",
-    scope: resources(T.ebsVolume),
+    finding:
+      "The EBS volume (a volume, or an instance's root volume) is not in an AWS Backup plan.",
+    scope: resources(T.ebsVolume, T.ec2Instance),
   },
   {
     id: "ebs-optimized-instance",
@@ -1020,7 +1021,7 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     id: "rds-cluster-multi-az-enabled",
     sources: ["config-pack"],
     controls: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(C)"],
-    finding: "The RDS cluster has instances in only one availability zone.",
+    finding: "The RDS cluster's DB instances are not in more than one availability zone.",
     scope: resources(T.rdsCluster),
   },
   {
@@ -1477,7 +1478,8 @@ export const HIPAA_RULES: readonly HipaaRule[] = [
     id: "vpc-sg-open-only-to-authorized-ports",
     sources: ["config-pack"],
     controls: ["164.312(e)(1)"],
-    finding: "The security group admits 0.0.0.0/0 on a port other than the authorized ones (443).",
+    finding:
+      "The security group admits 0.0.0.0/0 or ::/0 on a port the pack does not authorize (it authorizes none).",
     scope: resources(T.securityGroup, T.securityGroupIngressRule, T.securityGroupRule),
   },
   {

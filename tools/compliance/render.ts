@@ -4,6 +4,7 @@
 import {
   RULES_SUPPORTED_BY,
   RULE_ENFORCED_BY,
+  globsOf,
   type Deviation,
 } from "../../policy/policies/deviations";
 import { table } from "../monitoring-docs/render";
@@ -104,6 +105,20 @@ const minRetention = (plan: PlanFile): number | undefined => {
   return days.length > 0 ? Math.min(...days) : undefined;
 };
 
+/** The buckets whose name ends with `suffix` that have S3 Object Lock. */
+const lockedBucket = (plan: PlanFile, suffix: string): boolean =>
+  ofType(plan, T.bucket).some(
+    (b) =>
+      b.name.endsWith(suffix) &&
+      (b.props["objectLockEnabled"] === true ||
+        ofType(plan, T.bucketObjectLock).some((l) =>
+          (l.propertyDependencies["bucket"] ?? []).includes(b.urn),
+        )),
+  );
+
+/** Express Plus's backup bucket (openemr-<stack>-backups) with Object Lock: the nightly dumps. */
+const lockedBackups = (plan: PlanFile): boolean => lockedBucket(plan, "-backups");
+
 const lbTls = (plan: PlanFile): string | undefined => {
   const policy = ofType(plan, T.lbListener)
     .map((l) => l.props["sslPolicy"])
@@ -114,8 +129,8 @@ const lbTls = (plan: PlanFile): string | undefined => {
 interface Safeguard {
   section: string;
   title: string;
-  /** The controls prefix the rules of this safeguard carry (for the policy column). */
-  controls: string[];
+  /** The pack's policies whose checks implement the safeguard (a test checks each is a policy). */
+  policies: string[];
   facts: Fact[];
 }
 
@@ -123,7 +138,17 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(a)(1)",
     title: "Access control",
-    controls: ["164.312(a)(1)", "164.308(a)(3)", "164.308(a)(4)"],
+    policies: [
+      "alb-waf-enabled",
+      "ec2-imdsv2-required",
+      "ec2-instance-no-public-ip",
+      "iam-no-inline-policy-check",
+      "rds-not-publicly-accessible",
+      "s3-bucket-public-access-block",
+      "security-group-ingress",
+      "subnet-auto-assign-public-ip-disabled",
+      "vpc-default-security-group-closed",
+    ],
     facts: [
       when("HTTPS load balancer with AWS WAF, open to `openemr:allowedCidrs`", (p) =>
         has(p, T.webAclAssociation),
@@ -147,13 +172,37 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(a)(2)(iv)",
     title: "Encryption at rest (addressable)",
-    controls: ["164.312(a)(2)(iv)"],
+    policies: [
+      "backup-copies-encrypted",
+      "backup-vault-encrypted",
+      "cloudtrail-encrypted",
+      "cloudwatch-log-group-customer-managed-key",
+      "data-store-customer-managed-key",
+      "ebs-volume-encrypted",
+      "ec2-instance-volumes-encrypted",
+      "efs-encrypted",
+      "elasticache-encrypted-at-rest",
+      "kms-key-rotation",
+      "launch-template-volumes-encrypted",
+      "rds-storage-encrypted",
+      "s3-bucket-encryption",
+      "secretsmanager-secret-customer-managed-key",
+      "sns-topic-customer-managed-key",
+    ],
     facts: [
       (p) =>
         has(p, T.kmsKey)
           ? `customer-managed KMS key${ofType(p, T.kmsKey).length > 1 ? "s" : ""} with rotation`
           : "AWS-managed keys (no customer-managed key)",
-      when("encrypted EBS volumes", (p) => has(p, T.ec2Instance, T.ebsVolume)),
+      when(
+        "encrypted EBS volumes",
+        (p) =>
+          has(p, T.ec2Instance, T.ebsVolume) &&
+          ofType(p, T.ebsVolume).every((v) => v.props["encrypted"] === true) &&
+          ofType(p, T.ec2Instance).every((i) =>
+            JSON.stringify(i.props["rootBlockDevice"] ?? {}).includes('"encrypted":true'),
+          ),
+      ),
       when("encrypted RDS storage", (p) => has(p, T.rdsInstance, T.rdsCluster)),
       when("encrypted EFS", (p) => has(p, T.efsFileSystem)),
       when("S3 with SSE-KMS (SSE-S3 for load balancer logs)", (p) => has(p, T.bucket)),
@@ -162,7 +211,19 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(b)",
     title: "Audit controls",
-    controls: ["164.312(b)", "164.308(a)(3)(ii)(A)"],
+    policies: [
+      "cloudtrail-configuration",
+      "cloudwatch-log-group-retention",
+      "ec2-instance-detailed-monitoring-enabled",
+      "lb-access-logs",
+      "rds-enhanced-monitoring-enabled",
+      "rds-log-exports",
+      "rds-log-groups-precreated",
+      "s3-bucket-logging-enabled",
+      "s3-log-bucket-retention",
+      "vpc-flow-logs",
+      "wafv2-web-acl-logging",
+    ],
     facts: [
       when("CloudTrail: multi-region, log file validation, to CloudWatch Logs", (p) =>
         has(p, T.cloudtrail),
@@ -170,7 +231,13 @@ const SAFEGUARDS: readonly Safeguard[] = [
       when("no trail of its own: the account's trail", (p) => !has(p, T.cloudtrail)),
       when("VPC flow logs", (p) => has(p, T.flowLog)),
       when("DNS query logs", (p) => has(p, T.resolverQueryLogConfig)),
-      when("database audit, error and slow-query logs", (p) => has(p, T.rdsInstance, T.rdsCluster)),
+      when("database audit, error and slow-query logs", (p) =>
+        [...ofType(p, T.rdsInstance), ...ofType(p, T.rdsCluster)].some((db) =>
+          ["audit", "error", "slowquery"].every((log) =>
+            JSON.stringify(db.props["enabledCloudwatchLogsExports"] ?? []).includes(`"${log}"`),
+          ),
+        ),
+      ),
       when("load balancer access logs and WAF logs", (p) => has(p, T.webAclLogging)),
       (p) => {
         const days = minRetention(p);
@@ -181,12 +248,17 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(c)(1)",
     title: "Integrity",
-    controls: ["164.312(c)(1)", "164.312(c)(2)"],
+    policies: [
+      "backup-recovery-point-manual-deletion-disabled",
+      "cloudtrail-configuration",
+      "s3-bucket-versioning",
+    ],
     facts: [
       when("trail files validated by digests", (p) => has(p, T.cloudtrail)),
       when("daily EBS snapshots to roll back to", (p) => has(p, T.dlmLifecyclePolicy)),
       when("versioned buckets", (p) => has(p, T.bucketVersioning)),
-      when("backups under S3 Object Lock", (p) => has(p, T.bucketObjectLock)),
+      when("nightly backups under S3 Object Lock", lockedBackups),
+      when("trail files under S3 Object Lock", (p) => lockedBucket(p, "-audit-logs")),
       when("backup vault with a deletion-denying policy", (p) => has(p, T.backupVaultPolicy)),
       when("Vault Lock (protected stacks)", (p) => has(p, T.backupVaultLock)),
     ],
@@ -194,14 +266,20 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(d)",
     title: "Person or entity authentication",
-    controls: ["164.312(d)"],
+    policies: [
+      "ecs-task-no-plaintext-secrets",
+      "secretsmanager-rotation-enabled",
+      "secretsmanager-secret-customer-managed-key",
+    ],
     facts: [
       when(
         "IAM roles only: no IAM users or access keys",
         (p) => !p.resources.some((r) => r.type.startsWith("aws:iam/user")),
       ),
       when("generated database and admin passwords in Parameter Store (SecureString)", (p) =>
-        has(p, T.ssmParameter),
+        ofType(p, T.ssmParameter).some(
+          (r) => r.name.endsWith("-password") && r.props["type"] === "SecureString",
+        ),
       ),
       when("generated credentials in Secrets Manager", (p) => has(p, T.secret)),
       when("Valkey users with passwords (sessions)", (p) => has(p, T.elasticacheUser)),
@@ -210,7 +288,15 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.312(e)(1)",
     title: "Transmission security",
-    controls: ["164.312(e)(1)", "164.312(e)(2)(i)", "164.312(e)(2)(ii)"],
+    policies: [
+      "ecs-efs-transit-encryption",
+      "elasticache-transit-encryption",
+      "lb-hardening",
+      "lb-http-listener-rules-redirect",
+      "lb-listener-tls",
+      "rds-require-secure-transport",
+      "s3-bucket-tls-only",
+    ],
     facts: [
       (p) => {
         const policy = lbTls(p);
@@ -220,9 +306,13 @@ const SAFEGUARDS: readonly Safeguard[] = [
           ? "HTTPS on the instance (Let's Encrypt or self-signed)"
           : undefined;
       },
-      when("TLS to the targets", (p) => has(p, T.lbTargetGroup)),
+      when("TLS to the targets", (p) =>
+        ofType(p, T.lbTargetGroup).some((g) => g.props["protocol"] === "HTTPS"),
+      ),
       when("TLS required by the database (`require_secure_transport`)", (p) =>
-        has(p, T.rdsParameterGroup, T.rdsClusterParameterGroup),
+        [...ofType(p, T.rdsParameterGroup), ...ofType(p, T.rdsClusterParameterGroup)].some((g) =>
+          JSON.stringify(g.props["parameters"] ?? []).includes('"require_secure_transport"'),
+        ),
       ),
       when("EFS mounted with TLS", (p) => has(p, T.efsFileSystem)),
       when("Valkey with TLS", (p) => has(p, T.elasticacheServerless)),
@@ -232,7 +322,7 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.308(a)(1)(ii)(A), (B)",
     title: "Risk analysis and management (inputs)",
-    controls: ["164.308(a)(1)", "164.308(a)(5)", "164.308(a)(6)"],
+    policies: ["cloudwatch-alarm-actions", "stack-alarm-topic", "stack-budget"],
     facts: [
       () => "the plan's resource inventory and policy verdict (`npm run plan -- --json`)",
       () => "this document and the threat model (docs/security.md)",
@@ -243,12 +333,19 @@ const SAFEGUARDS: readonly Safeguard[] = [
   {
     section: "164.308(a)(7)",
     title: "Contingency plan: backups, disaster recovery, restore",
-    controls: ["164.308(a)(7)"],
+    policies: [
+      "backup-plan-retention",
+      "backup-recovery-point-manual-deletion-disabled",
+      "ebs-in-backup-plan",
+      "ec2-resources-protected-by-backup-plan",
+      "rds-backup-retention",
+      "rds-cluster-multi-az-enabled",
+      "rds-deletion-protection",
+      "rds-multi-az-support",
+    ],
     facts: [
       when("daily EBS snapshots (Data Lifecycle Manager)", (p) => has(p, T.dlmLifecyclePolicy)),
-      when("nightly database and document dumps to an Object-Locked bucket", (p) =>
-        has(p, T.bucketObjectLock),
-      ),
+      when("nightly database and document dumps to an Object-Locked bucket", lockedBackups),
       when("AWS Backup: daily, weekly and monthly recovery points", (p) => has(p, T.backupPlan)),
       when("RDS point-in-time restore", (p) => has(p, T.rdsInstance, T.rdsCluster)),
       when("Multi-AZ database", (p) =>
@@ -276,18 +373,11 @@ function factsOf(safeguard: Safeguard, plans: readonly CompliancePlan[], preset:
   return facts.length === 0 ? "–" : facts.map(cell).join("; ");
 }
 
+/** Every safeguard's policies (tests/compliance/docs.test.ts checks each is a pack policy). */
+export const SAFEGUARD_POLICIES: readonly (readonly string[])[] = SAFEGUARDS.map((s) => s.policies);
+
 function safeguardPolicies(safeguard: Safeguard): string {
-  const rules = HIPAA_RULES.filter((r) =>
-    r.controls.some((c) => safeguard.controls.some((prefix) => c.startsWith(prefix))),
-  ).map((r) => r.id);
-  const policies = new Set<string>();
-  for (const [policy, rule] of Object.entries(RULE_ENFORCED_BY)) {
-    if (rules.includes(rule)) policies.add(policy);
-  }
-  for (const [policy, supported] of Object.entries(RULES_SUPPORTED_BY)) {
-    if (supported.some((r) => rules.includes(r))) policies.add(policy);
-  }
-  return [...policies].sort().map(code).join(", ");
+  return [...safeguard.policies].sort().map(code).join(", ");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -403,7 +493,7 @@ function deviationsSection(
   const rows = deviations.map((d) => [
     code(d.rule),
     d.presets.join(", "),
-    `${code(d.resources)}: ${used(d).map(code).join(", ")}`,
+    `${globsOf(d).map(code).join(", ")}: ${used(d).map(code).join(", ")}`,
     cell(d.reason),
     cell(d.compensatingControl),
   ]);
@@ -411,7 +501,7 @@ function deviationsSection(
     "## Accepted deviations",
     "",
     "From [compliance/deviations.json](../compliance/deviations.json), one entry per decision. The",
-    "Resources column gives the entry's glob and the resources of the plans it covers.",
+    "Resources column gives the entry's globs and the resources of the plans it covers.",
     "",
     table(["Rule", "Presets", "Resources", "Reason", "Compensating control"], rows),
   ];

@@ -56,9 +56,23 @@ export function renderDeviationLine(d: AppliedDeviation): string {
   return `${d.rule} (${d.resources.join(", ")}): ${firstSentence(d.reason)}`;
 }
 
+/**
+ * Rules the program meets exactly when openemr:protectData is true (deletion protection follows
+ * it): on a stack with it false, a throwaway stack for trying the program, they stay findings
+ * (no deviation accepts them), and the line says why.
+ */
+const PROTECT_DATA_RULES: readonly string[] = [
+  "elb-deletion-protection-enabled",
+  "rds-cluster-deletion-protection-enabled",
+  "rds-instance-deletion-protection-enabled",
+];
+
 /** One line for a finding no deviation covers. */
 export function renderUnmetLine(f: Finding): string {
-  return `${f.rule} (${f.name}): ${f.why} — NOT MET and no deviation in compliance/deviations.json`;
+  const line = `${f.rule} (${f.name}): ${f.why} — NOT MET and no deviation in compliance/deviations.json`;
+  return PROTECT_DATA_RULES.includes(f.rule)
+    ? `${line} (openemr:protectData is false: a throwaway stack, not for patient data)`
+    : line;
 }
 
 /** The block the plan summary prints (empty string when the stack meets every rule). */
@@ -68,9 +82,11 @@ export function renderComplianceBlock(
 ): string {
   const { deviations: applied, unmet } = complianceOf(plan, deviations);
   if (applied.length === 0 && unmet.length === 0) return "";
+  const throwaway = unmet.filter((f) => PROTECT_DATA_RULES.includes(f.rule)).length;
   const lines = [
     `HIPAA Security deviations (compliance/deviations.json, docs/compliance.md): ${applied.length} accepted` +
-      (unmet.length > 0 ? `, ${unmet.length} finding(s) without one` : ""),
+      (unmet.length > 0 ? `, ${unmet.length} finding(s) without one` : "") +
+      (throwaway > 0 ? ` (${throwaway} from openemr:protectData false)` : ""),
     ...applied.map((d) => `  ${renderDeviationLine(d)}`),
     ...unmet.map((f) => `  ${renderUnmetLine(f)}`),
   ];

@@ -142,7 +142,8 @@ function parseEntry(
   return { level: enforcementLevel, props };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: an error carries its schema, so a refused "not" can say why (the schema's description)
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validators = new Map<Policy, ValidateFunction | undefined>();
 
 /** The policy's config validator (the engine validates with gojsonschema, draft-07 keywords). */
@@ -202,7 +203,12 @@ export function resolvePackConfig(
     if (validate) {
       if (!validate(properties)) {
         for (const e of validate.errors ?? []) {
-          errors.push(`${p.name}: ${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
+          const why = e.parentSchema as { description?: unknown } | undefined;
+          const message =
+            e.keyword === "not" && typeof why?.description === "string"
+              ? `${JSON.stringify(e.data)} is not allowed: ${why.description}`
+              : (e.message ?? "is invalid");
+          errors.push(`${p.name}: ${e.instancePath || "(root)"} ${message}`);
         }
       }
     }
