@@ -116,8 +116,21 @@ describe("npm run plan", () => {
   it("records explicit dependsOn separately from property dependencies", async () => {
     const plan = (await runPlanCli(["--stack", "dev"])).plan!;
     const web = plan.resources.find((r) => r.type === "openemr:compute:WebInstance")!;
-    // the three log groups the host ships to (containers, database, system)
-    expect(web.opts.dependsOn.length).to.equal(3);
+    // the three log groups the host ships to (containers, database, system), and the SSM
+    // parameters holding the scripts its first boot installs
+    const on = web.opts.dependsOn.map((urn) => plan.resources.find((r) => r.urn === urn)!);
+    const names = (type: string) =>
+      on.filter((r) => r.type === type).map((r) => r.name.replace(/^openemr-dev-/, ""));
+    expect(names("aws:cloudwatch/logGroup:LogGroup").sort()).to.deep.equal([
+      "containers",
+      "database",
+      "system",
+    ]);
+    const scripts = names("aws:ssm/parameter:Parameter");
+    expect(scripts).to.include("script-restore-1").and.include("script-backup-1");
+    expect(scripts.every((n) => n.startsWith("script-"))).to.equal(true);
+    expect(on.length).to.equal(3 + scripts.length);
+    expect(web.propertyDependencies.userData ?? []).to.not.include.members(web.opts.dependsOn);
   });
 
   it("applies --set overrides on top of the stack file", async () => {

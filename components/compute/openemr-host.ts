@@ -14,9 +14,13 @@ import { openemrHostStartScript } from "../service/openemr-container";
 import type { TierCommonArgs, TierOutputs } from "../tiers/types";
 import { importFailedAlarm } from "../alarms/alarm-specs";
 import { IMPORT_METRIC, parseRestoreFrom, restoreReadStatements } from "../backup/restore-from";
+import { HostScripts, entryArgument, type HostScriptEntry } from "../maintenance/host-scripts";
 import {
+  compactScript,
   CONTAINER_START_SCRIPT,
-  PARAMETER_SCRIPTS,
+  DEFAULT_SCRIPTS,
+  hostParameterScripts,
+  readScript,
   scriptParameterChunks,
   scriptTarget,
   renderUserData,
@@ -55,8 +59,8 @@ export interface OpenEmrHostArgs extends Pick<
   /** Who backs the host up: its own script to S3 or to local disk, or AWS Backup. */
   backupMode: "s3" | "local" | "aws-backup";
   /**
-   * Helper scripts installed besides the bootstrap (user-data.ts); default all but the importer's,
-   * which a host gets with restoreFrom.
+   * Helper scripts installed besides the ones every host has (user-data.ts hostParameterScripts);
+   * default DEFAULT_SCRIPTS (backup, restore, certificate); the importer comes with restoreFrom.
    */
   scripts?: readonly string[];
   /** The database is RDS: the container checks its certificate (`--ssl-ca`), never `--skip-ssl`. */
@@ -98,6 +102,8 @@ export interface OpenEmrHost {
   instance: WebInstance;
   /** The association that moves the host to the stack's image, and its document. */
   upgrade: HostUpgrade;
+  /** The association that installs the host scripts from their SSM parameters, and its document. */
+  scripts: HostScripts;
   /** The host's patch baseline and weekly maintenance window. */
   patching: HostPatching;
   /** SSM parameter names of the generated passwords, by key (dbUser, admin, and the extra ones). */
@@ -213,26 +219,38 @@ export function openemrHost(
       ...imports,
     ]);
 
-  // openemr-export on every host and the importer on one that starts from a set: too large for
-  // the user data, so standard-tier SecureString parameters below the stack's prefix (free; the
-  // role reads them already), which install-scripts.sh puts together at first boot
-  const scriptParameters = [...(restore ? PARAMETER_SCRIPTS : ["export.sh"])].map((file) => {
+  // every script but the boot's (user-data.ts BOOT_SCRIPTS): standard-tier SecureString parameters
+  // below the stack's prefix (free; the role reads them already, ReadOwnParameters), which
+  // install-scripts.sh puts together at first boot and the host-scripts association whenever one
+  // changes, so a script change never touches the user data
+  const scriptParameters: aws.ssm.Parameter[] = [];
+  const scriptEntries: HostScriptEntry[] = hostParameterScripts(
+    args.scripts ?? DEFAULT_SCRIPTS,
+    restore !== undefined,
+  ).map((file) => {
     const script = file.replace(/\.sh$/, "");
     const base = `${args.parameterPrefix}/scripts/${script}`;
     const chunks = scriptParameterChunks(file);
     chunks.forEach((value, i) =>
-      secureParameter(
-        `${name}-script-${script}-${i + 1}`,
-        {
-          parameterName: `${base}/${i + 1}`,
-          description: `${name}: ${scriptTarget(file)}, part ${i + 1} of ${chunks.length} (gzip, base64)`,
-          value,
-          kmsKeyArn,
-        },
-        opts,
+      scriptParameters.push(
+        secureParameter(
+          `${name}-script-${script}-${i + 1}`,
+          {
+            parameterName: `${base}/${i + 1}`,
+            description: `${name}: ${scriptTarget(file)}, part ${i + 1} of ${chunks.length} (gzip, base64)`,
+            value,
+            kmsKeyArn,
+          },
+          opts,
+        ),
       ),
     );
-    return `${scriptTarget(file)}=${base}:${chunks.length}`;
+    return {
+      target: scriptTarget(file),
+      base,
+      chunks: chunks.length,
+      text: compactScript(readScript(file)),
+    };
   });
 
   const logNames = pulumi.all(
@@ -266,9 +284,8 @@ export function openemrHost(
           SITE_ADDRESS: args.siteAddress ? `https://${args.siteAddress}` : "",
           ...env.certificate,
           RESTORE_FROM: restore?.url ?? "",
-          SCRIPT_PARAMETERS: scriptParameters.join(" "),
+          SCRIPT_PARAMETERS: entryArgument(scriptEntries),
         },
-        args.scripts,
         [
           {
             path: CONTAINER_START_SCRIPT,
@@ -294,7 +311,8 @@ export function openemrHost(
     },
     {
       ...opts,
-      dependsOn: Object.values(logGroups),
+      // the first boot reads the scripts from their parameters
+      dependsOn: [...Object.values(logGroups), ...scriptParameters],
       transformations: [instanceTags({ [PATCH_GROUP_TAG]: patchGroup })],
     },
   );
@@ -335,6 +353,16 @@ export function openemrHost(
     },
     opts,
   );
+  const scripts = new HostScripts(
+    `${name}-host-scripts`,
+    {
+      instanceId,
+      entries: scriptEntries,
+      parameters: scriptParameters,
+      monitoring: args.monitoring,
+    },
+    opts,
+  );
   const patching = new HostPatching(
     `${name}-patching`,
     {
@@ -350,6 +378,7 @@ export function openemrHost(
   return {
     instance,
     upgrade,
+    scripts,
     patching,
     passwords,
     logGroups,

@@ -21,25 +21,46 @@ const SCRIPTS: Record<string, string> = {
 };
 
 /**
- * The importer of openemr:restoreFrom (SPEC-17), on a host that starts from a set. With
- * openemr-export (on every host) it is far over what the 16 KiB user data holds beside the rest, so
- * these come from the stack's own SSM parameters (scriptParameterChunks, install-scripts.sh).
+ * What the user data holds: what the first boot runs before openemr-install-scripts (bootstrap.sh
+ * runs it right after Docker, before it uses any other script) and install-scripts.sh itself.
+ * Cloud-init writes user data on the first boot only, and a change to it stops and starts the
+ * instance; every other script comes from the stack's SSM parameters (scriptParameterChunks), which
+ * the host-scripts association (maintenance/host-scripts.ts) installs again whenever one changes.
  */
+export const BOOT_SCRIPTS: readonly string[] = ["bootstrap.sh", "install-scripts.sh"];
+
+/** The importer of openemr:restoreFrom (SPEC-17), on a host that starts from a set. */
 export const IMPORT_SCRIPTS: readonly string[] = [
   "import-fetch.sh",
   "import-apply.sh",
   "import.sh",
 ];
-/** Installed from SSM parameters, never from the user data. */
-export const PARAMETER_SCRIPTS: readonly string[] = ["export.sh", ...IMPORT_SCRIPTS];
-
-/** What a host installs from its user data unless it says otherwise. */
-export const DEFAULT_SCRIPTS: readonly string[] = Object.values(SCRIPTS).filter(
-  (f) => !PARAMETER_SCRIPTS.includes(f),
+/** Installed from SSM parameters, never from the user data: every script but BOOT_SCRIPTS. */
+export const PARAMETER_SCRIPTS: readonly string[] = Object.values(SCRIPTS).filter(
+  (f) => !BOOT_SCRIPTS.includes(f),
 );
 
-/** What every host installs besides the ones it asks for: see renderUserData. */
-const ALWAYS_INSTALLED = ["bootstrap.sh", "forget-superuser.sh", "health.sh", "install-scripts.sh"];
+/** The helper scripts a host installs unless it says otherwise (openemrHost's `scripts`). */
+export const DEFAULT_SCRIPTS: readonly string[] = ["backup.sh", "restore.sh", "certificate.sh"];
+
+/**
+ * What every host installs besides the ones it asks for: every host installs OpenEMR, so every host
+ * takes the superuser away from it afterwards, reports whether OpenEMR answers, and can export.
+ */
+const ALWAYS_INSTALLED = ["forget-superuser.sh", "health.sh", "export.sh"];
+
+/**
+ * Pure: the parameter scripts a host installs, in SCRIPTS order: the helpers it asks for, the ones
+ * every host has, and the importer with openemr:restoreFrom.
+ */
+export function hostParameterScripts(helpers: readonly string[], restore: boolean): string[] {
+  const unknown = helpers.filter(
+    (f) => !PARAMETER_SCRIPTS.includes(f) || IMPORT_SCRIPTS.includes(f),
+  );
+  if (unknown.length > 0) throw new Error(`host scripts: unknown scripts ${unknown.join(", ")}`);
+  const wanted = new Set([...helpers, ...ALWAYS_INSTALLED, ...(restore ? IMPORT_SCRIPTS : [])]);
+  return PARAMETER_SCRIPTS.filter((f) => wanted.has(f));
+}
 
 /** SSM PutParameter, standard tier: a value of at most 4 KB. */
 export const STANDARD_PARAMETER_LIMIT = 4096;
@@ -83,10 +104,6 @@ function envLine(key: string, value: string | number): string {
   return `${key}='${text}'`;
 }
 
-/**
- * Renders the cloud-init user data: the scripts as files, the deploy settings, and a single run of
- * the bootstrap. Secrets are never part of it: the bootstrap reads them from SSM at boot.
- */
 /** A generated file the host needs besides the scripts (e.g. the container's start script). */
 export interface HostFile {
   path: string;
@@ -97,19 +114,11 @@ export interface HostFile {
 /** Where the host keeps OpenEMR's container start script (mounted read-only into the container). */
 export const CONTAINER_START_SCRIPT = "/etc/openemr/container-start.sh";
 
-export function renderUserData(
-  env: DeployEnv,
-  /** Which helper scripts to install besides the bootstrap; default: all but the importer's. */
-  scripts: readonly string[] = DEFAULT_SCRIPTS,
-  extraFiles: readonly HostFile[] = [],
-): string {
-  const unknown = scripts.filter(
-    (f) => !Object.values(SCRIPTS).includes(f) || PARAMETER_SCRIPTS.includes(f),
-  );
-  if (unknown.length > 0) throw new Error(`user data: unknown scripts ${unknown.join(", ")}`);
-  // every host installs OpenEMR, so every host takes the superuser away from it afterwards, and
-  // every host reports whether OpenEMR answers, and installs what its SSM parameters hold
-  const wanted = new Set([...scripts, ...ALWAYS_INSTALLED]);
+/**
+ * Renders the cloud-init user data: the deploy settings, the BOOT_SCRIPTS as files, and a single run
+ * of the bootstrap. Secrets are never part of it: the bootstrap reads them from SSM at boot.
+ */
+export function renderUserData(env: DeployEnv, extraFiles: readonly HostFile[] = []): string {
   const files = [
     {
       path: "/etc/openemr/deploy.env",
@@ -120,12 +129,11 @@ export function renderUserData(
           .join("\n") + "\n",
     },
     ...Object.entries(SCRIPTS)
-      .filter(([, file]) => wanted.has(file))
+      .filter(([, file]) => BOOT_SCRIPTS.includes(file))
       .map(([target, file]) => ({
         path: target,
         permissions: "0755",
-        // cloud-init decodes gz+b64 itself (write_files `encoding`); the scripts then fit EC2's
-        // 16 KiB user-data limit with room to grow
+        // cloud-init decodes gz+b64 itself (write_files `encoding`)
         encoding: "gz+b64",
         content: gzipSync(compactScript(readScript(file)), { level: 9 }).toString("base64"),
       })),

@@ -126,7 +126,7 @@ export class StandardTier extends pulumi.ComponentResource {
         // backups are AWS Backup's and certificates ACM's (or the image's self-signed one): the
         // local backup, restore and certificate scripts are not installed
         backupMode: "aws-backup",
-        scripts: ["bootstrap.sh"],
+        scripts: [],
         // an OpenEMR upgrade migrates the database: it snapshots it first
         preUpgradeSnapshot: { dbInstanceArn: db.arn, dbInstanceIdentifier: db.instance.identifier },
         tlsDatabase: true,

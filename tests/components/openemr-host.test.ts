@@ -107,7 +107,11 @@ describe("openemrHost", () => {
       expect(names).to.have.deep.members([
         ["/openemr/test/db-user-password", "SecureString"],
         ["/openemr/test/admin-password", "SecureString"],
-        // openemr-export, too large for the user data beside the rest (install-scripts.sh)
+        // every script but the boot's (install-scripts.sh), openemr-export in two parts
+        ...["backup", "restore", "certificate", "forget-superuser", "health"].map((s) => [
+          `/openemr/test/scripts/${s}/1`,
+          "SecureString",
+        ]),
         ["/openemr/test/scripts/export/1", "SecureString"],
         ["/openemr/test/scripts/export/2", "SecureString"],
       ]);
@@ -116,7 +120,10 @@ describe("openemrHost", () => {
     it("names the script parameters in deploy.env, each whole when put back together", () => {
       const env = Object.fromEntries(deployEnv(p));
       expect(env.SCRIPT_PARAMETERS).to.equal(
-        "/usr/local/sbin/openemr-export=/openemr/test/scripts/export:2",
+        ["backup", "restore", "certificate", "forget-superuser", "health"]
+          .map((s) => `/usr/local/sbin/openemr-${s}=/openemr/test/scripts/${s}:1`)
+          .concat("/usr/local/sbin/openemr-export=/openemr/test/scripts/export:2")
+          .join(" "),
       );
       const parts = p
         .ofType(PARAMETER)
@@ -182,13 +189,19 @@ describe("openemrHost", () => {
       });
     });
 
-    it("starts the instance only after its log groups exist", () => {
+    it("starts the instance only after its log groups and script parameters exist", () => {
       const after = p.dependsOn(p.named("openemr-test-web", "openemr:compute:WebInstance"));
-      expect(after.map((r) => r.name)).to.have.members([
+      expect(after.filter((r) => r.type === LOG_GROUP).map((r) => r.name)).to.have.members([
         "openemr-test-containers",
         "openemr-test-system",
       ]);
-      expect(after.every((r) => r.type === LOG_GROUP)).to.equal(true);
+      const scripts = p
+        .ofType(PARAMETER)
+        .filter((r) => prop<string>(r, "name").startsWith("/openemr/test/scripts/"));
+      expect(after.filter((r) => r.type === PARAMETER).map((r) => r.name)).to.have.members(
+        scripts.map((r) => r.name),
+      );
+      expect(after).to.have.length(2 + scripts.length);
     });
 
     it("alarms through the stack's topic when the instance fails its status check", () => {

@@ -257,7 +257,7 @@ describe("upgrades in the stacks' plans", function () {
 
   it("gives every EC2 host the association with the stack's image", () => {
     for (const plan of [express, standard]) {
-      const association = one(plan, ASSOCIATION);
+      const association = one(plan, ASSOCIATION, "-upgrade-association");
       expect(association.props.parameters).to.deep.equal({ image: "openemr/openemr:8.0.0" });
       const instanceIds = prop<{ values: string[] }[]>(association, "targets")[0].values;
       expect(instanceIds).to.deep.equal([plan.outputs.instanceId]);
@@ -276,7 +276,7 @@ describe("upgrades in the stacks' plans", function () {
       // starts the instance to change them (docs/upgrade.md)
       [INSTANCE, ["userData"]],
     ]);
-    expect(one(newer, ASSOCIATION).props.parameters).to.deep.equal({
+    expect(one(newer, ASSOCIATION, "-upgrade-association").props.parameters).to.deep.equal({
       image: "openemr/openemr:8.1.0",
     });
   });
@@ -286,7 +286,7 @@ describe("upgrades in the stacks' plans", function () {
     expect(d.changed.find((c) => c.type === ASSOCIATION)?.inputs.map((i) => i.name)).to.deep.equal([
       "parameters",
     ]);
-    expect(one(pinned, ASSOCIATION).props.parameters).to.deep.equal({
+    expect(one(pinned, ASSOCIATION, "-upgrade-association").props.parameters).to.deep.equal({
       image: `openemr/openemr:8.0.0@${DIGEST}`,
     });
     expect(imageChange("openemr/openemr:8.0.0", `openemr/openemr:8.0.0@${DIGEST}`)).to.equal(

@@ -217,10 +217,10 @@ describe("preset comparison", () => {
 
     it("names the customer-managed key by its alias and shows AWS-managed and missing encryption", async () => {
       expect(encryptionCell(idx(await standard()))).to.equal(
-        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×10, S3, secrets, SSM SecureString ×4, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
+        "**Customer-managed key `alias/openemr-staging-key`**, rotated yearly: EBS root, EBS data, RDS, logs ×10, S3, secrets, SSM SecureString ×6, CloudTrail, backup vault<br>SSE-S3 (S3-managed keys): S3",
       );
       expect(encryptionCell(idx(await express()))).to.equal(
-        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×5<br>CloudWatch Logs service key: logs ×6",
+        "AWS-managed key `aws/ebs`: EBS root<br>AWS-managed key `aws/ssm`: SSM SecureString ×10<br>CloudWatch Logs service key: logs ×6",
       );
       const plain = mutate(await standard(), setProp(STANDARD_DATA_VOLUME, "encrypted", false));
       expect(encryptionCell(await judged(plain))).to.contain("**Not encrypted**: EBS data");

@@ -14,8 +14,8 @@ function userDataOf(plan: PlanFile): { env: Record<string, string>; files: strin
   const envFile = doc.write_files.find((f) => f.path === "/etc/openemr/deploy.env");
   const env: Record<string, string> = {};
   for (const line of envFile?.content.trim().split("\n") ?? []) {
-    const [k, v] = line.split("=", 2);
-    env[k] = v.replace(/^'|'$/g, "");
+    const at = line.indexOf("=");
+    env[line.slice(0, at)] = line.slice(at + 1).replace(/^'|'$/g, "");
   }
   return { env, files: doc.write_files.map((f) => f.path), raw };
 }
@@ -129,15 +129,24 @@ describe("express tier (dev stack)", function () {
     }
   });
 
-  it("boots the pinned OpenEMR image and MariaDB with the scripts as files", () => {
+  it("boots the pinned OpenEMR image and MariaDB with the boot scripts as files, the rest from parameters", () => {
     const { env, files } = userDataOf(plan);
     expect(env.OPENEMR_IMAGE).to.equal("openemr/openemr:8.0.0");
     expect(env.MARIADB_IMAGE).to.match(/^mariadb:\d+\.\d+$/);
     expect(env.BACKUP_MODE).to.equal("local");
-    expect(files).to.include.members([
+    expect(files).to.deep.equal([
+      "/etc/openemr/deploy.env",
       "/usr/local/sbin/openemr-bootstrap",
+      "/usr/local/sbin/openemr-install-scripts",
+      "/etc/openemr/container-start.sh",
+    ]);
+    expect(env.SCRIPT_PARAMETERS.split(" ").map((e) => e.split("=")[0])).to.deep.equal([
       "/usr/local/sbin/openemr-backup",
       "/usr/local/sbin/openemr-restore",
+      "/usr/local/sbin/openemr-certificate",
+      "/usr/local/sbin/openemr-forget-superuser",
+      "/usr/local/sbin/openemr-health",
+      "/usr/local/sbin/openemr-export",
     ]);
   });
 

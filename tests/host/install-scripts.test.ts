@@ -41,12 +41,12 @@ describe("host scripts: install-scripts.sh", () => {
     });
   }
 
-  function run(entries: string) {
+  function run(entries: string, args: string[] = []) {
     fs.writeFileSync(
       path.join(dir, "deploy.env"),
       `STACK='t'\nREGION='us-east-1'\nSCRIPT_PARAMETERS='${entries}'\n`,
     );
-    return spawnSync("bash", [SCRIPT], {
+    return spawnSync("bash", [SCRIPT, ...args], {
       encoding: "utf8",
       env: {
         PATH: `${path.join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
@@ -92,9 +92,59 @@ describe("host scripts: install-scripts.sh", () => {
     store("/openemr/t/scripts/apply", [chunks[0].slice(0, 100), ...chunks.slice(1)]);
     const damaged = run(`${target}=/openemr/t/scripts/apply:${chunks.length}`);
     expect(damaged.status).to.not.equal(0);
-    for (const f of [target, `${target}.new`]) expect(fs.existsSync(f), f).to.equal(false);
+    expect(fs.existsSync(target)).to.equal(false);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("openemr-import-apply"))).to.deep.equal(
+      [],
+    );
     const bad = run(`relative=/openemr/t/scripts/apply:1`);
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.contain("bad entry 'relative=/openemr/t/scripts/apply:1'");
+  });
+
+  it("takes its entries from its arguments over deploy.env's (the host-scripts association)", () => {
+    const chunks = scriptParameterChunks("restore.sh");
+    store("/openemr/t/scripts/restore", chunks);
+    const target = path.join(dir, "openemr-restore");
+    const stale = path.join(dir, "openemr-stale");
+    const r = run(`${stale}=/openemr/t/scripts/missing:1`, [
+      `${target}=/openemr/t/scripts/restore:${chunks.length}`,
+    ]);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.readFileSync(target, "utf8")).to.equal(compactScript(readScript("restore.sh")));
+    expect(fs.existsSync(stale)).to.equal(false);
+    const calls = fs.readFileSync(path.join(dir, "calls"), "utf8");
+    expect(calls).to.not.contain("/openemr/t/scripts/missing");
+  });
+
+  it("replaces an installed script whose parameters changed, and leaves an unchanged one alone", () => {
+    const target = path.join(dir, "openemr-restore");
+    const other = path.join(dir, "openemr-backup");
+    fs.writeFileSync(target, "#!/bin/bash\necho the old, unsafe restore\n", { mode: 0o755 });
+    const backup = compactScript(readScript("backup.sh"));
+    fs.writeFileSync(other, backup, { mode: 0o755 });
+    const before = fs.statSync(other).ino;
+    store("/openemr/t/scripts/restore", scriptParameterChunks("restore.sh"));
+    store("/openemr/t/scripts/backup", scriptParameterChunks("backup.sh"));
+    const args = [
+      `${target}=/openemr/t/scripts/restore:${scriptParameterChunks("restore.sh").length}`,
+      `${other}=/openemr/t/scripts/backup:${scriptParameterChunks("backup.sh").length}`,
+    ];
+    const r = run("", args);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.readFileSync(target, "utf8")).to.equal(compactScript(readScript("restore.sh")));
+    expect(fs.statSync(target).mode & 0o777).to.equal(0o755);
+    expect(r.stdout).to.contain(`${target} from /openemr/t/scripts/restore`);
+    expect(r.stdout).to.contain(`${other} unchanged`);
+    expect(fs.statSync(other).ino, "the unchanged script is the same file").to.equal(before);
+    expect(fs.readdirSync(dir).filter((f) => /^openemr-\w+\.\w{6}$/.test(f))).to.deep.equal([]);
+  });
+
+  it("exits non-zero on a failed argument entry and keeps the installed script", () => {
+    const target = path.join(dir, "openemr-restore");
+    fs.writeFileSync(target, "#!/bin/bash\necho installed\n", { mode: 0o755 });
+    const r = run("", [`${target}=/openemr/t/scripts/restore:1`]);
+    expect(r.status).to.not.equal(0);
+    expect(fs.readFileSync(target, "utf8")).to.equal("#!/bin/bash\necho installed\n");
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("openemr-restore."))).to.deep.equal([]);
   });
 });

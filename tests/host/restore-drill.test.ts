@@ -353,7 +353,7 @@ describe("restore drill: backups over two weeks, two restores into new stacks", 
     expect(lines).to.have.length(2 + DAYS.length + 2 * 6 + 4 + 14);
     const [scripts, seeded, first, second] = lines;
     expect(scripts).to.equal(
-      "scripts: /usr/local/sbin/openemr-backup and /usr/local/sbin/openemr-restore as the express user data installs them",
+      "scripts: /usr/local/sbin/openemr-backup and /usr/local/sbin/openemr-restore as a host installs them from its SSM parameters",
     );
     expect(seeded).to.match(
       /^stack-a: MariaDB \S+ on a private socket; seeded 10 tables, 14855 rows/,

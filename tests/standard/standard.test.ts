@@ -30,8 +30,8 @@ function deployEnv(plan: PlanFile): { env: Record<string, string>; files: string
   const envFile = doc.write_files.find((f) => f.path === "/etc/openemr/deploy.env");
   const env: Record<string, string> = {};
   for (const line of envFile?.content.trim().split("\n") ?? []) {
-    const [k, v] = line.split("=", 2);
-    env[k] = v.replace(/^'|'$/g, "");
+    const at = line.indexOf("=");
+    env[line.slice(0, at)] = line.slice(at + 1).replace(/^'|'$/g, "");
   }
   return { env, files: doc.write_files.map((f) => f.path), raw };
 }
@@ -270,10 +270,14 @@ describe("standard tier (dev stack with preset standard)", function () {
     expect(files).to.deep.equal([
       "/etc/openemr/deploy.env",
       "/usr/local/sbin/openemr-bootstrap",
-      "/usr/local/sbin/openemr-forget-superuser",
-      "/usr/local/sbin/openemr-health",
       "/usr/local/sbin/openemr-install-scripts",
       "/etc/openemr/container-start.sh",
+    ]);
+    // no local backup, restore or certificate script: from parameters, what every host has
+    expect(env.SCRIPT_PARAMETERS.split(" ").map((e) => e.split("=")[0])).to.deep.equal([
+      "/usr/local/sbin/openemr-forget-superuser",
+      "/usr/local/sbin/openemr-health",
+      "/usr/local/sbin/openemr-export",
     ]);
   });
 

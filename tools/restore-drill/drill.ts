@@ -52,7 +52,7 @@ export interface DrillOptions {
   /** one line per step */
   log?: (line: string) => void;
   afterRestore?: (target: RestoreTarget) => void;
-  /** where backup.sh and restore.sh are (default: as the user data installs them); tests swap in
+  /** where backup.sh and restore.sh are (default: as a host installs them); tests swap in
    * a broken copy to prove the drill notices */
   scriptsDir?: string;
   /** after each of plain express's local backups, with the dump's path */
@@ -85,7 +85,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   log(
     options.scriptsDir
       ? `scripts: ${scripts.join(" and ")} from ${options.scriptsDir}`
-      : `scripts: ${scripts.map((s) => INSTALLED_AS[s]).join(" and ")} as the express user data installs them`,
+      : `scripts: ${scripts.map((s) => INSTALLED_AS[s]).join(" and ")} as a host installs them from its SSM parameters`,
   );
   const a = stackSettings("stack-a", "s3");
   const points = await backUpStackA(host, a, log);

@@ -1,6 +1,6 @@
 // Plain express's side of the drill: the dev stack (preset express) planned, its openemr-backup and
-// openemr-restore decoded out of the planned instance's user data, its deploy.env (BACKUP_MODE
-// local), the command its backup timer runs and its restoreCommand output. Stack E, an express
+// openemr-restore put together from the SSM parameters its instance's user data names
+// (installed.ts), its deploy.env (BACKUP_MODE local), the command its backup timer runs and its restoreCommand output. Stack E, an express
 // stack with the drill's practice, is backed up twice by that timer command (local dumps under
 // DATA_DIR/backups) with a day's work between; then its first dump is restored with the
 // restoreCommand over the live stack E (the rollback the output is for), and into stack F, a new
@@ -148,7 +148,7 @@ export async function drillExpress(request: ExpressRequest): Promise<ExpressReco
   }
   const scripts = request.scriptsDir
     ? `backup.sh and restore.sh from ${request.scriptsDir}`
-    : `${INSTALLED_AS["backup.sh"]} and ${INSTALLED_AS["restore.sh"]} as its instance's user data installs them`;
+    : `${INSTALLED_AS["backup.sh"]} and ${INSTALLED_AS["restore.sh"]} as its instance installs them (from the SSM parameters its user data names)`;
   request.log(
     `express: the ${EXPRESS_STACK} stack planned (preset ${plan.preset}): ${scripts}, BACKUP_MODE ${plan.env.BACKUP_MODE}; plain express backs up a database dump only, its sites/documents tree stays on the instance's volume, kept by DLM's EBS snapshots, which the drill does not restore (${seconds(started)})`,
   );

@@ -38,7 +38,8 @@ JSON
 systemctl enable --now docker
 
 param() { aws ssm get-parameter --region "${REGION}" --with-decryption --name "$1" --query Parameter.Value --output text; }
-# openemr-export and (with RESTORE_FROM) the importer: too large for the user data
+# every other host script (backup, restore, health, export, the importer with RESTORE_FROM, ...) is
+# in SSM parameters, not the user data: nothing above uses one, everything below may
 /usr/local/sbin/openemr-install-scripts
 umask 077
 if [ -n "${DB_HOST}" ]; then
