@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import { documentNameProblem } from "../admin/session-logging";
 import type { Monitoring } from "../alarms/monitoring";
 import { scriptParameterChunks } from "../compute/user-data";
+import { shellCommandDocument, type ShellCommandDocument } from "./command-document";
 import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 /** Where the user data installs install-scripts.sh (user-data.ts SCRIPTS). */
@@ -61,21 +62,8 @@ export function scriptsDigest(
   return hash.digest("hex");
 }
 
-/** An SSM Command document, schema 2.2, with one aws:runShellScript step. */
-export interface HostScriptsDocumentContent {
-  schemaVersion: "2.2";
-  description: string;
-  parameters: Record<
-    "entries" | "digest",
-    { type: "String"; description: string; allowedPattern: string }
-  >;
-  mainSteps: {
-    action: "aws:runShellScript";
-    name: string;
-    precondition: { StringEquals: ["platformType", "Linux"] };
-    inputs: { timeoutSeconds: string; runCommand: string[] };
-  }[];
-}
+/** The host-scripts document: the entries and their digest. */
+export type HostScriptsDocumentContent = ShellCommandDocument<"entries" | "digest">;
 
 /**
  * Pure: the document (SSM document schema 2.2). Systems Manager checks `entries` against
@@ -90,42 +78,32 @@ export function hostScriptsDocumentContent(
   installer: string = installerEncoding(),
 ): HostScriptsDocumentContent {
   if (!/^[A-Za-z0-9+/=]+$/.test(installer)) throw new Error("installer: not base64");
-  return {
-    schemaVersion: "2.2",
-    description:
-      "OpenEMR host scripts: install the stack's scripts from its SSM parameters (openemr-install-scripts)",
-    parameters: {
+  return shellCommandDocument(
+    "OpenEMR host scripts: install the stack's scripts from its SSM parameters (openemr-install-scripts)",
+    {
       entries: {
-        type: "String",
         description: "Space-separated <target>=<parameter base>:<chunks>",
         allowedPattern: ENTRIES_PATTERN,
       },
       digest: {
-        type: "String",
         description: "sha256 of the scripts' installed text: changes when a script does",
         allowedPattern: DIGEST_PATTERN,
       },
     },
-    mainSteps: [
-      {
-        action: "aws:runShellScript",
-        name: "installHostScripts",
-        precondition: { StringEquals: ["platformType", "Linux"] },
-        inputs: {
-          timeoutSeconds: String(FIRST_BOOT_WAIT_SECONDS + 300),
-          runCommand: [
-            "set -eu",
-            `for _ in $(seq 1 ${FIRST_BOOT_WAIT_SECONDS / 5}); do [ -f /etc/openemr/deploy.env ] && break; sleep 5; done`,
-            `installer=$(mktemp ${INSTALL_SCRIPTS}.XXXXXX)`,
-            `echo '${installer}' | base64 -d | gunzip >"$installer"`,
-            `chmod 755 "$installer" && mv -f "$installer" ${INSTALL_SCRIPTS}`,
-            "echo 'host scripts {{ digest }}'",
-            `exec ${INSTALL_SCRIPTS} {{ entries }}`,
-          ],
-        },
-      },
-    ],
-  };
+    {
+      name: "installHostScripts",
+      timeoutSeconds: FIRST_BOOT_WAIT_SECONDS + 300,
+      runCommand: [
+        "set -eu",
+        `for _ in $(seq 1 ${FIRST_BOOT_WAIT_SECONDS / 5}); do [ -f /etc/openemr/deploy.env ] && break; sleep 5; done`,
+        `installer=$(mktemp ${INSTALL_SCRIPTS}.XXXXXX)`,
+        `echo '${installer}' | base64 -d | gunzip >"$installer"`,
+        `chmod 755 "$installer" && mv -f "$installer" ${INSTALL_SCRIPTS}`,
+        "echo 'host scripts {{ digest }}'",
+        `exec ${INSTALL_SCRIPTS} {{ entries }}`,
+      ],
+    },
+  );
 }
 
 export interface HostScriptsArgs {

@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import { documentNameProblem } from "../admin/session-logging";
 import type { Monitoring } from "../alarms/monitoring";
 import { compactScript, readScript } from "../compute/user-data";
+import { shellCommandDocument, type ShellCommandDocument } from "./command-document";
 
 /**
  * The image references the stack's configuration produces (config.ts `openemrImage`: a released
@@ -31,20 +32,8 @@ export const UPGRADE_TIMEOUT_SECONDS = 5400;
 /** The heredoc delimiter the document writes the script with. */
 const SCRIPT_END = "OPENEMR_UPGRADE_SCRIPT";
 
-/** An SSM Command document, schema 2.2, with one aws:runShellScript step. */
-export interface UpgradeDocumentContent {
-  schemaVersion: "2.2";
-  description: string;
-  parameters: {
-    image: { type: "String"; description: string; allowedPattern: string };
-  };
-  mainSteps: {
-    action: "aws:runShellScript";
-    name: string;
-    precondition: { StringEquals: ["platformType", "Linux"] };
-    inputs: { timeoutSeconds: string; runCommand: string[] };
-  }[];
-}
+/** The upgrade document: its one parameter is the image. */
+export type UpgradeDocumentContent = ShellCommandDocument<"image">;
 
 /**
  * Pure: the upgrade document (SSM document schema 2.2,
@@ -64,37 +53,28 @@ export function upgradeDocumentContent(
   if (script.split("\n").includes(SCRIPT_END)) {
     throw new Error(`upgrade.sh must not contain a line ${SCRIPT_END} (the heredoc's end)`);
   }
-  return {
-    schemaVersion: "2.2",
-    description:
-      "OpenEMR on this host: back up, move the container to the stack's image, check it answers, roll back if not",
-    parameters: {
+  return shellCommandDocument(
+    "OpenEMR on this host: back up, move the container to the stack's image, check it answers, roll back if not",
+    {
       image: {
-        type: "String",
         description: "The OpenEMR image the stack runs: openemr/openemr:<x.y.z>[@sha256:<digest>]",
         allowedPattern: IMAGE_REFERENCE_PATTERN,
       },
     },
-    mainSteps: [
-      {
-        action: "aws:runShellScript",
-        name: "upgradeOpenEMR",
-        precondition: { StringEquals: ["platformType", "Linux"] },
-        inputs: {
-          timeoutSeconds: String(UPGRADE_TIMEOUT_SECONDS),
-          runCommand: [
-            "set -eu",
-            `cat >${installPath}.new <<'${SCRIPT_END}'`,
-            ...script.replace(/\n$/, "").split("\n"),
-            SCRIPT_END,
-            `chmod 755 ${installPath}.new`,
-            `mv -f ${installPath}.new ${installPath}`,
-            `exec ${installPath} '{{ image }}'`,
-          ],
-        },
-      },
-    ],
-  };
+    {
+      name: "upgradeOpenEMR",
+      timeoutSeconds: UPGRADE_TIMEOUT_SECONDS,
+      runCommand: [
+        "set -eu",
+        `cat >${installPath}.new <<'${SCRIPT_END}'`,
+        ...script.replace(/\n$/, "").split("\n"),
+        SCRIPT_END,
+        `chmod 755 ${installPath}.new`,
+        `mv -f ${installPath}.new ${installPath}`,
+        `exec ${installPath} '{{ image }}'`,
+      ],
+    },
+  );
 }
 
 /** What an image change is, for the diff and the docs (undefined: not a reference the stack makes). */

@@ -93,26 +93,42 @@ export function tierCopyRegion(
   );
 }
 
-/** `<name>-backup-failed`: an AWS Backup job of the vault failed (AWS's metric; nothing to forge). */
+/**
+ * An alarm on one of AWS Backup's job-failure counts of the vault (AWS's metric; nothing to forge):
+ * daily, any failure alarms, no jobs is no failure.
+ */
+function vaultJobsFailedAlarm(
+  monitoring: Monitoring,
+  suffix: string,
+  description: string,
+  metricName: "NumberOfBackupJobsFailed" | "NumberOfCopyJobsFailed",
+  vaultName: pulumi.Input<string>,
+): void {
+  monitoring.alarm(suffix, description, {
+    namespace: "AWS/Backup",
+    metricName,
+    dimensions: { BackupVaultName: vaultName },
+    statistic: "Sum",
+    period: 86400,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+  });
+}
+
+/** `<name>-backup-failed`: an AWS Backup job of the vault failed. */
 export function backupJobsFailedAlarm(
   monitoring: Monitoring,
   vaultName: pulumi.Input<string>,
   what: string,
 ): void {
-  monitoring.alarm(
+  vaultJobsFailedAlarm(
+    monitoring,
     "backup-failed",
     `an AWS Backup job of ${what} failed: open the vault's jobs in the AWS Backup console, read the failure's status message, then start an on-demand backup`,
-    {
-      namespace: "AWS/Backup",
-      metricName: "NumberOfBackupJobsFailed",
-      dimensions: { BackupVaultName: vaultName },
-      statistic: "Sum",
-      period: 86400,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    },
+    "NumberOfBackupJobsFailed",
+    vaultName,
   );
 }
 
@@ -129,20 +145,12 @@ export function copyJobsFailedAlarm(
   vaultName: pulumi.Input<string>,
   copyRegion: string,
 ): void {
-  monitoring.alarm(
+  vaultJobsFailedAlarm(
+    monitoring,
     "backup-copy-failed",
     `copying a recovery point to ${copyRegion} failed: open the vault's copy jobs in the AWS Backup console (this region), read the failure's status message, fix it (the copy key's policy, the copy vault's lock) and copy the recovery point again with aws backup start-copy-job`,
-    {
-      namespace: "AWS/Backup",
-      metricName: "NumberOfCopyJobsFailed",
-      dimensions: { BackupVaultName: vaultName },
-      statistic: "Sum",
-      period: 86400,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    },
+    "NumberOfCopyJobsFailed",
+    vaultName,
   );
 }
 
