@@ -10,11 +10,11 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { eventToAlarmTopic } from "../alarms/event-rule";
 import { documentNameProblem } from "../admin/session-logging";
 import type { Monitoring } from "../alarms/monitoring";
 import { scriptParameterChunks } from "../compute/user-data";
 import { shellCommandDocument, type ShellCommandDocument } from "./command-document";
-import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 
 /** Where the user data installs install-scripts.sh (user-data.ts SCRIPTS). */
 const INSTALL_SCRIPTS = "/usr/local/sbin/openemr-install-scripts";
@@ -167,20 +167,11 @@ export class HostScripts extends pulumi.ComponentResource {
     // Systems Manager's "EC2 State Manager Instance Association State Change" for this association
     // with status Failed (Systems Manager User Guide, "Amazon EventBridge event examples for Systems
     // Manager"); the alarm topic's policy lets this account's rules publish (alarmTopicPolicy)
-    this.failedRule = new aws.cloudwatch.EventRule(
+    this.failedRule = eventToAlarmTopic(
+      args.monitoring,
       `${name}-failed`,
-      {
-        name: nameWithin(`${name}-failed`, NAME_LIMITS.eventRule),
-        description: `${name}: installing the host scripts failed; read the association's output (aws ssm describe-instance-associations-status, docs/upgrade.md)`,
-        eventPattern: this.association.associationId.apply((id) =>
-          JSON.stringify(hostScriptsFailedPattern(id)),
-        ),
-      },
-      child,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-failed-target`,
-      { rule: this.failedRule.name, targetId: "alarm-topic", arn: args.monitoring.topic.arn },
+      `${name}: installing the host scripts failed; read the association's output (aws ssm describe-instance-associations-status, docs/upgrade.md)`,
+      this.association.associationId.apply(hostScriptsFailedPattern),
       child,
     );
     this.registerOutputs({ documentName: this.document.name });

@@ -9,8 +9,8 @@
 // for Patch Manager on EC2 or for maintenance windows; EventBridge nothing for AWS service events).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { eventToAlarmTopic } from "../alarms/event-rule";
 import type { Monitoring } from "../alarms/monitoring";
-import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { MAINTENANCE_WINDOW_HOURS } from "./schedule";
 
 /** The instance tag Patch Manager reads the patch group from (Patch Manager, "Patch groups"). */
@@ -169,18 +169,11 @@ export class HostPatching extends pulumi.ComponentResource {
     );
 
     // the alarm topic's policy lets this account's EventBridge rules publish (alarmTopicPolicy)
-    this.failedRule = new aws.cloudwatch.EventRule(
+    this.failedRule = eventToAlarmTopic(
+      args.monitoring,
       `${name}-failed`,
-      {
-        name: nameWithin(`${name}-failed`, NAME_LIMITS.eventRule),
-        description: `${args.patchGroup}: the weekly patch run failed or timed out; read its AWS-RunPatchBaseline output in the host's system log group and the node's patch compliance in Systems Manager`,
-        eventPattern: this.window.id.apply((id) => JSON.stringify(patchRunFailedPattern(id))),
-      },
-      child,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-failed-target`,
-      { rule: this.failedRule.name, targetId: "alarm-topic", arn: args.monitoring.topic.arn },
+      `${args.patchGroup}: the weekly patch run failed or timed out; read its AWS-RunPatchBaseline output in the host's system log group and the node's patch compliance in Systems Manager`,
+      this.window.id.apply(patchRunFailedPattern),
       child,
     );
     this.registerOutputs({ windowId: this.window.id, baselineId: this.baseline.id });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { eventToAlarmTopic } from "../alarms/event-rule";
 import type { ExpressSettings } from "../../presets/express";
 import type { ExpressPlusSettings } from "../../presets/express-plus";
 import { dailySuccessSpec } from "../alarms/alarm-specs";
@@ -10,7 +11,6 @@ import { SnapshotPolicy } from "../backup/snapshot-policy";
 import { openemrHost } from "../compute/openemr-host";
 import type { WebInstance } from "../compute/web-instance";
 import { EncryptionKey } from "../keys/encryption-key";
-import { NAME_LIMITS, nameWithin } from "../naming/aws-names";
 import { SecureBucket } from "../storage/secure-bucket";
 import {
   alarmOutputs,
@@ -372,25 +372,16 @@ function snapshotPolicyFailedRule(
   alarms: Monitoring,
   opts: pulumi.ComponentResourceOptions,
 ): void {
-  const rule = new aws.cloudwatch.EventRule(
+  eventToAlarmTopic(
+    alarms,
     `${name}-snapshots-failed`,
-    {
-      name: nameWithin(`${name}-snapshots-failed`, NAME_LIMITS.eventRule),
-      description: `${name}: the snapshot policy went into error; read its status message in the EC2 console (Lifecycle Manager)`,
-      eventPattern: policyArn.apply((arn) =>
-        JSON.stringify({
-          source: ["aws.dlm"],
-          "detail-type": ["DLM Policy State Change"],
-          resources: [arn],
-          detail: { state: ["ERROR"] },
-        }),
-      ),
-    },
-    opts,
-  );
-  new aws.cloudwatch.EventTarget(
-    `${name}-snapshots-failed-target`,
-    { rule: rule.name, targetId: "alarm-topic", arn: alarms.topic.arn },
+    `${name}: the snapshot policy went into error; read its status message in the EC2 console (Lifecycle Manager)`,
+    policyArn.apply((arn) => ({
+      source: ["aws.dlm"],
+      "detail-type": ["DLM Policy State Change"],
+      resources: [arn],
+      detail: { state: ["ERROR"] },
+    })),
     opts,
   );
 }

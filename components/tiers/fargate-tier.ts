@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { eventToAlarmTopic } from "../alarms/event-rule";
 import * as random from "@pulumi/random";
 import type { FargateSettings } from "../../presets/fargate";
 import { BackupPlan } from "../backup/backup-plan";
@@ -25,7 +26,7 @@ import { MYSQL_PORT } from "../database/mysql-versions";
 import { SharedFileSystem } from "../files/shared-file-system";
 import { EncryptionKey } from "../keys/encryption-key";
 import { HttpsLoadBalancer } from "../loadbalancer/https-load-balancer";
-import { NAME_LIMITS, fitName, nameWithin } from "../naming/aws-names";
+import { NAME_LIMITS, fitName } from "../naming/aws-names";
 import type { Network } from "../network/network";
 import { allowCidrs } from "../network/security-rules";
 import { generatePassword } from "../secrets/generated-password";
@@ -394,8 +395,7 @@ export function deploymentFailedPattern(serviceArn: string): Record<string, unkn
 /**
  * `<name>-deployment-failed`: the circuit breaker gave up on a new task definition and rolled the
  * service back. The old tasks keep serving, so no task-count alarm fires; this rule sends the event
- * to the alarm topic (whose policy lets the account's EventBridge rules publish). Free: EventBridge
- * charges nothing for AWS service events.
+ * to the alarm topic.
  */
 function deploymentFailedRule(
   name: string,
@@ -403,18 +403,11 @@ function deploymentFailedRule(
   alarms: Monitoring,
   opts: pulumi.ComponentResourceOptions,
 ): void {
-  const rule = new aws.cloudwatch.EventRule(
+  eventToAlarmTopic(
+    alarms,
     `${name}-deployment-failed`,
-    {
-      name: nameWithin(`${name}-deployment-failed`, NAME_LIMITS.eventRule),
-      description: `${name}: a deployment failed and the circuit breaker rolled the service back to the previous task definition (the previous image, not the data); read the stopped tasks' reasons (aws ecs describe-services, then describe-tasks) and docs/upgrade.md, Fargate`,
-      eventPattern: serviceArn.apply((arn) => JSON.stringify(deploymentFailedPattern(arn))),
-    },
-    opts,
-  );
-  new aws.cloudwatch.EventTarget(
-    `${name}-deployment-failed-target`,
-    { rule: rule.name, targetId: "alarm-topic", arn: alarms.topic.arn },
+    `${name}: a deployment failed and the circuit breaker rolled the service back to the previous task definition (the previous image, not the data); read the stopped tasks' reasons (aws ecs describe-services, then describe-tasks) and docs/upgrade.md, Fargate`,
+    serviceArn.apply(deploymentFailedPattern),
     opts,
   );
 }
