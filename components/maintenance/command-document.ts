@@ -2,6 +2,9 @@
 // aws:runShellScript step on Linux, every parameter a String checked against a pattern before
 // Systems Manager substitutes it (Systems Manager User Guide, "SSM document schema features and
 // examples").
+import type * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { documentNameProblem } from "../admin/session-logging";
 
 /** A String parameter: Systems Manager refuses a value that does not match `allowedPattern`. */
 export interface CheckedParameter {
@@ -48,4 +51,28 @@ export function shellCommandDocument<Param extends string>(
       },
     ],
   };
+}
+
+/**
+ * The SSM document `name` holding `content` (its AWS name checked first: documentNameProblem), a
+ * child of the component that runs it.
+ */
+export function commandDocument<Param extends string>(
+  name: string,
+  content: ShellCommandDocument<Param>,
+  opts: pulumi.CustomResourceOptions,
+): aws.ssm.Document {
+  const problem = documentNameProblem(name);
+  if (problem) throw new Error(`${name}: ${problem}`);
+  return new aws.ssm.Document(
+    name,
+    {
+      name,
+      documentType: "Command",
+      documentFormat: "JSON",
+      content: JSON.stringify(content),
+      tags: { Name: name },
+    },
+    opts,
+  );
 }

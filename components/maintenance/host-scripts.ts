@@ -11,10 +11,13 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { eventToAlarmTopic } from "../alarms/event-rule";
-import { documentNameProblem } from "../admin/session-logging";
 import type { Monitoring } from "../alarms/monitoring";
 import { scriptParameterChunks } from "../compute/user-data";
-import { shellCommandDocument, type ShellCommandDocument } from "./command-document";
+import {
+  commandDocument,
+  shellCommandDocument,
+  type ShellCommandDocument,
+} from "./command-document";
 
 /** Where the user data installs install-scripts.sh (user-data.ts SCRIPTS). */
 const INSTALL_SCRIPTS = "/usr/local/sbin/openemr-install-scripts";
@@ -130,24 +133,12 @@ export class HostScripts extends pulumi.ComponentResource {
   constructor(name: string, args: HostScriptsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:maintenance:HostScripts", name, {}, opts);
     const child = { parent: this };
-    const problem = documentNameProblem(name);
-    if (problem) throw new Error(`${name}: ${problem}`);
     const entries = entryArgument(args.entries);
     if (!new RegExp(ENTRIES_PATTERN).test(entries)) {
       throw new Error(`${name}: script entries '${entries}' do not match ${ENTRIES_PATTERN}`);
     }
 
-    this.document = new aws.ssm.Document(
-      name,
-      {
-        name,
-        documentType: "Command",
-        documentFormat: "JSON",
-        content: JSON.stringify(hostScriptsDocumentContent()),
-        tags: { Name: name },
-      },
-      child,
-    );
+    this.document = commandDocument(name, hostScriptsDocumentContent(), child);
     this.association = new aws.ssm.Association(
       `${name}-association`,
       {

@@ -9,10 +9,13 @@
 import { dailySuccessSpec } from "../alarms/alarm-specs";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { documentNameProblem } from "../admin/session-logging";
 import type { Monitoring } from "../alarms/monitoring";
 import { compactScript, readScript } from "../compute/user-data";
-import { shellCommandDocument, type ShellCommandDocument } from "./command-document";
+import {
+  commandDocument,
+  shellCommandDocument,
+  type ShellCommandDocument,
+} from "./command-document";
 
 /**
  * The image references the stack's configuration produces (config.ts `openemrImage`: a released
@@ -159,21 +162,13 @@ export class HostUpgrade extends pulumi.ComponentResource {
   constructor(name: string, args: HostUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openemr:maintenance:HostUpgrade", name, {}, opts);
     const child = { parent: this };
-    const problem = documentNameProblem(name);
-    if (problem) throw new Error(`${name}: ${problem}`);
     if (!new RegExp(IMAGE_REFERENCE_PATTERN).test(args.image)) {
       throw new Error(`${name}: image ${args.image} does not match ${IMAGE_REFERENCE_PATTERN}`);
     }
 
-    this.document = new aws.ssm.Document(
+    this.document = commandDocument(
       name,
-      {
-        name,
-        documentType: "Command",
-        documentFormat: "JSON",
-        content: JSON.stringify(upgradeDocumentContent(compactScript(readScript("upgrade.sh")))),
-        tags: { Name: name },
-      },
+      upgradeDocumentContent(compactScript(readScript("upgrade.sh"))),
       child,
     );
     this.association = new aws.ssm.Association(
